@@ -1,0 +1,122 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { tf } from '../core/tf.js';
+import { BackendUnavailableError } from '../core/errors.js';
+import { describeError } from '../core/errors.js';
+import { BACKENDS, type BackendInfo, type BackendName } from './backend.js';
+import '@tensorflow/tfjs-backend-cpu';
+
+const require = createRequire(import.meta.url);
+const probed = new Map<BackendName, BackendInfo>();
+
+function packageDir(name: string): string {
+  return dirname(require.resolve(`${name}/package.json`));
+}
+
+/** Loads a package by a name TypeScript and the bundler must not resolve (it may be absent). */
+async function importOptional(name: string): Promise<unknown> {
+  return import(/* @vite-ignore */ name);
+}
+
+async function loadWasm(): Promise<BackendInfo> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  const dir = process.env.FUSEBENCH_WASM_DIR ?? join(packageDir('@tensorflow/tfjs-backend-wasm'), 'dist');
+  wasm.setWasmPaths(`${dir}/`);
+  return { name: 'wasm', available: true, device: 'CPU (WebAssembly SIMD, single-threaded in Node)', kernelTiming: 'host' };
+}
+
+async function loadWebgpu(): Promise<BackendInfo> {
+  let dawn: { create(options: string[]): unknown; globals: Record<string, unknown> };
+  try {
+    dawn = (await importOptional('webgpu')) as typeof dawn;
+  } catch (err) {
+    throw new BackendUnavailableError('webgpu', `the 'webgpu' package (Dawn for Node) is not installed: npm install webgpu (${describeError(err)})`);
+  }
+  Object.assign(globalThis, dawn.globals);
+  const g = globalThis as unknown as { navigator?: { gpu?: unknown } };
+  g.navigator ??= {};
+  g.navigator.gpu = dawn.create([]);
+  const gpu = g.navigator.gpu as { requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string; device?: string; description?: string } } | null> };
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) {
+    throw new BackendUnavailableError(
+      'webgpu',
+      'Dawn found no GPU adapter; install a Vulkan driver (libvulkan1 plus a GPU ICD) or, for a slow CPU fallback, ' +
+        'set VK_DRIVER_FILES=/usr/lib/chromium/vk_swiftshader_icd.json and XDG_RUNTIME_DIR',
+    );
+  }
+  await import('@tensorflow/tfjs-backend-webgpu');
+  const info = adapter.info ?? {};
+  const device = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'WebGPU adapter';
+  return { name: 'webgpu', available: true, device, kernelTiming: 'device' };
+}
+
+async function loadTensorflow(): Promise<BackendInfo> {
+  const reasons: string[] = [];
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      await importOptional(pkg);
+      return { name: 'tensorflow', available: true, device: pkg.endsWith('gpu') ? 'libtensorflow (CUDA)' : 'libtensorflow (CPU)', kernelTiming: 'host' };
+    } catch (err) {
+      reasons.push(`${pkg}: ${describeError(err).split('\n')[0]}`);
+    }
+  }
+  throw new BackendUnavailableError(
+    'tensorflow',
+    'neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed (they download libtensorflow 2.9.1; ' +
+      `the GPU one needs CUDA 11.2 and cuDNN 8.1) — ${reasons.join('; ')}`,
+  );
+}
+
+const loaders: Record<BackendName, () => Promise<BackendInfo>> = {
+  cpu: async () => ({ name: 'cpu', available: true, device: 'CPU (plain JavaScript, the reference)', kernelTiming: 'host' }),
+  wasm: loadWasm,
+  webgpu: loadWebgpu,
+  tensorflow: loadTensorflow,
+};
+
+/** Loads a backend's package once and reports whether it can run, and why not. */
+export async function probeBackend(name: BackendName): Promise<BackendInfo> {
+  const known = probed.get(name);
+  if (known) return known;
+  let info: BackendInfo;
+  try {
+    info = await loaders[name]();
+  } catch (err) {
+    const reason = err instanceof BackendUnavailableError ? err.reason : describeError(err);
+    info = { name, available: false, reason, kernelTiming: 'host' };
+  }
+  probed.set(name, info);
+  return info;
+}
+
+/** Every backend with its availability, for `fusebench env` and the app's environment panel. */
+export async function probeBackends(): Promise<BackendInfo[]> {
+  const infos: BackendInfo[] = [];
+  for (const name of BACKENDS) infos.push(await probeBackend(name));
+  return infos;
+}
+
+/**
+ * Makes `name` the active TensorFlow.js backend, or throws BackendUnavailableError with the reason.
+ *
+ * @example await useBackend('wasm');
+ */
+export async function useBackend(name: BackendName): Promise<BackendInfo> {
+  const info = await probeBackend(name);
+  if (!info.available) throw new BackendUnavailableError(name, info.reason ?? 'unknown reason');
+  if (tf.getBackend() !== name) {
+    const ok = await tf.setBackend(name);
+    if (!ok) {
+      const failed: BackendInfo = { ...info, available: false, reason: `TensorFlow.js could not initialise the ${name} backend` };
+      probed.set(name, failed);
+      throw new BackendUnavailableError(name, failed.reason!);
+    }
+  }
+  await tf.ready();
+  if (name === 'cpu') {
+    // The cpu backend tells Node users, on stderr, to install tfjs-node; `fusebench env` says that plainly instead.
+    (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
+  }
+  return info;
+}

@@ -1,0 +1,140 @@
+import { tf, type Tensor } from './core/tf.js';
+import { prepare, forward, trainingStep, disposeTraining, type Prepared, type TrainingResult } from './core/run.js';
+import type { AnyFamily, Implementation, Mode, Tensors } from './core/types.js';
+import { TOLERANCES, type BackendName } from './backends/backend.js';
+
+/** How far one parallel implementation is from the serial reference at one config. */
+export interface Equivalence {
+  family: string;
+  implementation: string;
+  mode: Mode;
+  backend: BackendName;
+  /** ‖par − ser‖ / ‖ser‖ over the outputs (training: the worst of output, each weight gradient and the input gradient). */
+  relErr: number;
+  maxAbs: number;
+  pass: boolean;
+  tolerance: number;
+  /** Replays the check: same seed, same weights and inputs. */
+  seed: number;
+  /** The worst tensor in training mode (`output`, `input`, or a serial weight name). */
+  worst?: string;
+  message?: string;
+}
+
+/** Error of `actual` against `expected`, in float64 from the downloaded data. */
+export function compareArrays(expected: ArrayLike<number>, actual: ArrayLike<number>): { relErr: number; maxAbs: number } {
+  if (expected.length !== actual.length) return { relErr: Infinity, maxAbs: Infinity };
+  let diff2 = 0;
+  let ref2 = 0;
+  let maxAbs = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const d = actual[i]! - expected[i]!;
+    if (!Number.isFinite(actual[i]!) || !Number.isFinite(expected[i]!)) return { relErr: NaN, maxAbs: NaN };
+    diff2 += d * d;
+    ref2 += expected[i]! * expected[i]!;
+    maxAbs = Math.max(maxAbs, Math.abs(d));
+  }
+  const relErr = ref2 === 0 ? (diff2 === 0 ? 0 : Infinity) : Math.sqrt(diff2 / ref2);
+  return { relErr, maxAbs };
+}
+
+async function compareTensors(expected: Tensor, actual: Tensor): Promise<{ relErr: number; maxAbs: number }> {
+  if (expected.shape.join() !== actual.shape.join()) return { relErr: Infinity, maxAbs: Infinity };
+  return compareArrays(await expected.data<'float32'>(), await actual.data<'float32'>());
+}
+
+/** Serial-layout tensors to compare in training mode: the output, the input gradient and each weight gradient. */
+type Outcome = { output: Tensor; grads?: Tensors; inputGrad?: Tensor; training?: TrainingResult };
+
+function run<C>(p: Prepared<C>, x: Tensor, probe: Tensor, config: C, mode: Mode): Outcome {
+  const output = forward(p, x, config, mode);
+  if (mode === 'inference') return { output };
+  const training = trainingStep(p, x, probe, config);
+  return { output, grads: training.grads, inputGrad: training.inputGrad, training };
+}
+
+function disposeOutcome(o: Outcome): void {
+  o.output.dispose();
+  if (o.training) disposeTraining(o.training);
+}
+
+/** Fresh random input: normal(0, 1) drawn from `seed`, never zeros. */
+export function randomInput(shape: number[], seed: number): Tensor {
+  return tf.randomNormal(shape, 0, 1, 'float32', seed);
+}
+
+export interface EquivalenceRequest<C> {
+  family: AnyFamily;
+  config: C;
+  mode: Mode;
+  backend: BackendName;
+  seed: number;
+  /** Parallel implementations to check; all by default. */
+  implementations?: readonly string[];
+}
+
+/**
+ * Checks every (or the chosen) parallel implementation of a family against its serial reference on
+ * fresh random weights and inputs from `seed`, on the active backend. Leaves no tensor behind.
+ *
+ * @example await checkEquivalence({ family: getFamily('gmp'), config, mode: 'inference', backend: 'wasm', seed: 1 })
+ */
+export async function checkEquivalence<C>(req: EquivalenceRequest<C>): Promise<Equivalence[]> {
+  const { family, config, mode, backend, seed } = req;
+  const [serialImpl, ...parallel] = family.implementations as readonly Implementation<C>[];
+  const chosen = parallel.filter((i) => !req.implementations || req.implementations.includes(i.name));
+  const tolerance = mode === 'inference' ? TOLERANCES[backend].forward : TOLERANCES[backend].gradient;
+  const serialWeights = tf.tidy(() => family.init(config, seed) as unknown as tf.TensorContainer) as unknown as ReturnType<AnyFamily['init']>;
+  const x = randomInput(family.inputShape(config), seed + 1);
+  const reference = prepare(serialImpl!, serialWeights, config);
+  const sample = forward(reference, x, config, 'inference');
+  const probe = randomInput(sample.shape, seed + 2);
+  sample.dispose();
+  const expected = run(reference, x, probe, config, mode);
+  const results: Equivalence[] = [];
+  try {
+    for (const impl of chosen) {
+      const p = prepare(impl, serialWeights, config);
+      let actual: Outcome | undefined;
+      try {
+        actual = run(p, x, probe, config, mode);
+        const pairs: [string, Tensor, Tensor][] = [['output', expected.output, actual.output]];
+        if (mode === 'training') {
+          pairs.push(['input', expected.inputGrad!, actual.inputGrad!]);
+          for (const name of Object.keys(expected.grads!)) pairs.push([name, expected.grads![name]!, actual.grads![name]!]);
+        }
+        const compared: { name: string; relErr: number; maxAbs: number }[] = [];
+        for (const [name, e, a] of pairs) compared.push({ name, ...(await compareTensors(e, a)) });
+        const worst =
+          compared.find((c) => !Number.isFinite(c.relErr)) ?? compared.reduce((a, b) => (b.relErr > a.relErr ? b : a));
+        worst.maxAbs = compared.some((c) => Number.isNaN(c.maxAbs)) ? NaN : Math.max(...compared.map((c) => c.maxAbs));
+        const pass = Number.isFinite(worst.relErr) && worst.relErr <= tolerance;
+        results.push({
+          family: family.name,
+          implementation: impl.name,
+          mode,
+          backend,
+          relErr: worst.relErr,
+          maxAbs: worst.maxAbs,
+          pass,
+          tolerance,
+          seed,
+          ...(mode === 'training' ? { worst: worst.name } : {}),
+          ...(pass
+            ? {}
+            : {
+                message: `${impl.name} differs from ${serialImpl!.name} (${mode}, ${backend}): relErr ${worst.relErr} in ${worst.name} > ${tolerance}; replay with --seed ${seed}`,
+              }),
+        });
+      } finally {
+        if (actual) disposeOutcome(actual);
+        p.dispose();
+      }
+    }
+  } finally {
+    disposeOutcome(expected);
+    reference.dispose();
+    tf.dispose([x, probe, ...Object.values(serialWeights.trainable), ...Object.values(serialWeights.buffers)]);
+  }
+  return results;
+}

@@ -1,0 +1,29 @@
+// Bundles the Node entry points (CLI, engine worker) with esbuild. TensorFlow.js ships ESM with
+// extensionless imports that Node cannot load directly; bundling resolves them, and the banner gives
+// the ESM bundle the `require` and `__dirname` that CommonJS dependencies inside it expect.
+import { build } from 'esbuild';
+
+const entries = process.argv.slice(2);
+await build({
+  entryPoints: entries.length ? entries : { cli: 'main/cli/index.ts', 'engine-worker': 'engine/worker/node-worker.ts' },
+  outdir: 'dist/node',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  mainFields: ['module', 'main'],
+  outExtension: { '.js': '.mjs' },
+  sourcemap: true,
+  logLevel: 'warning',
+  // Optional native or GPU packages are loaded at run time only where installed.
+  external: ['webgpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'electron'],
+  banner: {
+    js: [
+      "import { createRequire as __fbCreateRequire } from 'node:module';",
+      "import { fileURLToPath as __fbFileURLToPath } from 'node:url';",
+      'const require = __fbCreateRequire(import.meta.url);',
+      'const __filename = __fbFileURLToPath(import.meta.url);',
+      "const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
+    ].join(' '),
+  },
+});
