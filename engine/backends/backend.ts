@@ -16,21 +16,41 @@ export interface BackendInfo {
 }
 
 /**
- * Equivalence bounds on relErr = ‖par − ser‖/‖ser‖, per backend and check, declared once here.
- * fp32 on cpu and wasm must land under 1e-5 (DESIGN.md §2); the GPU bounds allow for reordered
- * reductions in shaders.
+ * Equivalence bounds on relErr = ‖par − ser‖/‖ser‖, per backend and check, declared once here: the
+ * output, and in training mode all gradients as one vector (see equivalence.ts). fp32 on cpu and
+ * wasm must land under 1e-5 (DESIGN.md §2); the GPU bound allows for reductions that shaders reorder.
  */
 export const TOLERANCES: Record<BackendName, { forward: number; gradient: number; why: string }> = {
-  cpu: { forward: 1e-5, gradient: 1e-5, why: 'fp32, reference backend' },
-  wasm: { forward: 1e-5, gradient: 1e-5, why: 'fp32, XNNPACK kernels' },
+  cpu: { forward: 1e-5, gradient: 1e-5, why: 'fp32, the reference backend' },
+  wasm: { forward: 1e-5, gradient: 1e-5, why: 'fp32 XNNPACK kernels' },
   webgpu: {
     forward: 1e-4,
     gradient: 1e-4,
     why: 'fp32 shaders reorder reductions (tiled matmul, workgroup reductions) differently per layout',
   },
-  tensorflow: { forward: 1e-5, gradient: 1e-5, why: 'fp32 libtensorflow kernels; TF32 is off by default in TF 2.9' },
+  tensorflow: { forward: 1e-5, gradient: 1e-5, why: 'fp32 libtensorflow kernels (TF32 is off by default in TF 2.9)' },
 };
+
+/**
+ * Backend kernels known to compute a wrong result, found by the equivalence gate. A point that runs
+ * one of these fails its equivalence check (honestly: it is not the same function there); the list
+ * says why, for the UI and for test/unit/engine/known-defects.test.ts, which proves each still happens.
+ */
+export const KNOWN_DEFECTS: readonly { backend: BackendName; family: string; implementation: string; mode: 'training'; why: string }[] = [
+  {
+    backend: 'wasm',
+    family: 'gmp',
+    implementation: 'parallel.maxPoolReshape',
+    mode: 'training',
+    why: 'tfjs-backend-wasm 4.22 MaxPoolGrad sends the gradient to the first element of a window whose values are all negative',
+  },
+];
 
 export function isBackendName(value: string): value is BackendName {
   return (BACKENDS as readonly string[]).includes(value);
+}
+
+/** The known defect that makes this combination fail, if any. */
+export function knownDefect(backend: BackendName, family: string, implementation: string, mode: string): string | undefined {
+  return KNOWN_DEFECTS.find((d) => d.backend === backend && d.family === family && d.implementation === implementation && d.mode === mode)?.why;
 }

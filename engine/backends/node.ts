@@ -41,8 +41,9 @@ async function loadWebgpu(): Promise<BackendInfo> {
   if (!adapter) {
     throw new BackendUnavailableError(
       'webgpu',
-      'Dawn found no GPU adapter; install a Vulkan driver (libvulkan1 plus a GPU ICD) or, for a slow CPU fallback, ' +
-        'set VK_DRIVER_FILES=/usr/lib/chromium/vk_swiftshader_icd.json and XDG_RUNTIME_DIR',
+      'Dawn found no GPU adapter; install a Vulkan loader and driver (libvulkan1 plus the GPU vendor ICD) or, for a slow ' +
+        "CPU fallback with Debian's chromium, set VK_DRIVER_FILES=/usr/lib/chromium/vk_swiftshader_icd.json " +
+        'LD_LIBRARY_PATH=/usr/lib/chromium XDG_RUNTIME_DIR=<a writable folder>',
     );
   }
   await import('@tensorflow/tfjs-backend-webgpu');
@@ -58,13 +59,14 @@ async function loadTensorflow(): Promise<BackendInfo> {
       await importOptional(pkg);
       return { name: 'tensorflow', available: true, device: pkg.endsWith('gpu') ? 'libtensorflow (CUDA)' : 'libtensorflow (CPU)', kernelTiming: 'host' };
     } catch (err) {
-      reasons.push(`${pkg}: ${describeError(err).split('\n')[0]}`);
+      const missing = (err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND';
+      reasons.push(`${pkg}: ${missing ? 'not installed' : describeError(err).split('\n')[0]}`);
     }
   }
   throw new BackendUnavailableError(
     'tensorflow',
-    'neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed (they download libtensorflow 2.9.1; ' +
-      `the GPU one needs CUDA 11.2 and cuDNN 8.1) — ${reasons.join('; ')}`,
+    `${reasons.join('; ')}; npm install @tensorflow/tfjs-node-gpu@4.22.0 where libtensorflow 2.9.1 can be downloaded ` +
+      '(the GPU build needs CUDA 11.2 and cuDNN 8.1)',
   );
 }
 

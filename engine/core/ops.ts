@@ -1,4 +1,4 @@
-import { tf, type Tensor } from './tf.js';
+import { customGrad, tf, type Tensor } from './tf.js';
 import type { Mode, Tensors, WeightSet } from './types.js';
 
 /** BatchNorm epsilon, as PyTorch's default. */
@@ -37,11 +37,11 @@ export function conv(x: Tensor, kernel: Tensor): Tensor {
   if (tf.getKernel('Conv2DBackpropFilter', tf.getBackend())) {
     return tf.conv2d(x as tf.Tensor4D, kernel as tf.Tensor4D, 1, 'same');
   }
-  const withFilterGrad = tf.customGrad((input: Tensor, filter: Tensor, save: (ts: Tensor[]) => void) => {
+  const withFilterGrad = customGrad<[Tensor, Tensor]>((input, filter, save) => {
     save([input, filter]);
     return {
       value: tf.conv2d(input as tf.Tensor4D, filter as tf.Tensor4D, 1, 'same'),
-      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+      gradFunc: (dy, saved) => {
         const [xs, k] = saved as [tf.Tensor4D, tf.Tensor4D];
         return [tf.conv2dTranspose(dy as tf.Tensor4D, k, xs.shape, 1, 'same'), convFilterGrad(xs, dy as tf.Tensor4D, k.shape)];
       },
@@ -123,7 +123,7 @@ export function diagonalBlocks(kernel: Tensor, g: number): Tensor[] {
 
 /** Copies every tensor (conversion must hand out tensors the caller may dispose independently). */
 export function cloneAll(ts: Tensors): Tensors {
-  return Object.fromEntries(Object.entries(ts).map(([k, t]) => [k, t.clone()]));
+  return Object.fromEntries(Object.entries(ts).map(([k, t]) => [k, tf.clone(t)]));
 }
 
 export function cloneWeights(w: WeightSet): WeightSet {
@@ -184,4 +184,20 @@ export function underPrefix(ts: Tensors, prefix: string): Tensors {
 
 export function subWeights(w: WeightSet, prefix: string): WeightSet {
   return { trainable: underPrefix(w.trainable, prefix), buffers: underPrefix(w.buffers, prefix) };
+}
+
+const BN_TENSORS = { trainable: ['gamma', 'beta'], buffers: ['mean', 'variance'] } as const;
+
+/**
+ * Fuses g per-branch BatchNorms `${branch}i.${bn}` into one over g·C channels named `fused`: one
+ * BatchNorm2d(g·C) equals g BatchNorm2d(C) (seed §7), running statistics included.
+ */
+export function concatBatchNorms(serial: WeightSet, branch: string, g: number, bn: string, fused: string, out: WeightSet): void {
+  for (const t of BN_TENSORS.trainable) out.trainable[`${fused}.${t}`] = concatBranches(serial.trainable, branch, g, `${bn}.${t}`, 0);
+  for (const t of BN_TENSORS.buffers) out.buffers[`${fused}.${t}`] = concatBranches(serial.buffers, branch, g, `${bn}.${t}`, 0);
+}
+
+/** The adjoint of concatBatchNorms on trainable tensors (or their gradients). */
+export function splitBatchNorms(own: Tensors, fused: string, branch: string, g: number, bn: string, out: Tensors): void {
+  for (const t of BN_TENSORS.trainable) splitBranches(own[`${fused}.${t}`]!, branch, g, `${bn}.${t}`, 0, out);
 }

@@ -74,6 +74,8 @@ export interface LayerFamily<C extends object = Record<string, unknown>> {
   readonly small: Partial<C>;
   /** Cross-field rules (divisibility, array lengths); throw ConfigError naming the field. */
   rules?(config: C): void;
+  /** Extra rules for training mode (BatchNorm batch statistics need enough values per channel). */
+  trainingRules?(config: C): void;
   formulas(config: C): Formulas;
   inputShape(config: C): number[];
   /** Fresh serial weights; `seed` makes them reproducible. */

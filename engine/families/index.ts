@@ -1,10 +1,16 @@
 import type { AnyFamily } from '../core/types.js';
 import { FusebenchError } from '../core/errors.js';
 import { replicate } from './replicate.js';
+import { bottleneck } from './bottleneck.js';
+import { gmp } from './gmp.js';
+import { classLinear } from './class-linear.js';
 import { groupLinear } from './group-linear.js';
+import { batchnorm } from './batchnorm.js';
+import { classHead } from './class-head.js';
+import { attributeHead } from './attribute-head.js';
 
-/** Every layer family, in the order the seed meets them. */
-export const FAMILIES: readonly AnyFamily[] = [replicate, groupLinear];
+/** Every layer family, in the order the seed meets them (DESIGN.md §2). */
+export const FAMILIES: readonly AnyFamily[] = [replicate, bottleneck, gmp, classLinear, groupLinear, batchnorm, classHead, attributeHead];
 
 export function getFamily(name: string): AnyFamily {
   const family = FAMILIES.find((f) => f.name === name);

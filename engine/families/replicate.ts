@@ -27,7 +27,7 @@ const concatLoop: Implementation<ReplicateConfig> = {
   forward(_w, x, c) {
     let out: Tensor = x;
     for (let i = 1; i < c.groups; i++) out = tf.concat([out, x], 3);
-    return c.groups === 1 ? x.clone() : out;
+    return c.groups === 1 ? tf.clone(x) : out;
   },
   allocations: (c) =>
     c.groups === 1 ? [] : Array.from({ length: c.groups - 1 }, (_, i) => (i + 2) * inputElements(c)),

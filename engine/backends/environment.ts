@@ -1,0 +1,36 @@
+import os from 'node:os';
+import { TOOL, tfjsVersion } from '../index.js';
+import { probeBackends } from './node.js';
+import type { BackendInfo } from './backend.js';
+
+/** Where a measurement was taken; recorded in every result file. */
+export interface Environment {
+  tool: string;
+  toolVersion: string;
+  os: string;
+  cpu: string;
+  cores: number;
+  memoryBytes: number;
+  node: string;
+  electron?: string;
+  chrome?: string;
+  tfjs: string;
+  backends: BackendInfo[];
+}
+
+/** The machine, runtimes and backends as seen from this Node process. */
+export async function nodeEnvironment(): Promise<Environment> {
+  const versions = process.versions as NodeJS.ProcessVersions & { electron?: string; chrome?: string };
+  return {
+    tool: TOOL.name,
+    toolVersion: TOOL.version,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memoryBytes: os.totalmem(),
+    node: process.versions.node,
+    ...(versions.electron ? { electron: versions.electron, chrome: versions.chrome } : {}),
+    tfjs: tfjsVersion(),
+    backends: await probeBackends(),
+  };
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { tf } from '../core/tf.js';
+import { positiveInt, requireBatchNormValues } from '../core/config.js';
+import { batchNorm, cloneWeights, concatBatchNorms, splitBatchNorms } from '../core/ops.js';
+import { SeededInit } from '../core/init.js';
+import type { Implementation, LayerFamily, Tensors, WeightSet } from '../core/types.js';
+
+/** Seed §7: one BatchNorm2d(g·C) equals g BatchNorm2d(C) on the group slices. */
+export const batchnormSchema = z.object({
+  batch: positiveInt(32, 65_536),
+  groups: positiveInt(12, 1_024),
+  channels: positiveInt(512, 65_536),
+  height: positiveInt(14, 8_192),
+  width: positiveInt(14, 8_192),
+});
+export type BatchnormConfig = z.infer<typeof batchnormSchema>;
+
+const sliceElements = (c: BatchnormConfig) => c.batch * c.height * c.width * c.channels;
+
+const batchNormLoop: Implementation<BatchnormConfig> = {
+  name: 'serial.batchNormLoop',
+  role: 'serial',
+  summary: "g BatchNorms, each on its group's channel slice, concatenated",
+  toParallel: (w) => cloneWeights(w),
+  toSerial: (ts) => ({ ...ts }),
+  forward: (w, x, c, mode) =>
+    tf.concat(
+      Array.from({ length: c.groups }, (_, i) =>
+        batchNorm(tf.slice(x, [0, 0, 0, i * c.channels], [c.batch, c.height, c.width, c.channels]), w, `g${i}.bn`, mode),
+      ),
+      3,
+    ),
+  allocations: (c) => [...Array.from({ length: c.groups }, () => [sliceElements(c), sliceElements(c)]).flat(), c.groups * sliceElements(c)],
+};
+
+const fusedBatchNorm: Implementation<BatchnormConfig> = {
+  name: 'parallel.fusedBatchNorm',
+  role: 'parallel',
+  summary: 'one BatchNorm over all g·C channels, parameters and running statistics concatenated',
+  toParallel(w, c) {
+    const out: WeightSet = { trainable: {}, buffers: {} };
+    concatBatchNorms(w, 'g', c.groups, 'bn', 'bn', out);
+    return out;
+  },
+  toSerial(own, c) {
+    const out: Tensors = {};
+    splitBatchNorms(own, 'bn', 'g', c.groups, 'bn', out);
+    return out;
+  },
+  forward: (w, x, _c, mode) => batchNorm(x, w, 'bn', mode),
+  allocations: (c) => [c.groups * sliceElements(c)],
+};
+
+export const batchnorm: LayerFamily<BatchnormConfig> = {
+  name: 'batchnorm',
+  title: 'BatchNorm per group',
+  summary: '[B,H,W,g·C]: g BatchNorm2d(C) on slices versus one BatchNorm2d(g·C) (seed §7)',
+  schema: batchnormSchema,
+  small: { batch: 3, groups: 3, channels: 4, height: 2, width: 3 },
+  trainingRules: requireBatchNormValues,
+  formulas: (c) => ({
+    params: 2 * c.groups * c.channels,
+    bufferElements: 2 * c.groups * c.channels,
+    flops: 4 * c.groups * sliceElements(c),
+    activationBytes: 8 * c.groups * sliceElements(c),
+  }),
+  inputShape: (c) => [c.batch, c.height, c.width, c.groups * c.channels],
+  init(c, seed) {
+    const draw = new SeededInit(seed);
+    const w: WeightSet = { trainable: {}, buffers: {} };
+    for (let i = 0; i < c.groups; i++) draw.batchNorm(`g${i}.bn`, c.channels, w.trainable, w.buffers);
+    return w;
+  },
+  implementations: [batchNormLoop, fusedBatchNorm],
+};

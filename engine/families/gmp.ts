@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { tf } from '../core/tf.js';
+import { positiveInt } from '../core/config.js';
+import type { Implementation, LayerFamily } from '../core/types.js';
+
+/** Seed §3: AdaptiveMaxPool2d(1) + view per group: [B,H,W,g·C] → [B,g,C], group-major channels. */
+export const gmpSchema = z.object({
+  batch: positiveInt(32, 65_536),
+  groups: positiveInt(12, 1_024),
+  channels: positiveInt(512, 65_536),
+  height: positiveInt(14, 8_192),
+  width: positiveInt(14, 8_192),
+});
+export type GmpConfig = z.infer<typeof gmpSchema>;
+
+const noWeights = () => ({ trainable: {}, buffers: {} });
+const inputElements = (c: GmpConfig) => c.batch * c.height * c.width * c.groups * c.channels;
+
+export const gmpSliceLoop: Implementation<GmpConfig> = {
+  name: 'serial.sliceMaxLoop',
+  role: 'serial',
+  summary: "slice each group's channels, global max over H×W, stack the g results",
+  toParallel: noWeights,
+  toSerial: () => ({}),
+  forward: (_w, x, c) =>
+    tf.stack(
+      Array.from({ length: c.groups }, (_, i) =>
+        tf.max(tf.slice(x, [0, 0, 0, i * c.channels], [c.batch, c.height, c.width, c.channels]), [1, 2]),
+      ),
+      1,
+    ),
+  allocations: (c) => [
+    ...Array.from({ length: c.groups }, () => [c.batch * c.height * c.width * c.channels, c.batch * c.channels]).flat(),
+    c.batch * c.groups * c.channels,
+  ],
+};
+
+export const gmpFusedMax: Implementation<GmpConfig> = {
+  name: 'parallel.fusedMax',
+  role: 'parallel',
+  summary: 'one max over H×W of all g·C channels, reshaped to [B, g, C] (row-major view)',
+  toParallel: noWeights,
+  toSerial: () => ({}),
+  forward: (_w, x, c) => tf.reshape(tf.max(x, [1, 2]), [c.batch, c.groups, c.channels]),
+  allocations: (c) => [c.batch * c.groups * c.channels],
+};
+
+const maxPoolReshape: Implementation<GmpConfig> = {
+  name: 'parallel.maxPoolReshape',
+  role: 'parallel',
+  summary: 'one H×W max-pool window over all g·C channels (AdaptiveMaxPool2d(1)), reshaped to [B, g, C]',
+  toParallel: noWeights,
+  toSerial: () => ({}),
+  forward: (_w, x, c) =>
+    tf.reshape(tf.maxPool(x as tf.Tensor4D, [c.height, c.width], 1, 'valid'), [c.batch, c.groups, c.channels]),
+  allocations: (c) => [c.batch * c.groups * c.channels],
+};
+
+export const gmp: LayerFamily<GmpConfig> = {
+  name: 'gmp',
+  title: 'Global max pooling per group',
+  summary: '[B,H,W,g·C] → [B,g,C]: a max-pool per group slice versus one fused max and a view (seed §3)',
+  schema: gmpSchema,
+  small: { batch: 2, groups: 3, channels: 4, height: 3, width: 5 },
+  formulas: (c) => ({
+    params: 0,
+    bufferElements: 0,
+    flops: inputElements(c),
+    activationBytes: 4 * (inputElements(c) + c.batch * c.groups * c.channels),
+  }),
+  inputShape: (c) => [c.batch, c.height, c.width, c.groups * c.channels],
+  init: noWeights,
+  implementations: [gmpSliceLoop, gmpFusedMax, maxPoolReshape],
+};

@@ -1,0 +1,81 @@
+/**
+ * The engine's public surface: what the CLI, the web host and the Electron utility process call.
+ * Pure TypeScript plus TensorFlow.js; nothing here imports Electron, Vue or main/.
+ */
+import { tf } from './core/tf.js';
+import { FusebenchError } from './core/errors.js';
+import { parseConfig } from './core/config.js';
+import { MODES, type Mode } from './core/types.js';
+import { FAMILIES, getFamily } from './families/index.js';
+import { formulaReport, type FormulaReport } from './formulas.js';
+import { checkEquivalence, type Equivalence } from './equivalence.js';
+import type { BackendName } from './backends/backend.js';
+import pkg from '../package.json' with { type: 'json' };
+
+export const TOOL = { name: 'fusebench', version: pkg.version } as const;
+
+/** What a family offers, as listed by `fusebench families --json` and the sweep editor. */
+export interface FamilyDescriptor {
+  name: string;
+  title: string;
+  summary: string;
+  implementations: string[];
+  implementationDetails: { name: string; role: 'serial' | 'parallel'; summary: string }[];
+  /** Every config key with its default (the seed's shapes). */
+  config: Record<string, unknown>;
+  /** Small shapes that verify in well under a second. */
+  small: Record<string, unknown>;
+}
+
+export function describeFamilies(): FamilyDescriptor[] {
+  return FAMILIES.map((f) => ({
+    name: f.name,
+    title: f.title,
+    summary: f.summary,
+    implementations: f.implementations.map((i) => i.name),
+    implementationDetails: f.implementations.map((i) => ({ name: i.name, role: i.role, summary: i.summary })),
+    config: parseConfig(f, {}),
+    small: parseConfig(f, f.small),
+  }));
+}
+
+/** @example formulas('bottleneck', { groups: 12, channels: 512 }).params // 12 · (2·512·256 + 9·256² + 4·256 + 2·512) */
+export function formulas(family: string, config: unknown = {}): FormulaReport {
+  const f = getFamily(family);
+  return formulaReport(f, parseConfig(f, config));
+}
+
+export interface VerifyOptions {
+  /** One family, or every family when absent. */
+  family?: string;
+  /** Config overrides on top of the family's small shapes (needs `family`). */
+  config?: Record<string, unknown>;
+  backend: BackendName;
+  modes?: readonly Mode[];
+  seed: number;
+}
+
+/**
+ * Checks every parallel implementation against its serial reference on the active backend.
+ *
+ * @example await verify({ backend: 'wasm', seed: 42 }) // every family × implementation × mode
+ */
+export async function verify(options: VerifyOptions): Promise<Equivalence[]> {
+  if (options.config && !options.family) throw new FusebenchError('--config needs --family: a config belongs to one family', 'usage');
+  const families = options.family ? [getFamily(options.family)] : FAMILIES;
+  const results: Equivalence[] = [];
+  for (const family of families) {
+    const config = parseConfig(family, { ...family.small, ...(options.config ?? {}) });
+    for (const mode of options.modes ?? MODES) {
+      results.push(...(await checkEquivalence({ family, config, mode, backend: options.backend, seed: options.seed })));
+    }
+  }
+  return results;
+}
+
+export function tfjsVersion(): string {
+  return tf.version_core;
+}
+
+export { FAMILIES, getFamily, parseConfig, MODES };
+export type { Mode, Equivalence, FormulaReport };

@@ -1,0 +1,92 @@
+import { describeFamilies, formulas, verify } from '../../engine/index.js';
+import { useBackend } from '../../engine/backends/node.js';
+import { nodeEnvironment } from '../../engine/backends/environment.js';
+import { backendOption, intOption, jsonOption, modesOption, parse, usage } from './args.js';
+import { bytes, human, table } from './table.js';
+
+type Out = (text: string) => void;
+
+/** `fusebench families [--json]` */
+export function familiesCommand(argv: string[], out: Out): number {
+  const { values } = parse(argv, { json: { type: 'boolean' } });
+  const families = describeFamilies();
+  if (values.json) {
+    out(JSON.stringify(families.map(({ name, title, summary, implementations, config }) => ({ name, title, summary, implementations, config })), null, 2));
+  } else {
+    for (const f of families) out(`${f.name} — ${f.summary}\n  ${f.implementations.join('\n  ')}\n  defaults ${JSON.stringify(f.config)}\n`);
+  }
+  return 0;
+}
+
+/** `fusebench formulas --family F [--config JSON] [--json]` */
+export function formulasCommand(argv: string[], out: Out): number {
+  const { values } = parse(argv, { family: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } });
+  if (!values.family) throw usage('formulas needs --family; see `fusebench families`');
+  const report = formulas(values.family, jsonOption('--config', values.config) ?? {});
+  if (values.json) {
+    out(JSON.stringify(report, null, 2));
+    return 0;
+  }
+  out(`${report.family} ${JSON.stringify(report.config)}`);
+  out(`  parameters        ${report.params} (${human(report.params)})`);
+  out(`  buffers           ${report.bufferElements}`);
+  out(`  forward FLOPs     ${report.flops} (${human(report.flops, 'FLOP')})`);
+  out(`  activation bytes  ${report.activationBytes} (${bytes(report.activationBytes)})`);
+  out(
+    table(
+      ['implementation', 'stored params', 'executed FLOPs', 'predicted peak'],
+      Object.entries(report.implementations).map(([name, f]) => [name, f.storedParams, human(f.executedFlops, 'FLOP'), bytes(f.predictedPeakBytes)]),
+    ),
+  );
+  return 0;
+}
+
+/** `fusebench verify [--family F] [--config JSON] [--backend B] [--mode M] [--seed N] [--json]` */
+export async function verifyCommand(argv: string[], out: Out, err: Out): Promise<number> {
+  const { values } = parse(argv, {
+    family: { type: 'string' },
+    config: { type: 'string' },
+    backend: { type: 'string' },
+    mode: { type: 'string' },
+    seed: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const backend = backendOption(values.backend);
+  const seed = intOption('--seed', values.seed) ?? Math.floor(Math.random() * 1_000_000);
+  await useBackend(backend);
+  const results = await verify({
+    family: values.family,
+    config: jsonOption('--config', values.config),
+    backend,
+    modes: modesOption(values.mode),
+    seed,
+  });
+  const failed = results.filter((r) => !r.pass);
+  if (values.json) {
+    out(JSON.stringify(results, null, 2));
+  } else {
+    out(
+      table(
+        ['family', 'implementation', 'mode', 'backend', 'relErr', 'maxAbs', 'tolerance', 'result'],
+        results.map((r) => [r.family, r.implementation, r.mode, r.backend, r.relErr.toExponential(2), r.maxAbs.toExponential(2), r.tolerance.toExponential(0), r.pass ? 'pass' : 'FAIL']),
+      ),
+    );
+    out(`${results.length - failed.length} passed, ${failed.length} failed (seed ${seed})`);
+  }
+  for (const f of failed) err(f.message ?? `${f.implementation} failed`);
+  return failed.length > 0 ? 1 : 0;
+}
+
+/** `fusebench env [--json]` */
+export async function envCommand(argv: string[], out: Out): Promise<number> {
+  const { values } = parse(argv, { json: { type: 'boolean' } });
+  const env = await nodeEnvironment();
+  if (values.json) {
+    out(JSON.stringify(env, null, 2));
+    return 0;
+  }
+  out(`${env.tool} ${env.toolVersion} · Node ${env.node} · TensorFlow.js ${env.tfjs}`);
+  out(`${env.os} · ${env.cpu} × ${env.cores} · ${bytes(env.memoryBytes)}`);
+  out(table(['backend', 'available', 'device or reason'], env.backends.map((b) => [b.name, b.available ? 'yes' : 'no', b.available ? (b.device ?? '') : (b.reason ?? '')])));
+  return 0;
+}

@@ -1,0 +1,47 @@
+import { describeError, FusebenchError } from '../../engine/core/errors.js';
+import { envCommand, familiesCommand, formulasCommand, verifyCommand } from './engine-commands.js';
+
+const HELP = `fusebench — is the fused (parallel) layer faster, by how much, and is it still the same function?
+
+  fusebench families [--json]
+  fusebench formulas --family F [--config JSON] [--json]
+  fusebench verify [--family F] [--config JSON] [--backend B] [--mode inference|training] [--seed N] [--json]
+  fusebench env [--json]
+
+Backends: wasm (default), cpu, webgpu, tensorflow. Exit status: 0 ok, 1 a check failed, 2 bad input.`;
+
+type Command = (argv: string[], out: (t: string) => void, err: (t: string) => void) => number | Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  families: familiesCommand,
+  formulas: formulasCommand,
+  verify: verifyCommand,
+  env: envCommand,
+};
+
+/** Runs one CLI invocation; returns the exit status. Bad input is one line on stderr, never a stack. */
+export async function main(argv: string[], out = (t: string) => void process.stdout.write(`${t}\n`), err = (t: string) => void process.stderr.write(`${t}\n`)): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    out(HELP);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    err(`fusebench: unknown command '${name}'; use one of ${Object.keys(COMMANDS).join(', ')}`);
+    return 2;
+  }
+  try {
+    return await command(rest, out, err);
+  } catch (e) {
+    if (e instanceof FusebenchError) {
+      err(`fusebench ${name}: ${e.message}`);
+      return 2;
+    }
+    err(`fusebench ${name}: internal error, please report it: ${describeError(e)}`);
+    if (e instanceof Error && e.stack) err(e.stack);
+    return 3;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
