@@ -52,5 +52,6 @@ export function isBackendName(value: string): value is BackendName {
 
 /** The known defect that makes this combination fail, if any. */
 export function knownDefect(backend: BackendName, family: string, implementation: string, mode: string): string | undefined {
-  return KNOWN_DEFECTS.find((d) => d.backend === backend && d.family === family && d.implementation === implementation && d.mode === mode)?.why;
+  return KNOWN_DEFECTS.find((d) => d.backend === backend && d.family === family && d.implementation === implementation && d.mode === mode)
+    ?.why;
 }

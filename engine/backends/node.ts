@@ -30,13 +30,18 @@ async function loadWebgpu(): Promise<BackendInfo> {
   try {
     dawn = (await importOptional('webgpu')) as typeof dawn;
   } catch (err) {
-    throw new BackendUnavailableError('webgpu', `the 'webgpu' package (Dawn for Node) is not installed: npm install webgpu (${describeError(err)})`);
+    throw new BackendUnavailableError(
+      'webgpu',
+      `the 'webgpu' package (Dawn for Node) is not installed: npm install webgpu (${describeError(err)})`,
+    );
   }
   Object.assign(globalThis, dawn.globals);
   const g = globalThis as unknown as { navigator?: { gpu?: unknown } };
   g.navigator ??= {};
   g.navigator.gpu = dawn.create([]);
-  const gpu = g.navigator.gpu as { requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string; device?: string; description?: string } } | null> };
+  const gpu = g.navigator.gpu as {
+    requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string; device?: string; description?: string } } | null>;
+  };
   const adapter = await gpu.requestAdapter();
   if (!adapter) {
     throw new BackendUnavailableError(
@@ -57,7 +62,12 @@ async function loadTensorflow(): Promise<BackendInfo> {
   for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
     try {
       await importOptional(pkg);
-      return { name: 'tensorflow', available: true, device: pkg.endsWith('gpu') ? 'libtensorflow (CUDA)' : 'libtensorflow (CPU)', kernelTiming: 'host' };
+      return {
+        name: 'tensorflow',
+        available: true,
+        device: pkg.endsWith('gpu') ? 'libtensorflow (CUDA)' : 'libtensorflow (CPU)',
+        kernelTiming: 'host',
+      };
     } catch (err) {
       const missing = (err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND';
       reasons.push(`${pkg}: ${missing ? 'not installed' : describeError(err).split('\n')[0]}`);

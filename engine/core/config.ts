@@ -71,7 +71,10 @@ export function parseConfig<C extends object>(family: AnyFamily, raw: unknown, w
   const config = parsed.data as C;
   family.rules?.(config);
   for (const impl of family.implementations) {
-    const largest = Math.max(family.inputShape(config).reduce((a: number, b: number) => a * b, 1), ...impl.allocations(config));
+    const largest = Math.max(
+      family.inputShape(config).reduce((a: number, b: number) => a * b, 1),
+      ...impl.allocations(config),
+    );
     if (largest > MAX_TENSOR_ELEMENTS) {
       throw new ConfigError(
         where,

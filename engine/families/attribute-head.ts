@@ -53,9 +53,21 @@ export const attributeHeadSchema = z.object({
 export type AttributeHeadConfig = z.infer<typeof attributeHeadSchema>;
 
 const parts = (c: AttributeHeadConfig) => ({
-  bottleneck: { batch: c.batch, groups: c.groups, channels: c.groupChannels, height: c.height, width: c.width, squeeze: c.squeeze } satisfies BottleneckShape,
+  bottleneck: {
+    batch: c.batch,
+    groups: c.groups,
+    channels: c.groupChannels,
+    height: c.height,
+    width: c.width,
+    squeeze: c.squeeze,
+  } satisfies BottleneckShape,
   gmp: { batch: c.batch, groups: c.groups, channels: c.groupChannels, height: c.height, width: c.width },
-  classLinear: { batch: c.batch, classesPerGroup: c.classesPerGroup, groupChannels: c.groupChannels, classChannels: c.classChannels } satisfies ClassLinearShape,
+  classLinear: {
+    batch: c.batch,
+    classesPerGroup: c.classesPerGroup,
+    groupChannels: c.groupChannels,
+    classChannels: c.classChannels,
+  } satisfies ClassLinearShape,
   classHead: { batch: c.batch, classes: classCount(c), classChannels: c.classChannels, reduction: c.reduction } satisfies ClassHeadShape,
 });
 
@@ -118,7 +130,12 @@ function parallelHead(convs: (typeof fusedBottlenecks)[keyof typeof fusedBottlen
       const ch = classHeadBatched.toParallel(stage(w, 'classHead.'), p.classHead);
       const r = reduceWeights(w);
       return {
-        trainable: { ...cloneAll(r.trainable), ...withPrefix(fused.trainable, 'bottleneck.'), ...withPrefix(cl.trainable, 'classLinear.'), ...withPrefix(ch.trainable, 'classHead.') },
+        trainable: {
+          ...cloneAll(r.trainable),
+          ...withPrefix(fused.trainable, 'bottleneck.'),
+          ...withPrefix(cl.trainable, 'classLinear.'),
+          ...withPrefix(ch.trainable, 'classHead.'),
+        },
         buffers: { ...cloneAll(r.buffers), ...withPrefix(fused.buffers, 'bottleneck.') },
       };
     },
@@ -150,8 +167,10 @@ function parallelHead(convs: (typeof fusedBottlenecks)[keyof typeof fusedBottlen
         ...classHeadBatched.allocations(p.classHead),
       ];
     },
-    executedFlops: (c) => attributeHead.formulas(c).flops - bottleneckFlops(parts(c).bottleneck) + fusedBottleneckFlops(parts(c).bottleneck, convs),
-    storedParams: (c) => attributeHead.formulas(c).params - bottleneckParams(parts(c).bottleneck) + fusedBottleneckParams(parts(c).bottleneck, convs),
+    executedFlops: (c) =>
+      attributeHead.formulas(c).flops - bottleneckFlops(parts(c).bottleneck) + fusedBottleneckFlops(parts(c).bottleneck, convs),
+    storedParams: (c) =>
+      attributeHead.formulas(c).params - bottleneckParams(parts(c).bottleneck) + fusedBottleneckParams(parts(c).bottleneck, convs),
   };
 }
 
@@ -165,7 +184,18 @@ export const attributeHead: LayerFamily<AttributeHeadConfig> = {
   summary:
     'reduce conv → g bottlenecks → GMP → per-class Linear → per-class residual head, serial versus fully parallel (graph attention left out: identity)',
   schema: attributeHeadSchema,
-  small: { batch: 2, inChannels: 8, groups: 3, groupChannels: 4, height: 3, width: 3, classesPerGroup: [2, 1, 3], classChannels: 4, squeeze: 2, reduction: 2 },
+  small: {
+    batch: 2,
+    inChannels: 8,
+    groups: 3,
+    groupChannels: 4,
+    height: 3,
+    width: 3,
+    classesPerGroup: [2, 1, 3],
+    classChannels: 4,
+    squeeze: 2,
+    reduction: 2,
+  },
   rules(c) {
     if (c.classesPerGroup.length !== c.groups) {
       throw new ConfigError(

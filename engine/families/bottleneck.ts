@@ -14,7 +14,6 @@ import {
   groupMatmulAllocations,
   splitBatchNorms,
   splitBranches,
-  stackBranches,
   unstackBranches,
 } from '../core/ops.js';
 import { SeededInit } from '../core/init.js';
@@ -136,7 +135,8 @@ const im2col: GroupedConvs = {
       [0, 0],
     ]);
     const shifts: Tensor[] = [];
-    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) shifts.push(tf.slice(padded, [0, i, j, 0], [c.batch, c.height, c.width, c.groups * p]));
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 3; j++) shifts.push(tf.slice(padded, [0, i, j, 0], [c.batch, c.height, c.width, c.groups * p]));
     const patches = tf.reshape(tf.stack(shifts, 3), [n, 9, c.groups, p]);
     const byGroup = tf.reshape(tf.transpose(patches, [2, 0, 1, 3]), [c.groups, n, 9 * p]);
     const y = tf.matMul(byGroup as tf.Tensor3D, kernel as tf.Tensor3D);
@@ -149,7 +149,14 @@ const im2col: GroupedConvs = {
   conv2Allocations(c) {
     const gp = c.groups * planes(c);
     const n = pixels(c);
-    return [c.batch * (c.height + 2) * (c.width + 2) * gp, ...Array.from({ length: 9 }, () => n * gp), 9 * n * gp, 9 * n * gp, n * gp, n * gp];
+    return [
+      c.batch * (c.height + 2) * (c.width + 2) * gp,
+      ...Array.from({ length: 9 }, () => n * gp),
+      9 * n * gp,
+      9 * n * gp,
+      n * gp,
+      n * gp,
+    ];
   },
   conv3Allocations: (c) => groupMatmulAllocations(pixels(c), c.groups, planes(c), c.channels, false),
   convFlops: (c) => c.groups * 2 * pixels(c) * (9 * planes(c) ** 2 + planes(c) * c.channels),
@@ -208,7 +215,19 @@ export function fusedBottleneckAllocations(c: BottleneckShape, convs: GroupedCon
   const n = pixels(c);
   const gp = c.groups * planes(c);
   const gc = c.groups * c.channels;
-  return [n * gp, n * gp, n * gp, ...convs.conv2Allocations(c), n * gp, n * gp, ...convs.conv3Allocations(c), n * gc, n * gc, n * gc, n * gc];
+  return [
+    n * gp,
+    n * gp,
+    n * gp,
+    ...convs.conv2Allocations(c),
+    n * gp,
+    n * gp,
+    ...convs.conv3Allocations(c),
+    n * gc,
+    n * gc,
+    n * gc,
+    n * gc,
+  ];
 }
 
 /** Elementwise FLOPs of g bottlenecks: BN 4, ReLU 1, residual add 1 per element (docs/measurement.md). */

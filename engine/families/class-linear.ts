@@ -41,7 +41,11 @@ export function gatherClassInputs(x: Tensor, classesPerGroup: number[]): Tensor 
     save([]);
     return {
       value: tf.gather(input, groupOfClass(classesPerGroup), 1),
-      gradFunc: (dy) => tf.concat(tf.split(dy, classesPerGroup, 1).map((run) => tf.sum(run, 1, true)), 1),
+      gradFunc: (dy) =>
+        tf.concat(
+          tf.split(dy, classesPerGroup, 1).map((run) => tf.sum(run, 1, true)),
+          1,
+        ),
     };
   });
   return spread(x);
@@ -57,7 +61,7 @@ export function initClassLinear(c: ClassLinearShape, draw: SeededInit, trainable
 export const classLinearLoop: Implementation<ClassLinearShape> = {
   name: 'serial.linearPerClass',
   role: 'serial',
-  summary: 'one Linear per class on its group\'s row x[:, i, :], results stacked',
+  summary: "one Linear per class on its group's row x[:, i, :], results stacked",
   toParallel: (w) => cloneWeights(w),
   toSerial: (ts) => ({ ...ts }),
   forward(w, x, c) {

@@ -51,8 +51,7 @@ const maxPoolReshape: Implementation<GmpConfig> = {
   summary: 'one H×W max-pool window over all g·C channels (AdaptiveMaxPool2d(1)), reshaped to [B, g, C]',
   toParallel: noWeights,
   toSerial: () => ({}),
-  forward: (_w, x, c) =>
-    tf.reshape(tf.maxPool(x as tf.Tensor4D, [c.height, c.width], 1, 'valid'), [c.batch, c.groups, c.channels]),
+  forward: (_w, x, c) => tf.reshape(tf.maxPool(x as tf.Tensor4D, [c.height, c.width], 1, 'valid'), [c.batch, c.groups, c.channels]),
   allocations: (c) => [c.batch * c.groups * c.channels],
 };
 

@@ -88,9 +88,7 @@ const blockDiagonalConv1d: Implementation<GroupLinearConfig> = {
   }),
   toSerial(ts, c) {
     const out: Tensors = {};
-    diagonalBlocks(ts.kernel!, c.groups).forEach(
-      (block, i) => (out[`g${i}.weight`] = tf.reshape(block, [c.inFeatures, c.outFeatures])),
-    );
+    diagonalBlocks(ts.kernel!, c.groups).forEach((block, i) => (out[`g${i}.weight`] = tf.reshape(block, [c.inFeatures, c.outFeatures])));
     tf.split(ts.bias!, c.groups).forEach((b, i) => (out[`g${i}.bias`] = b));
     return out;
   },

@@ -29,8 +29,7 @@ const concatLoop: Implementation<ReplicateConfig> = {
     for (let i = 1; i < c.groups; i++) out = tf.concat([out, x], 3);
     return c.groups === 1 ? tf.clone(x) : out;
   },
-  allocations: (c) =>
-    c.groups === 1 ? [] : Array.from({ length: c.groups - 1 }, (_, i) => (i + 2) * inputElements(c)),
+  allocations: (c) => (c.groups === 1 ? [] : Array.from({ length: c.groups - 1 }, (_, i) => (i + 2) * inputElements(c))),
 };
 
 const tile: Implementation<ReplicateConfig> = {
@@ -51,7 +50,13 @@ const stackReshape: Implementation<ReplicateConfig> = {
   toSerial: () => ({}),
   forward(_w, x, c) {
     const [b, h, w, ch] = x.shape as [number, number, number, number];
-    return tf.reshape(tf.stack(Array.from({ length: c.groups }, () => x), 3), [b, h, w, c.groups * ch]);
+    return tf.reshape(
+      tf.stack(
+        Array.from({ length: c.groups }, () => x),
+        3,
+      ),
+      [b, h, w, c.groups * ch],
+    );
   },
   allocations: (c) => [c.groups * inputElements(c)],
 };

@@ -26,7 +26,8 @@ export function jsonOption(flag: string, text: string | undefined): Record<strin
   } catch (err) {
     throw usage(`${flag} is not valid JSON (${(err as Error).message}); write it like '{"groups": 12}'`);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw usage(`${flag} must be a JSON object like '{"groups": 12}'`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw usage(`${flag} must be a JSON object like '{"groups": 12}'`);
   return value as Record<string, unknown>;
 }
 

@@ -11,9 +11,16 @@ export function familiesCommand(argv: string[], out: Out): number {
   const { values } = parse(argv, { json: { type: 'boolean' } });
   const families = describeFamilies();
   if (values.json) {
-    out(JSON.stringify(families.map(({ name, title, summary, implementations, config }) => ({ name, title, summary, implementations, config })), null, 2));
+    out(
+      JSON.stringify(
+        families.map(({ name, title, summary, implementations, config }) => ({ name, title, summary, implementations, config })),
+        null,
+        2,
+      ),
+    );
   } else {
-    for (const f of families) out(`${f.name} — ${f.summary}\n  ${f.implementations.join('\n  ')}\n  defaults ${JSON.stringify(f.config)}\n`);
+    for (const f of families)
+      out(`${f.name} — ${f.summary}\n  ${f.implementations.join('\n  ')}\n  defaults ${JSON.stringify(f.config)}\n`);
   }
   return 0;
 }
@@ -35,7 +42,12 @@ export function formulasCommand(argv: string[], out: Out): number {
   out(
     table(
       ['implementation', 'stored params', 'executed FLOPs', 'predicted peak'],
-      Object.entries(report.implementations).map(([name, f]) => [name, f.storedParams, human(f.executedFlops, 'FLOP'), bytes(f.predictedPeakBytes)]),
+      Object.entries(report.implementations).map(([name, f]) => [
+        name,
+        f.storedParams,
+        human(f.executedFlops, 'FLOP'),
+        bytes(f.predictedPeakBytes),
+      ]),
     ),
   );
   return 0;
@@ -68,7 +80,16 @@ export async function verifyCommand(argv: string[], out: Out, err: Out): Promise
     out(
       table(
         ['family', 'implementation', 'mode', 'backend', 'relErr', 'maxAbs', 'tolerance', 'result'],
-        results.map((r) => [r.family, r.implementation, r.mode, r.backend, r.relErr.toExponential(2), r.maxAbs.toExponential(2), r.tolerance.toExponential(0), r.pass ? 'pass' : 'FAIL']),
+        results.map((r) => [
+          r.family,
+          r.implementation,
+          r.mode,
+          r.backend,
+          r.relErr.toExponential(2),
+          r.maxAbs.toExponential(2),
+          r.tolerance.toExponential(0),
+          r.pass ? 'pass' : 'FAIL',
+        ]),
       ),
     );
     out(`${results.length - failed.length} passed, ${failed.length} failed (seed ${seed})`);
@@ -87,6 +108,11 @@ export async function envCommand(argv: string[], out: Out): Promise<number> {
   }
   out(`${env.tool} ${env.toolVersion} · Node ${env.node} · TensorFlow.js ${env.tfjs}`);
   out(`${env.os} · ${env.cpu} × ${env.cores} · ${bytes(env.memoryBytes)}`);
-  out(table(['backend', 'available', 'device or reason'], env.backends.map((b) => [b.name, b.available ? 'yes' : 'no', b.available ? (b.device ?? '') : (b.reason ?? '')])));
+  out(
+    table(
+      ['backend', 'available', 'device or reason'],
+      env.backends.map((b) => [b.name, b.available ? 'yes' : 'no', b.available ? (b.device ?? '') : (b.reason ?? '')]),
+    ),
+  );
   return 0;
 }

@@ -20,7 +20,11 @@ const COMMANDS: Record<string, Command> = {
 };
 
 /** Runs one CLI invocation; returns the exit status. Bad input is one line on stderr, never a stack. */
-export async function main(argv: string[], out = (t: string) => void process.stdout.write(`${t}\n`), err = (t: string) => void process.stderr.write(`${t}\n`)): Promise<number> {
+export async function main(
+  argv: string[],
+  out = (t: string) => void process.stdout.write(`${t}\n`),
+  err = (t: string) => void process.stderr.write(`${t}\n`),
+): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     out(HELP);
@@ -44,4 +48,9 @@ export async function main(argv: string[], out = (t: string) => void process.std
   }
 }
 
+// `fusebench families | head` closes the pipe early; that is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 process.exitCode = await main(process.argv.slice(2));

@@ -45,48 +45,56 @@ describe.each(IN_PROCESS_BACKENDS)('on %s', (backend) => {
       );
     });
 
-    it.each(family.implementations.map((i) => [i.name, i] as const))('%s leaks no tensor in forward, training or conversion', (_n, impl) => {
-      const config = parseConfig(family, family.small);
-      const before = tf.memory().numTensors;
-      const serial = tf.tidy(() => family.init(config, 5) as unknown as tf.TensorContainer) as unknown as ReturnType<typeof family.init>;
-      const x = randomInput(family.inputShape(config), 6);
-      const p = prepare(impl, serial, config);
-      const out = forward(p, x, config, 'inference');
-      const probe = tf.onesLike(out);
-      const step = trainingStep(p, x, probe, config);
-      const trainingOut = forward(p, x, config, 'training');
-      expect(out.shape).toEqual(trainingOut.shape);
-      tf.dispose([out, probe, trainingOut, x, ...Object.values(serial.trainable), ...Object.values(serial.buffers)]);
-      disposeTraining(step);
-      p.dispose();
-      expect(tf.memory().numTensors).toBe(before);
-    });
+    it.each(family.implementations.map((i) => [i.name, i] as const))(
+      '%s leaks no tensor in forward, training or conversion',
+      (_n, impl) => {
+        const config = parseConfig(family, family.small);
+        const before = tf.memory().numTensors;
+        const serial = tf.tidy(() => family.init(config, 5) as unknown as tf.TensorContainer) as unknown as ReturnType<typeof family.init>;
+        const x = randomInput(family.inputShape(config), 6);
+        const p = prepare(impl, serial, config);
+        const out = forward(p, x, config, 'inference');
+        const probe = tf.onesLike(out);
+        const step = trainingStep(p, x, probe, config);
+        const trainingOut = forward(p, x, config, 'training');
+        expect(out.shape).toEqual(trainingOut.shape);
+        tf.dispose([out, probe, trainingOut, x, ...Object.values(serial.trainable), ...Object.values(serial.buffers)]);
+        disposeTraining(step);
+        p.dispose();
+        expect(tf.memory().numTensors).toBe(before);
+      },
+    );
   });
 });
 
 describe('parameters counted equal the formulas', () => {
   beforeAll(() => activate('cpu'));
 
-  it.each(FAMILIES.map((f) => [f.name, f] as const))('%s: serial params, buffers and each layout\'s stored params', async (_name, family) => {
-    await fc.assert(
-      fc.property(smallConfigs[family.name]!, (raw) => {
-        const config = parseConfig(family, raw);
-        const formulas = family.formulas(config);
-        const serial = tf.tidy(() => family.init(config, 1) as unknown as tf.TensorContainer) as unknown as ReturnType<typeof family.init>;
-        try {
-          expect(countElements(serial.trainable)).toBe(formulas.params);
-          expect(countElements(serial.buffers)).toBe(formulas.bufferElements);
-          for (const impl of family.implementations) {
-            const p = prepare(impl, serial, config);
-            expect(countElements(p.weights.trainable), impl.name).toBe(implementationFormulas(family, impl.name, config).storedParams);
-            expect(countElements(p.weights.buffers), impl.name).toBe(formulas.bufferElements);
-            p.dispose();
+  it.each(FAMILIES.map((f) => [f.name, f] as const))(
+    "%s: serial params, buffers and each layout's stored params",
+    async (_name, family) => {
+      await fc.assert(
+        fc.property(smallConfigs[family.name]!, (raw) => {
+          const config = parseConfig(family, raw);
+          const formulas = family.formulas(config);
+          const serial = tf.tidy(() => family.init(config, 1) as unknown as tf.TensorContainer) as unknown as ReturnType<
+            typeof family.init
+          >;
+          try {
+            expect(countElements(serial.trainable)).toBe(formulas.params);
+            expect(countElements(serial.buffers)).toBe(formulas.bufferElements);
+            for (const impl of family.implementations) {
+              const p = prepare(impl, serial, config);
+              expect(countElements(p.weights.trainable), impl.name).toBe(implementationFormulas(family, impl.name, config).storedParams);
+              expect(countElements(p.weights.buffers), impl.name).toBe(formulas.bufferElements);
+              p.dispose();
+            }
+          } finally {
+            tf.dispose([...Object.values(serial.trainable), ...Object.values(serial.buffers)]);
           }
-        } finally {
-          tf.dispose([...Object.values(serial.trainable), ...Object.values(serial.buffers)]);
-        }
-      }),
-      { numRuns: 5 },
-    );
-  });
+        }),
+        { numRuns: 5 },
+      );
+    },
+  );
 });

@@ -10,14 +10,24 @@ import { activate } from './backends.js';
  * TensorFlow.js upgrade fixes one, this fails and the entry comes off the list.
  */
 describe('known backend defects', () => {
-  it.each(KNOWN_DEFECTS.map((d) => [`${d.backend} ${d.family} ${d.implementation} ${d.mode}`, d] as const))('%s is caught by the gate', async (_n, defect) => {
-    await activate(defect.backend);
-    const family = getFamily(defect.family);
-    const config = parseConfig(family, { batch: 4, groups: 2, channels: 3, height: 1, width: 2 });
-    const results = await checkEquivalence({ family, config, mode: defect.mode, backend: defect.backend, seed: 2, implementations: [defect.implementation] });
-    expect(results).toHaveLength(1);
-    expect(results[0]!.pass).toBe(false);
-    expect(results[0]!.knownDefect).toBe(defect.why);
-    expect(results[0]!.message).toContain('--seed 2');
-  });
+  it.each(KNOWN_DEFECTS.map((d) => [`${d.backend} ${d.family} ${d.implementation} ${d.mode}`, d] as const))(
+    '%s is caught by the gate',
+    async (_n, defect) => {
+      await activate(defect.backend);
+      const family = getFamily(defect.family);
+      const config = parseConfig(family, { batch: 4, groups: 2, channels: 3, height: 1, width: 2 });
+      const results = await checkEquivalence({
+        family,
+        config,
+        mode: defect.mode,
+        backend: defect.backend,
+        seed: 2,
+        implementations: [defect.implementation],
+      });
+      expect(results).toHaveLength(1);
+      expect(results[0]!.pass).toBe(false);
+      expect(results[0]!.knownDefect).toBe(defect.why);
+      expect(results[0]!.message).toContain('--seed 2');
+    },
+  );
 });

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+/** The CLI as users run it: the built bundle through bin/fusebench.mjs (`npm test` builds first). */
+const BIN = 'bin/fusebench.mjs';
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('fusebench CLI', () => {
+  it('is built', () => expect(existsSync('dist/node/cli.mjs'), 'run npm run build first').toBe(true));
+
+  it('families --json lists every family with implementations and defaults', () => {
+    const r = run('families', '--json');
+    expect(r.code).toBe(0);
+    const families = JSON.parse(r.out) as { name: string; implementations: string[]; config: Record<string, unknown> }[];
+    expect(families.map((f) => f.name)).toEqual([
+      'replicate',
+      'bottleneck',
+      'gmp',
+      'class-linear',
+      'group-linear',
+      'batchnorm',
+      'class-head',
+      'attribute-head',
+    ]);
+    const bottleneck = families.find((f) => f.name === 'bottleneck')!;
+    expect(bottleneck.implementations).toEqual(['serial.branchLoop', 'parallel.im2colBatchedMatmul', 'parallel.blockDiagonalConv']);
+    expect(bottleneck.config).toEqual({ batch: 32, groups: 12, channels: 512, height: 14, width: 14, squeeze: 2 });
+    expect(families.find((f) => f.name === 'group-linear')!.implementations).toContain('parallel.blockDiagonalConv1d');
+  });
+
+  it('formulas --json gives the seed parameter count', () => {
+    const r = run('formulas', '--family', 'bottleneck', '--config', '{"groups":12,"channels":512}', '--json');
+    expect(r.code).toBe(0);
+    const f = JSON.parse(r.out) as Record<string, unknown>;
+    expect(f).toMatchObject({ family: 'bottleneck', params: 10_248_192 });
+    for (const key of ['config', 'flops', 'activationBytes', 'predictedPeakBytes']) expect(f).toHaveProperty(key);
+  });
+
+  it('verify --json passes every family × implementation × mode on wasm', () => {
+    const r = run('verify', '--backend', 'wasm', '--json', '--seed', '17');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.out) as {
+      family: string;
+      implementation: string;
+      mode: string;
+      backend: string;
+      relErr: number;
+      maxAbs: number;
+      pass: boolean;
+    }[];
+    expect(rows.length).toBe(26);
+    for (const row of rows) {
+      expect(Object.keys(row)).toEqual(expect.arrayContaining(['family', 'implementation', 'mode', 'backend', 'relErr', 'maxAbs', 'pass']));
+      expect(row.pass || row.implementation === 'parallel.maxPoolReshape').toBe(true);
+    }
+  });
+
+  it.each([
+    [
+      ['formulas', '--family', 'bottleneck', '--config', '{"channels":513}'],
+      /config.channels: must be divisible by squeeze \(2\), got 513/,
+    ],
+    [['formulas', '--family', 'nope'], /unknown family 'nope'; use one of replicate/],
+    [['formulas', '--family', 'gmp', '--config', '{groups: 2}'], /--config is not valid JSON/],
+    [['formulas'], /formulas needs --family/],
+    [['verify', '--backend', 'tpu'], /--backend must be one of tensorflow, webgpu, wasm, cpu/],
+    [['verify', '--config', '{"groups":2}'], /--config needs --family/],
+    [['verify', '--backend', 'tensorflow'], /backend tensorflow is unavailable: .*not installed/],
+    [['verify', '--bogus'], /Unknown option '--bogus'/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+  ])('bad input %j exits 2 with one line naming the problem', (args, message) => {
+    const r = run(...args);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('a failing check exits 1 and prints the seed to replay', () => {
+    // wasm's MaxPoolGrad defect (KNOWN_DEFECTS) makes this implementation fail in training mode.
+    const r = run(
+      'verify',
+      '--family',
+      'gmp',
+      '--config',
+      '{"batch":4,"groups":2,"channels":3,"height":1,"width":2}',
+      '--mode',
+      'training',
+      '--backend',
+      'wasm',
+      '--seed',
+      '2',
+    );
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/parallel.maxPoolReshape differs .* replay with --seed 2 \(known backend defect/);
+  });
+
+  it('env --json reports every backend, with the reason where unavailable', () => {
+    const r = run('env', '--json');
+    expect(r.code).toBe(0);
+    const env = JSON.parse(r.out) as { backends: { name: string; available: boolean; reason?: string }[] };
+    expect(env.backends.map((b) => b.name)).toEqual(['tensorflow', 'webgpu', 'wasm', 'cpu']);
+    for (const b of env.backends) expect(b.available || (b.reason ?? '').length > 10).toBe(true);
+  });
+});
