@@ -5,7 +5,7 @@ import { build } from 'esbuild';
 
 const entries = process.argv.slice(2);
 await build({
-  entryPoints: entries.length ? entries : { cli: 'main/cli/index.ts' },
+  entryPoints: entries.length ? entries : { cli: 'main/cli/index.ts', 'engine-worker': 'engine/worker/node-worker.ts' },
   outdir: 'dist/node',
   bundle: true,
   platform: 'node',

@@ -1,5 +1,7 @@
 import { describeError, FusebenchError } from '../../engine/core/errors.js';
 import { envCommand, familiesCommand, formulasCommand, verifyCommand } from './engine-commands.js';
+import { reportCommand, sweepCommand } from './sweep-commands.js';
+import { serveCommand } from '../web/serve-command.js';
 
 const HELP = `fusebench — is the fused (parallel) layer faster, by how much, and is it still the same function?
 
@@ -7,6 +9,9 @@ const HELP = `fusebench — is the fused (parallel) layer faster, by how much, a
   fusebench formulas --family F [--config JSON] [--json]
   fusebench verify [--family F] [--config JSON] [--backend B] [--mode inference|training] [--seed N] [--json]
   fusebench env [--json]
+  fusebench sweep PROFILE [--backend B] [--out DIR] [--resume] [--json]
+  fusebench report RESULTS --format html|csv|md|json|svg [--out PATH]
+  fusebench serve [--port N] [--open] [--workspace DIR]   the UI in a browser, on 127.0.0.1 with a token
 
 Backends: wasm (default), cpu, webgpu, tensorflow. Exit status: 0 ok, 1 a check failed, 2 bad input.`;
 
@@ -17,6 +22,9 @@ const COMMANDS: Record<string, Command> = {
   formulas: formulasCommand,
   verify: verifyCommand,
   env: envCommand,
+  sweep: sweepCommand,
+  report: reportCommand,
+  serve: serveCommand,
 };
 
 /** Runs one CLI invocation; returns the exit status. Bad input is one line on stderr, never a stack. */

@@ -1,0 +1,131 @@
+import type { z } from 'zod';
+import { FileFormatError } from '../core/errors.js';
+import {
+  journalHeaderSchema,
+  pointSchema,
+  profileSchema,
+  PROFILE_SCHEMA_VERSION,
+  resultsSchema,
+  RESULTS_SCHEMA_VERSION,
+  type JournalHeader,
+  type PointRecord,
+  type Profile,
+  type SweepResults,
+} from './schemas.js';
+import { migrate, PROFILE_MIGRATIONS, RESULTS_MIGRATIONS, type Migration } from './migrate.js';
+
+function issuePath(path: readonly PropertyKey[]): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('') || '(top level)';
+}
+
+/** Whether JSON text ends inside a string or an open object/array: the signature of a cut-off file. */
+function endsOpen(text: string): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+  }
+  return inString || depth > 0;
+}
+
+function parseJson(name: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const truncated = endsOpen(text);
+    throw new FileFormatError(name, `is not valid JSON${truncated ? ' (it looks truncated)' : ''}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Validates one versioned document: kind check, version check (newer refused, older migrated), then
+ * the schema. Throws FileFormatError naming the file and the first problem; never returns a partial.
+ */
+function readVersioned<T>(name: string, data: unknown, kind: string, current: number, schema: z.ZodType<T>, steps: Record<number, Migration>): T {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new FileFormatError(name, `is not a Fusebench ${kind} (expected a JSON object)`);
+  const version = (data as { schemaVersion?: unknown }).schemaVersion;
+  if (typeof version !== 'number' || !Number.isInteger(version)) throw new FileFormatError(name, `is not a Fusebench ${kind}: it has no schemaVersion`);
+  if (version > current) {
+    throw new FileFormatError(name, `was written by a newer Fusebench (${kind} schemaVersion ${version}; this version reads up to ${current}); upgrade Fusebench to open it`);
+  }
+  const migrated = version < current ? migrate(data as Record<string, unknown>, version, current, steps) : (data as Record<string, unknown>);
+  if (!migrated) throw new FileFormatError(name, `uses ${kind} schemaVersion ${version}, which this Fusebench cannot convert`);
+  const parsed = schema.safeParse(migrated);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new FileFormatError(name, `is not a valid ${kind}: ${issuePath(issue.path)}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** @example parseProfile('smoke.profile.json', text) */
+export function parseProfile(name: string, text: string): Profile {
+  return readVersioned(name, parseJson(name, text), 'profile', PROFILE_SCHEMA_VERSION, profileSchema, PROFILE_MIGRATIONS);
+}
+
+/** A profile given as an object (over IPC or HTTP), validated like a file. */
+export function validateProfileObject(data: unknown, name = 'profile'): Profile {
+  return readVersioned(name, data, 'profile', PROFILE_SCHEMA_VERSION, profileSchema, PROFILE_MIGRATIONS);
+}
+
+/** @example parseResults('run.sweep.json', text) */
+export function parseResults(name: string, text: string): SweepResults {
+  return readVersioned(name, parseJson(name, text), 'results file', RESULTS_SCHEMA_VERSION, resultsSchema, RESULTS_MIGRATIONS);
+}
+
+export function validateResultsObject(data: unknown, name = 'results'): SweepResults {
+  return readVersioned(name, data, 'results file', RESULTS_SCHEMA_VERSION, resultsSchema, RESULTS_MIGRATIONS);
+}
+
+export interface Journal {
+  header: JournalHeader;
+  points: PointRecord[];
+  /** Set when the last line was cut off (a crash mid-write); that point is measured again. */
+  truncatedTail: boolean;
+}
+
+/**
+ * Reads a `*.sweep.ndjson` journal. Only its very last line may be incomplete (the write a crash
+ * interrupted); any other bad line is an error, and nothing is returned then.
+ */
+export function parseJournal(name: string, text: string): Journal {
+  const lines = text.split('\n');
+  const lastComplete = text.endsWith('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  if (lines.length === 0) throw new FileFormatError(name, 'is empty: not a Fusebench journal');
+  let headerData: unknown;
+  try {
+    headerData = JSON.parse(lines[0]!);
+  } catch {
+    throw new FileFormatError(name, 'line 1 is not a journal header (not JSON)');
+  }
+  const header = readVersioned(`${name} line 1`, headerData, 'journal header', RESULTS_SCHEMA_VERSION, journalHeaderSchema, RESULTS_MIGRATIONS);
+  const points: PointRecord[] = [];
+  let truncatedTail = false;
+  for (let i = 1; i < lines.length; i++) {
+    const isLast = i === lines.length - 1;
+    let data: unknown;
+    try {
+      data = JSON.parse(lines[i]!);
+    } catch {
+      if (isLast && !lastComplete) {
+        truncatedTail = true;
+        break;
+      }
+      throw new FileFormatError(name, `line ${i + 1} is not valid JSON; the journal is damaged`);
+    }
+    const parsed = pointSchema.safeParse(data);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new FileFormatError(name, `line ${i + 1} is not a valid point: ${issuePath(issue.path)}: ${issue.message}`);
+    }
+    points.push(parsed.data);
+  }
+  return { header, points, truncatedTail };
+}

@@ -1,0 +1,87 @@
+import { summarize } from '../report/stats.js';
+import type { MeasureSettings } from '../files/schemas.js';
+import { now } from './clock.js';
+
+export type StopReason = 'stable' | 'maxSamples' | 'timeBudget' | 'cancelled';
+
+/** One contender in an interleaved timing run: a call that resolves once the device has finished. */
+export interface Contender {
+  name: string;
+  call: () => Promise<void>;
+}
+
+export interface SampledTimes {
+  samplesMs: number[];
+  firstCallMs: number;
+  warmupCalls: number;
+  stopReason: StopReason;
+  /** Set when a call threw; the contender left the rotation then. */
+  error?: unknown;
+}
+
+/** Whether a contender's samples may stop: enough of them and a tight enough spread. */
+export function isStable(samples: number[], settings: Pick<MeasureSettings, 'minSamples' | 'targetRelIqr'>): boolean {
+  return samples.length >= settings.minSamples && summarize(samples).relIqr <= settings.targetRelIqr;
+}
+
+async function timed(call: () => Promise<void>): Promise<number> {
+  const t0 = now();
+  await call();
+  return now() - t0;
+}
+
+/**
+ * Times contenders the way DESIGN.md §4 says: the first call apart (`firstCallMs`), warm-up by time
+ * (at least 2 calls each), then samples interleaved round-robin with the order rotated every round
+ * to cancel drift, each contender stopping once stable, at maxSamples, at the point's time budget, or
+ * when `signal` aborts (checked before every sample).
+ *
+ * @example const times = await sampleInterleaved([{ name: 'serial', call }], settings, signal);
+ */
+export async function sampleInterleaved(contenders: Contender[], settings: MeasureSettings, signal?: AbortSignal): Promise<Map<string, SampledTimes>> {
+  const out = new Map<string, SampledTimes>();
+  const active: Contender[] = [];
+  for (const c of contenders) {
+    const t: SampledTimes = { samplesMs: [], firstCallMs: NaN, warmupCalls: 0, stopReason: 'stable' };
+    out.set(c.name, t);
+    try {
+      t.firstCallMs = await timed(c.call);
+      t.warmupCalls = 1;
+      const warmupStart = now();
+      while (t.warmupCalls < 2 || now() - warmupStart < settings.warmupMs) {
+        if (signal?.aborted) break;
+        await c.call();
+        t.warmupCalls += 1;
+      }
+      active.push(c);
+    } catch (error) {
+      t.error = error;
+    }
+  }
+  const start = now();
+  let round = 0;
+  while (active.length > 0) {
+    const order = active.map((_, i) => active[(i + round) % active.length]!);
+    round += 1;
+    for (const c of order) {
+      const t = out.get(c.name)!;
+      const stop = signal?.aborted ? 'cancelled' : now() - start > settings.maxMsPerPoint ? 'timeBudget' : undefined;
+      if (stop) {
+        for (const a of active) out.get(a.name)!.stopReason = stop;
+        return out;
+      }
+      try {
+        t.samplesMs.push(await timed(c.call));
+      } catch (error) {
+        t.error = error;
+        active.splice(active.indexOf(c), 1);
+        continue;
+      }
+      if (isStable(t.samplesMs, settings)) t.stopReason = 'stable';
+      else if (t.samplesMs.length >= settings.maxSamples) t.stopReason = 'maxSamples';
+      else continue;
+      active.splice(active.indexOf(c), 1);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,81 @@
+import type { PointRecord, SweepResults } from '../files/schemas.js';
+import { formatValue } from './format.js';
+import { speedupIndex } from './speedup.js';
+
+/** Columns after the config columns, in order. */
+export const CSV_METRIC_COLUMNS = [
+  'median_ms',
+  'iqr_ms',
+  'rel_iqr',
+  'min_ms',
+  'mean_ms',
+  'n',
+  'first_call_ms',
+  'kernel_ms',
+  'kernel_timing',
+  'peak_bytes',
+  'predicted_peak_bytes',
+  'params_counted',
+  'params_formula',
+  'flops',
+  'achieved_flops_per_s',
+  'rel_err',
+  'max_abs',
+  'equivalent',
+  'speedup',
+  'message',
+] as const;
+
+/** RFC 4180: quote a field holding a comma, quote, CR or LF, doubling the quotes inside. */
+export function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+function cell(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return formatValue(value);
+}
+
+/**
+ * One row per point, every status, with a header. Config keys are the union over all points, sorted,
+ * as `config.<key>` columns; an absent figure is an empty field. `speedup` is filled only for
+ * equivalent parallel points (serial median / its median). Lines end in CRLF as RFC 4180 asks.
+ *
+ * @example renderCsv(results).split('\r\n')[0] // 'family,implementation,role,mode,backend,status,config.batch,...'
+ */
+export function renderCsv(results: SweepResults): string {
+  const configKeys = [...new Set(results.points.flatMap((p) => Object.keys(p.config)))].sort();
+  const header = ['family', 'implementation', 'role', 'mode', 'backend', 'status', ...configKeys.map((k) => `config.${k}`), ...CSV_METRIC_COLUMNS];
+  const speedupOf = speedupIndex(results);
+  const row = (p: PointRecord): unknown[] => [
+    p.family,
+    p.implementation,
+    p.role,
+    p.mode,
+    p.backend,
+    p.status,
+    ...configKeys.map((k) => p.config[k]),
+    p.time?.medianMs,
+    p.time?.iqrMs,
+    p.time?.relIqr,
+    p.time?.minMs,
+    p.time?.meanMs,
+    p.time?.n,
+    p.time?.firstCallMs,
+    p.time?.kernelMs,
+    p.time?.kernelTiming,
+    p.memory?.peakBytes,
+    p.memory?.predictedPeakBytes,
+    p.params?.counted,
+    p.params?.formula,
+    p.flops?.useful,
+    p.flops?.achievedPerSecond,
+    p.equivalence?.relErr,
+    p.equivalence?.maxAbs,
+    p.equivalence?.pass,
+    speedupOf(p).speedup,
+    p.message,
+  ];
+  const lines = [header, ...results.points.map((p) => row(p).map(cell))].map((fields) => fields.map(csvField).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}

@@ -1,0 +1,63 @@
+/** Text formatting shared by the chart tooltips, tables, Markdown and HTML (pure: runs in a browser too). */
+
+/** A number with `digits` significant digits, in exponent form where fixed notation would be unreadable. */
+export function formatNumber(value: number | null | undefined, digits = 3): string {
+  if (value === null || value === undefined) return 'n/a';
+  if (!Number.isFinite(value)) return String(value);
+  if (value === 0) return '0';
+  const magnitude = Math.abs(value);
+  if (magnitude >= 1e-3 && magnitude < 1e6) return String(Number(value.toPrecision(digits)));
+  return value.toExponential(digits - 1);
+}
+
+/** Milliseconds, e.g. `2.5 ms`. */
+export function formatMs(value: number | null | undefined): string {
+  return value === null || value === undefined ? 'n/a' : `${formatNumber(value)} ms`;
+}
+
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+/** Bytes in binary units, e.g. `1.5 MiB`. */
+export function formatBytes(value: number | null | undefined): string {
+  if (value === null || value === undefined) return 'n/a';
+  let v = value;
+  let unit = 0;
+  while (Math.abs(v) >= 1024 && unit < BYTE_UNITS.length - 1) {
+    v /= 1024;
+    unit += 1;
+  }
+  return `${formatNumber(v)} ${BYTE_UNITS[unit]}`;
+}
+
+/** A count with an SI prefix, e.g. `1.2 G` (FLOP/s, parameters). */
+export function formatSi(value: number | null | undefined, unit = ''): string {
+  if (value === null || value === undefined) return 'n/a';
+  const prefixes: [number, string][] = [
+    [1e12, 'T'],
+    [1e9, 'G'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ];
+  const hit = prefixes.find(([scale]) => Math.abs(value) >= scale);
+  const text = hit ? `${formatNumber(value / hit[0])} ${hit[1]}` : `${formatNumber(value)} `;
+  return `${text}${unit}`.trim();
+}
+
+/** A config value as it appears in labels: numbers and strings bare, anything else as JSON. */
+export function formatValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value) ?? String(value);
+}
+
+/** `groups=4, batch=2` from a config object. */
+export function formatConfig(config: Record<string, unknown>, keys: readonly string[] = Object.keys(config).sort()): string {
+  return keys.map((k) => `${k}=${formatValue(config[k])}`).join(', ');
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Escapes text for HTML element content and quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
+}

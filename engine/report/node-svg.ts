@@ -1,0 +1,31 @@
+// echarts is kept out of the pure engine by the layering rule; this node-only file is the one place the
+// engine renders charts itself (CLI `report --format svg`), so it imports echarts deliberately.
+// eslint-disable-next-line no-restricted-imports
+import * as echarts from 'echarts';
+import type { ChartSpec } from './charts.js';
+
+export interface SvgOptions {
+  width?: number;
+  height?: number;
+  /** Built-in ECharts theme name, e.g. 'dark'. */
+  theme?: string;
+  /** Painted behind the chart so the file reads the same in a dark viewer; 'transparent' to omit. */
+  background?: string;
+}
+
+/**
+ * Renders a chart to a standalone SVG string with ECharts' server-side renderer (no DOM needed).
+ *
+ * @example renderChartSvg(buildCharts(results, defaultViews(results)[0])[0]).startsWith('<svg') // true
+ */
+export function renderChartSvg(spec: ChartSpec, options: SvgOptions = {}): string {
+  const { width = 900, height = 520, theme, background = '#ffffff' } = options;
+  const chart = echarts.init(null, theme ?? null, { renderer: 'svg', ssr: true, width, height });
+  try {
+    // Animation off: SSR renders one frame, and an animated first frame would be empty.
+    chart.setOption({ ...spec.option, animation: false, backgroundColor: background } as echarts.EChartsCoreOption);
+    return chart.renderToSVGString();
+  } finally {
+    chart.dispose();
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The one API contract between the UI and its hosts (Electron main + preload, the localhost web host)
+ * and the functions the CLI calls. Types for the renderer; runtime schemas that every host applies to
+ * every payload on arrival (IPC or HTTP), so a bad message is refused with a clear error.
+ */
+import { z } from 'zod';
+import { BACKENDS, type BackendInfo, type BackendName } from '../engine/backends/backend.js';
+import type { FamilyDescriptor } from '../engine/index.js';
+import type { Environment } from '../engine/backends/environment.js';
+import type { PointRecord, Profile, SweepResults } from '../engine/files/schemas.js';
+import type { SweepProgress } from '../engine/sweep/run-sweep.js';
+
+export type { BackendInfo, BackendName, Environment, FamilyDescriptor, PointRecord, Profile, SweepProgress, SweepResults };
+
+export const FILE_KINDS = ['profile', 'results', 'report', 'image'] as const;
+export type FileKind = (typeof FILE_KINDS)[number];
+export const REPORT_FORMATS = ['html', 'csv', 'md', 'json'] as const;
+export type ExportFormat = (typeof REPORT_FORMATS)[number];
+
+/** Whether a profile can run, how big it is, and why not. */
+export type ProfileCheck =
+  | { ok: true; profile: Profile; points: number; invalidPoints: number; invalidReasons: string[]; estimatedMs: number }
+  | { ok: false; field: string; message: string };
+
+/** A file's content as opened by the user (dialog, drop, or file input). */
+export interface OpenedFile {
+  kind: 'profile' | 'results';
+  name: string;
+  /** Where it lives on the host, when the host knows (Electron dialogs, the web host's workspace). */
+  path?: string;
+  profile?: Profile;
+  results?: SweepResults;
+}
+
+export interface RecentFile {
+  kind: 'profile' | 'results';
+  name: string;
+  path: string;
+  at: string;
+}
+
+export interface SavedFile {
+  name: string;
+  path: string;
+}
+
+export type SweepEvent =
+  | { runId: string; type: 'progress'; progress: SweepProgress }
+  | { runId: string; type: 'point'; point: PointRecord }
+  | { runId: string; type: 'finished'; results: SweepResults; resultsPath: string; complete: boolean }
+  | { runId: string; type: 'failed'; message: string };
+
+/** Everything the UI can ask of a host. One method per action; no generic invoke. */
+export interface WorkbenchApi {
+  families(): Promise<FamilyDescriptor[]>;
+  environment(): Promise<Environment>;
+  validateProfile(profile: unknown): Promise<ProfileCheck>;
+  startSweep(request: { profile: Profile; backend?: BackendName }): Promise<{ runId: string }>;
+  cancelSweep(runId: string): Promise<void>;
+  /** Subscribes to sweep events; returns the unsubscribe function. */
+  onSweepEvent(listener: (event: SweepEvent) => void): () => void;
+  /** Parses and validates a file's text (drag-and-drop, file input); throws with the file named. */
+  parseFile(request: { kind: 'profile' | 'results'; name: string; text: string }): Promise<OpenedFile>;
+  /** A native open dialog where the host has one (Electron); null where it has none or was cancelled. */
+  pickFile(kind: 'profile' | 'results'): Promise<OpenedFile | null>;
+  /** Saves content (a save dialog in Electron; the workspace folder in the web host); null if cancelled. */
+  saveFile(request: { kind: FileKind; name: string; content: string; encoding?: 'utf8' | 'base64' }): Promise<SavedFile | null>;
+  recentFiles(): Promise<RecentFile[]>;
+  openRecent(path: string): Promise<OpenedFile>;
+  /** Renders a report of results in a format, for saving or download. */
+  exportReport(request: { results: SweepResults; format: ExportFormat }): Promise<{ name: string; content: string }>;
+}
+
+/** Method names, also the Electron IPC channel names (`domain:verb`) and the HTTP paths (/api/<name>). */
+export const CHANNELS = {
+  families: 'families:list',
+  environment: 'environment:get',
+  validateProfile: 'profile:validate',
+  startSweep: 'sweep:start',
+  cancelSweep: 'sweep:cancel',
+  parseFile: 'file:parse',
+  pickFile: 'file:pick',
+  saveFile: 'file:save',
+  recentFiles: 'file:recent',
+  openRecent: 'file:openRecent',
+  exportReport: 'report:export',
+} as const satisfies Record<Exclude<keyof WorkbenchApi, 'onSweepEvent'>, string>;
+
+/** The event channel (Electron) / WebSocket message type. */
+export const SWEEP_EVENT_CHANNEL = 'sweep:event';
+
+export type RequestMethod = keyof typeof CHANNELS;
+
+const MAX_TEXT = 64 * 1024 * 1024;
+const fileKind = z.enum(['profile', 'results']);
+
+/** Runtime schemas of each method's arguments (a tuple), checked by every host before it acts. */
+export const ARGUMENTS = {
+  families: z.tuple([]),
+  environment: z.tuple([]),
+  validateProfile: z.tuple([z.unknown()]),
+  startSweep: z.tuple([z.strictObject({ profile: z.unknown(), backend: z.enum(BACKENDS).optional() })]),
+  cancelSweep: z.tuple([z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a run id')]),
+  parseFile: z.tuple([z.strictObject({ kind: fileKind, name: z.string().min(1).max(512), text: z.string().max(MAX_TEXT) })]),
+  pickFile: z.tuple([fileKind]),
+  saveFile: z.tuple([
+    z.strictObject({
+      kind: z.enum(FILE_KINDS),
+      name: z
+        .string()
+        .min(1)
+        .max(255)
+        .regex(/^[^/\\\0]+$/, 'a file name without folders'),
+      content: z.string().max(MAX_TEXT),
+      encoding: z.enum(['utf8', 'base64']).optional(),
+    }),
+  ]),
+  recentFiles: z.tuple([]),
+  openRecent: z.tuple([z.string().min(1).max(4096)]),
+  exportReport: z.tuple([z.strictObject({ results: z.unknown(), format: z.enum(REPORT_FORMATS) })]),
+} as const satisfies Record<RequestMethod, z.ZodType>;
+
+/** Checks a method call's arguments; throws ApiInputError naming the method and the bad field. */
+export function checkArguments<M extends RequestMethod>(method: M, args: unknown): z.infer<(typeof ARGUMENTS)[M]> {
+  const schema = ARGUMENTS[method] as z.ZodType;
+  const parsed = schema.safeParse(args);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ApiInputError(`${method}: argument ${issue.path.join('.') || '(all)'}: ${issue.message}`);
+  }
+  return parsed.data as z.infer<(typeof ARGUMENTS)[M]>;
+}
+
+/** A payload that does not match the contract; hosts answer it as a client error (HTTP 400). */
+export class ApiInputError extends Error {
+  override name = 'ApiInputError';
+}
+
+/** The JSON shape of every host reply (HTTP body; Electron returns it from invoke). */
+export type ApiReply<T> = { ok: true; value: T } | { ok: false; error: { message: string; kind: string } };

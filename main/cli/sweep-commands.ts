@@ -1,0 +1,97 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { readProfileFile, readResultsFile } from '../../engine/files/node-files.js';
+import { expandProfile, countPoints } from '../../engine/sweep/expand.js';
+import { fileStem } from '../../engine/sweep/node-sweep.js';
+import { startSweepWorker } from '../../engine/worker/node-host.js';
+import { renderReport, type ReportFormat } from '../../engine/report/node-report.js';
+import { summaryTable } from '../../engine/report/summary.js';
+import { FusebenchError } from '../../engine/core/errors.js';
+import type { SweepResults } from '../../engine/files/schemas.js';
+import { backendOption, parse, usage } from './args.js';
+import { ProgressView } from './progress.js';
+import { table } from './table.js';
+
+type Out = (text: string) => void;
+
+/** Non-equivalent points that are not listed backend defects: these fail the run (exit 1). */
+export function unexpectedFailures(results: SweepResults) {
+  return results.points.filter((p) => p.equivalence && !p.equivalence.pass && !p.equivalence.knownDefect && p.status === 'ok');
+}
+
+/** `fusebench sweep PROFILE [--backend B] [--out DIR] [--resume] [--json]` */
+export async function sweepCommand(argv: string[], out: Out, err: Out): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    { backend: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' }, json: { type: 'boolean' } },
+    true,
+  );
+  if (positionals.length !== 1) throw usage('sweep needs one PROFILE file, e.g. fusebench sweep profiles/smoke.profile.json');
+  const profile = readProfileFile(positionals[0]!);
+  const backend = values.backend === undefined ? undefined : backendOption(values.backend);
+  const total = countPoints(expandProfile(profile, backend)); // profile errors surface here, before any work
+  const outDir = resolve(values.out ?? join('runs', fileStem(profile.name)));
+  if (!values.json) err(`${profile.name}: ${total} points → ${outDir}`);
+
+  const view = new ProgressView(process.stderr);
+  const handle = startSweepWorker({ profile, outDir, ...(backend ? { backend } : {}), resume: Boolean(values.resume) }, (m) => {
+    if (m.type === 'progress') view.update(m.progress);
+  });
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(130);
+    err('\ncancelling after the point in flight (Ctrl-C again to quit now)…');
+    handle.cancel();
+  };
+  process.on('SIGINT', onSigint);
+  const last = await handle.finished;
+  process.off('SIGINT', onSigint);
+  view.end();
+  if (last.type === 'failed') {
+    if (last.userError) throw new FusebenchError(last.message, 'usage');
+    err(`fusebench sweep: ${last.message}`);
+    return 3;
+  }
+  const results = readResultsFile(last.resultsPath);
+  const failures = unexpectedFailures(results);
+  if (values.json) {
+    out(JSON.stringify({ results: last.resultsPath, journal: last.journalPath, report: last.reportPath, complete: last.complete, points: last.points, resumedPoints: last.resumedPoints, failures: failures.length }, null, 2));
+  } else {
+    const summary = summaryTable(results);
+    out(table(summary.header, summary.rows));
+    out('');
+    out(`${last.complete ? 'complete' : 'cancelled'}: ${last.points} points (${last.resumedPoints} from the journal)`);
+    out(`results  ${last.resultsPath}\njournal  ${last.journalPath}${last.reportPath ? `\nreport   ${last.reportPath}` : ''}`);
+    if (!last.complete) out(`continue with: fusebench sweep ${positionals[0]} --out ${outDir} --resume`);
+  }
+  for (const f of failures) err(`not equivalent: ${f.message ?? f.key}`);
+  return failures.length > 0 ? 1 : 0;
+}
+
+const FORMATS: ReportFormat[] = ['html', 'csv', 'md', 'json', 'svg'];
+
+/** `fusebench report RESULTS --format html|csv|md|json|svg [--out PATH]` */
+export function reportCommand(argv: string[], out: Out): number {
+  const { values, positionals } = parse(argv, { format: { type: 'string' }, out: { type: 'string' } }, true);
+  if (positionals.length !== 1) throw usage('report needs one RESULTS file (*.sweep.json)');
+  const format = (values.format ?? 'html') as ReportFormat;
+  if (!FORMATS.includes(format)) throw usage(`--format must be one of ${FORMATS.join(', ')}, got '${values.format}'`);
+  const results = readResultsFile(positionals[0]!);
+  const { files } = renderReport(results, format);
+  const defaultDir = dirname(resolve(positionals[0]!));
+  let targets: { path: string; content: string }[];
+  if (format === 'svg') {
+    const dir = resolve(values.out ?? join(defaultDir, 'charts'));
+    mkdirSync(dir, { recursive: true });
+    targets = files.map((f) => ({ path: join(dir, f.name), content: f.content }));
+  } else {
+    targets = [{ path: resolve(values.out ?? join(defaultDir, files[0]!.name)), content: files[0]!.content }];
+  }
+  for (const t of targets) {
+    mkdirSync(dirname(t.path), { recursive: true });
+    writeFileSync(t.path, t.content);
+    out(t.path);
+  }
+  return 0;
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { parseJournal, parseProfile, parseResults } from '../../../engine/files/read.js';
+import { FileFormatError } from '../../../engine/core/errors.js';
+import { profileSchema, type SweepResults, type PointRecord } from '../../../engine/files/schemas.js';
+import { migrate } from '../../../engine/files/migrate.js';
+
+const profile = profileSchema.parse({ schemaVersion: 1, name: 'p', families: ['gmp'] });
+const environment = { tool: 'fusebench', toolVersion: '0.1.0', os: 'Linux', cpu: 'x', cores: 2, memoryBytes: 1, node: '20', tfjs: '4.22.0', backends: [] };
+const point: PointRecord = {
+  key: 'gmp|serial.sliceMaxLoop|inference|wasm|{}',
+  family: 'gmp',
+  implementation: 'serial.sliceMaxLoop',
+  role: 'serial',
+  mode: 'inference',
+  backend: 'wasm',
+  config: { groups: 2 },
+  status: 'invalid',
+  message: 'config.groups: …',
+  finishedAt: '2026-11-26T00:00:00.000Z',
+};
+const results: SweepResults = { schemaVersion: 1, tool: { name: 'fusebench', version: '0.1.0' }, createdAt: 'now', complete: true, profile, environment, points: [point] };
+const header = { kind: 'header', schemaVersion: 1, tool: results.tool, createdAt: 'now', profile, environment };
+
+function failure(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(FileFormatError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a FileFormatError');
+}
+
+describe('reading versioned files', () => {
+  it('reads the shipped profiles and a good results file', () => {
+    expect(parseProfile('smoke', readFileSync('profiles/smoke.profile.json', 'utf8')).name).toBe('smoke');
+    expect(parseResults('r.sweep.json', JSON.stringify(results)).points).toHaveLength(1);
+  });
+
+  it.each([
+    ['truncated', JSON.stringify(results).slice(0, 200), /r.sweep.json: is not valid JSON \(it looks truncated\)/],
+    ['not JSON', 'hello', /is not valid JSON/],
+    ['an array', '[]', /is not a Fusebench results file \(expected a JSON object\)/],
+    ['no version', JSON.stringify({ ...results, schemaVersion: undefined }), /has no schemaVersion/],
+    ['newer', JSON.stringify({ ...results, schemaVersion: 2 }), /written by a newer Fusebench \(results file schemaVersion 2; this version reads up to 1\); upgrade/],
+    ['a bad point', JSON.stringify({ ...results, points: [{ ...point, status: 'great' }] }), /\.points\[0\]\.status: /],
+    ['an unknown key', JSON.stringify({ ...results, extra: 1 }), /not a valid results file: .*extra/],
+  ])('refuses a results file that is %s, naming the file and the problem', (_what, text, message) => {
+    expect(failure(() => parseResults('r.sweep.json', text))).toMatch(message);
+  });
+
+  it('refuses a bad profile with the field named', () => {
+    expect(failure(() => parseProfile('x.profile.json', JSON.stringify({ ...profile, modes: ['fast'] })))).toMatch(/x.profile.json: is not a valid profile: \.modes\[0\]/);
+    expect(failure(() => parseProfile('x.profile.json', JSON.stringify({ ...profile, families: [] })))).toMatch(/\.families: must name at least one family/);
+  });
+
+  it('migrates step by step and refuses a version it cannot convert', () => {
+    const steps = { 1: (d: Record<string, unknown>) => ({ ...d, renamed: d.old }) };
+    expect(migrate({ schemaVersion: 1, old: 5 }, 1, 2, steps)).toEqual({ schemaVersion: 2, old: 5, renamed: 5 });
+    expect(migrate({ schemaVersion: 0 }, 0, 2, steps)).toBeUndefined();
+  });
+});
+
+describe('journal', () => {
+  const lines = [JSON.stringify(header), JSON.stringify(point), JSON.stringify({ ...point, key: 'second' })];
+
+  it('reads a header and its points', () => {
+    const j = parseJournal('j', `${lines.join('\n')}\n`);
+    expect(j.points.map((p) => p.key)).toEqual([point.key, 'second']);
+    expect(j.truncatedTail).toBe(false);
+  });
+
+  it('drops a last line cut off by a crash, and says so', () => {
+    const j = parseJournal('j', `${lines.join('\n')}\n${JSON.stringify(point).slice(0, 40)}`);
+    expect(j.points).toHaveLength(2);
+    expect(j.truncatedTail).toBe(true);
+  });
+
+  it('refuses a damaged line in the middle: never half-loaded', () => {
+    expect(failure(() => parseJournal('j', `${lines[0]}\n{oops\n${lines[1]}\n`))).toMatch(/j: line 2 is not valid JSON; the journal is damaged/);
+    expect(failure(() => parseJournal('j', `${lines[0]}\n${JSON.stringify({ ...point, mode: 'x' })}\n`))).toMatch(/line 2 is not a valid point: \.mode/);
+    expect(failure(() => parseJournal('j', ''))).toMatch(/is empty/);
+  });
+});
