@@ -1,6 +1,6 @@
 import { summarize } from '../report/stats.js';
 import type { MeasureSettings } from '../files/schemas.js';
-import { now } from './clock.js';
+import { now, yieldToEventLoop } from './clock.js';
 
 export type StopReason = 'stable' | 'maxSamples' | 'timeBudget' | 'cancelled';
 
@@ -49,6 +49,7 @@ export async function sampleInterleaved(contenders: Contender[], settings: Measu
       t.warmupCalls = 1;
       const warmupStart = now();
       while (t.warmupCalls < 2 || now() - warmupStart < settings.warmupMs) {
+        await yieldToEventLoop();
         if (signal?.aborted) break;
         await c.call();
         t.warmupCalls += 1;
@@ -65,6 +66,7 @@ export async function sampleInterleaved(contenders: Contender[], settings: Measu
     round += 1;
     for (const c of order) {
       const t = out.get(c.name)!;
+      await yieldToEventLoop();
       const stop = signal?.aborted ? 'cancelled' : now() - start > settings.maxMsPerPoint ? 'timeBudget' : undefined;
       if (stop) {
         for (const a of active) out.get(a.name)!.stopReason = stop;

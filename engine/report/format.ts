@@ -6,8 +6,8 @@ export function formatNumber(value: number | null | undefined, digits = 3): stri
   if (!Number.isFinite(value)) return String(value);
   if (value === 0) return '0';
   const magnitude = Math.abs(value);
-  if (magnitude >= 1e-3 && magnitude < 1e6) return String(Number(value.toPrecision(digits)));
-  return value.toExponential(digits - 1);
+  const rounded = Number(value.toPrecision(digits));
+  return magnitude >= 1e-3 && magnitude < 1e6 ? String(rounded) : rounded.toExponential();
 }
 
 /** Milliseconds, e.g. `2.5 ms`. */

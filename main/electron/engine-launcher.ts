@@ -1,0 +1,27 @@
+/**
+ * The Electron EngineLauncher: each sweep gets its own utility process, so a native crash or an
+ * out-of-memory in a backend takes down that process, never the window or the main process.
+ */
+import { utilityProcess } from 'electron';
+import type { EngineLauncher } from '../service/workbench-service.js';
+import { superviseEngine } from './engine-supervisor.js';
+
+export interface EngineProcessOptions {
+  /** The bundled engine entry (dist/node/engine-worker.mjs). */
+  script: string;
+  /** Extra environment for the engine (e.g. where the unpacked wasm files are in a packaged app). */
+  env?: Record<string, string>;
+}
+
+export function utilityProcessLauncher(options: EngineProcessOptions): EngineLauncher {
+  return (request, onMessage) => {
+    const child = utilityProcess.fork(options.script, [], {
+      serviceName: 'Fusebench engine',
+      // stderr is piped so a crash report can quote the engine's last words.
+      stdio: ['ignore', 'inherit', 'pipe'],
+      env: { ...process.env, ...options.env },
+    });
+    child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+    return superviseEngine(child, request, onMessage);
+  };
+}

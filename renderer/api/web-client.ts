@@ -1,0 +1,143 @@
+import type { ApiReply, RequestMethod, SweepEvent, WorkbenchApi } from '../../main/api';
+
+/** An error the host reported (`kind` as the host gives it: config, file, backend, usage, internal…). */
+export class HostError extends Error {
+  override name = 'HostError';
+  constructor(
+    message: string,
+    readonly kind: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface WebClientOptions {
+  /** The host's origin, e.g. `http://127.0.0.1:5123`. */
+  origin: string;
+  token: string;
+  fetch?: typeof fetch;
+  WebSocket?: typeof WebSocket;
+  /** First reconnect delay of the event socket; doubles up to 10 s. */
+  reconnectMs?: number;
+}
+
+const SWEEP_EVENT_TYPES = new Set(['progress', 'point', 'finished', 'failed']);
+
+function isSweepEvent(value: unknown): value is SweepEvent {
+  if (value === null || typeof value !== 'object') return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.runId === 'string' && typeof v.type === 'string' && SWEEP_EVENT_TYPES.has(v.type);
+}
+
+function isReply(value: unknown): value is ApiReply<unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const v = value as Record<string, unknown>;
+  if (v.ok === true) return 'value' in v;
+  if (v.ok !== false || v.error === null || typeof v.error !== 'object') return false;
+  return typeof (v.error as Record<string, unknown>).message === 'string';
+}
+
+/**
+ * The WorkbenchApi over the web host: `POST /api/<method>` with `{args}` and the session token, events
+ * on one shared WebSocket (`/events?token=`) that reconnects while anyone listens.
+ *
+ * @example const api = createWebClient({ origin: location.origin, token }); await api.families();
+ */
+export function createWebClient(options: WebClientOptions): WorkbenchApi {
+  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const Socket = options.WebSocket ?? globalThis.WebSocket;
+  const listeners = new Set<(event: SweepEvent) => void>();
+  let socket: WebSocket | undefined;
+  let retryMs = options.reconnectMs ?? 500;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  async function call<T>(method: RequestMethod, args: unknown[]): Promise<T> {
+    let response: Response;
+    try {
+      response = await doFetch(`${options.origin}/api/${method}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-fusebench-token': options.token },
+        body: JSON.stringify({ args }),
+      });
+    } catch (e) {
+      throw new HostError(`${method}: the Fusebench host cannot be reached (${(e as Error).message}); is it still running?`, 'network');
+    }
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch {
+      throw new HostError(`${method}: the host answered HTTP ${response.status} without a Fusebench reply`, 'protocol');
+    }
+    if (!isReply(body)) throw new HostError(`${method}: the host answered HTTP ${response.status} with an unexpected reply`, 'protocol');
+    if (!body.ok) throw new HostError(body.error.message, body.error.kind);
+    return body.value as T;
+  }
+
+  function socketUrl(): string {
+    const url = new URL('/events', options.origin);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    url.searchParams.set('token', options.token);
+    return url.toString();
+  }
+
+  function connect(): void {
+    if (socket || listeners.size === 0) return;
+    const ws = new Socket(socketUrl());
+    socket = ws;
+    ws.addEventListener('open', () => {
+      retryMs = options.reconnectMs ?? 500;
+    });
+    ws.addEventListener('message', (message: MessageEvent) => {
+      let event: unknown;
+      try {
+        event = JSON.parse(String(message.data));
+      } catch {
+        return;
+      }
+      if (!isSweepEvent(event)) return;
+      for (const listener of [...listeners]) listener(event);
+    });
+    ws.addEventListener('close', () => {
+      socket = undefined;
+      if (listeners.size === 0) return;
+      retryTimer = setTimeout(() => {
+        retryTimer = undefined;
+        connect();
+      }, retryMs);
+      retryMs = Math.min(retryMs * 2, 10_000);
+    });
+  }
+
+  return {
+    families: () => call('families', []),
+    environment: () => call('environment', []),
+    validateProfile: (profile) => call('validateProfile', [profile]),
+    startSweep: (request) => call('startSweep', [request]),
+    cancelSweep: (runId) => call('cancelSweep', [runId]),
+    parseFile: (request) => call('parseFile', [request]),
+    pickFile: (kind) => call('pickFile', [kind]),
+    saveFile: (request) => call('saveFile', [request]),
+    recentFiles: () => call('recentFiles', []),
+    openRecent: (path) => call('openRecent', [path]),
+    exportReport: (request) => call('exportReport', [request]),
+    onSweepEvent(listener) {
+      listeners.add(listener);
+      connect();
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size > 0) return;
+        if (retryTimer !== undefined) clearTimeout(retryTimer);
+        retryTimer = undefined;
+        const ws = socket;
+        socket = undefined;
+        ws?.close();
+      };
+    },
+  } satisfies WorkbenchApi;
+}
+
+/** The web client for the page's own host, with the token from the page URL (`?token=`). */
+export function webClientForPage(location: Location): WorkbenchApi {
+  const token = new URLSearchParams(location.search).get('token') ?? '';
+  return createWebClient({ origin: location.origin, token });
+}

@@ -1,0 +1,18 @@
+/// <reference types="vite/client" />
+import type { WorkbenchApi } from '../main/api';
+import type { ChartSeries } from '../engine/report/charts';
+
+declare module '*.vue' {
+  import type { DefineComponent } from 'vue';
+  const component: DefineComponent<object, object, unknown>;
+  export default component;
+}
+
+declare global {
+  interface Window {
+    /** Set by the Electron preload; absent in a plain browser, where the web client is used. */
+    fusebench?: WorkbenchApi;
+    /** The data each mounted chart plots, by chart element id: for tests and debugging. */
+    __fusebenchCharts?: Record<string, { id: string; title: string; series: ChartSeries[] }>;
+  }
+}

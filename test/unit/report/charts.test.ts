@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { FLAG_COLOR, buildCharts, defaultViews, allViews } from '../../../engine/report/charts.js';
+import type { ChartSpec } from '../../../engine/report/charts.js';
+import { quantile } from '../../../engine/report/stats.js';
+import { BLOCKDIAG, BOTTLENECK_MEDIANS, IM2COL, SERIAL, fixture, samplesAround } from './fixture.js';
+
+const view = { family: 'bottleneck', mode: 'inference', backend: 'wasm', axis: 'groups' } as const;
+const charts = buildCharts(fixture, view);
+const chart = (id: ChartSpec['id'], specs: ChartSpec[] = charts): ChartSpec => specs.find((c) => c.id === id)!;
+const series = (spec: ChartSpec, name: string) => spec.series.find((s) => s.name === name);
+type EchartsSeries = { name: string; type: string; stack?: string; data: { value: number[]; tooltip: { formatter: string }; itemStyle?: { color: string } }[] };
+const optionSeries = (spec: ChartSpec) => spec.option.series as EchartsSeries[];
+
+describe('defaultViews', () => {
+  it('gives one view per family × mode × backend on its preferred swept axis', () => {
+    expect(defaultViews(fixture)).toEqual([
+      { family: 'bottleneck', mode: 'inference', backend: 'wasm', axis: 'groups' },
+      { family: 'gmp', mode: 'inference', backend: 'wasm', axis: 'channels' },
+    ]);
+    expect(allViews(fixture).map((v) => `${v.family}:${v.axis}`)).toEqual(['bottleneck:groups', 'bottleneck:batch', 'gmp:channels']);
+  });
+});
+
+describe('buildCharts', () => {
+  it('builds the five charts, as plain JSON', () => {
+    expect(charts.map((c) => c.id)).toEqual(['latency', 'speedup', 'memory', 'params', 'flops']);
+    for (const c of charts) expect(JSON.parse(JSON.stringify(c))).toEqual(c);
+  });
+
+  it('latency: medians of ok points only, with the q1..q3 band from the samples', () => {
+    const latency = chart('latency');
+    const serial1 = series(latency, `${SERIAL} · batch=1`)!;
+    expect(serial1.points).toEqual([
+      { x: 1, y: 2 },
+      { x: 2, y: 4 },
+      { x: 4, y: 8 },
+    ]);
+    const sorted = samplesAround(8).sort((a, b) => a - b);
+    expect(serial1.band?.[2]).toEqual({ x: 4, low: quantile(sorted, 0.25), high: quantile(sorted, 0.75) });
+    // The invalid (im2col g4b2) and error (blockDiag g4b1) points have no latency.
+    expect(series(latency, `${IM2COL} · batch=2`)!.points.map((p) => p.x)).toEqual([1, 2]);
+    expect(series(latency, `${BLOCKDIAG} · batch=1`)!.points.map((p) => p.x)).toEqual([1, 2]);
+    // The non-equivalent point still shows its latency, flagged.
+    const flagged = series(latency, `${BLOCKDIAG} · batch=2`)!.points.find((p) => p.x === 2)!;
+    expect(flagged.flagged).toMatch(/^not equivalent: relErr 0\.0032/);
+  });
+
+  it('latency tooltips carry the full statistics', () => {
+    const data = optionSeries(chart('latency')).find((s) => s.name === `${SERIAL} · batch=1` && !s.stack)!;
+    const tip = data.data[0]!.tooltip.formatter;
+    for (const word of ['median 2 ms', 'IQR', 'relIQR', 'min 1.94 ms', 'mean', 'n 7', 'first call 18 ms', 'relErr 0']) expect(tip).toContain(word);
+  });
+
+  it('speedup: serial/parallel medians, non-equivalent point excluded and shown as a red cross', () => {
+    const speedup = chart('speedup');
+    expect(series(speedup, `${SERIAL} · batch=1`)).toBeUndefined();
+    expect(series(speedup, `${IM2COL} · batch=1`)!.points.map((p) => [p.x, p.y])).toEqual([
+      [1, 2 / 2.6],
+      [2, 4 / 4.4],
+      [4, 8 / 3.5],
+    ]);
+    const blockDiag2 = series(speedup, `${BLOCKDIAG} · batch=2`)!;
+    expect(blockDiag2.points.map((p) => p.x)).toEqual([1, 4]);
+    expect(blockDiag2.points.every((p) => p.flagged === undefined)).toBe(true);
+    const crosses = series(speedup, 'not equivalent')!;
+    expect(crosses.points).toHaveLength(1);
+    expect(crosses.points[0]).toMatchObject({ x: 2, y: BOTTLENECK_MEDIANS[SERIAL]!.g2b2! / 5.0 });
+    expect(crosses.points[0]!.flagged).toContain('not equivalent: relErr');
+    const echartsCross = optionSeries(speedup).find((s) => s.name === 'not equivalent')!;
+    expect(echartsCross.type).toBe('scatter');
+    expect(echartsCross.data[0]!.itemStyle?.color).toBe(FLAG_COLOR);
+    expect(echartsCross.data[0]!.tooltip.formatter).toContain('not equivalent: relErr 0.0032');
+    expect(series(speedup, 'serial = 1')!.points).toEqual([
+      { x: 1, y: 1 },
+      { x: 4, y: 1 },
+    ]);
+  });
+
+  it('memory, params and FLOP/s plot the recorded figures', () => {
+    const im2col = fixture.points.find((p) => p.implementation === IM2COL && p.config.groups === 2 && p.config.batch === 1)!;
+    const at2 = (spec: ChartSpec, name: string) => series(spec, name)!.points.find((p) => p.x === 2)!.y;
+    expect(at2(chart('memory'), `${IM2COL} · batch=1 measured`)).toBe(im2col.memory!.peakBytes);
+    expect(at2(chart('memory'), `${IM2COL} · batch=1 predicted`)).toBe(im2col.memory!.predictedPeakBytes);
+    expect(at2(chart('params'), `${BLOCKDIAG} · batch=1 stored`)).toBe(2 * 2 * 11_264);
+    expect(at2(chart('params'), `${BLOCKDIAG} · batch=1 counted`)).toBe(2 * 11_264);
+    expect(at2(chart('params'), 'formula · batch=1')).toBe(2 * 11_264);
+    expect(at2(chart('flops'), `${IM2COL} · batch=1`)).toBe(im2col.flops!.achievedPerSecond);
+    // The flagged point is flagged in every chart it appears in.
+    for (const id of ['memory', 'flops'] as const) {
+      const flagged = chart(id).series.flatMap((s) => s.points).filter((p) => p.flagged);
+      expect(flagged.length, id).toBeGreaterThan(0);
+    }
+  });
+
+  it('switches to log axes where every value is positive', () => {
+    const log = buildCharts(fixture, view, { logX: true, logY: true });
+    expect((chart('latency', log).option.xAxis as { type: string }).type).toBe('log');
+    expect((chart('latency', log).option.yAxis as { type: string }).type).toBe('log');
+    expect((chart('latency').option.xAxis as { type: string }).type).toBe('value');
+    // gmp has no parameters (0): a log y axis cannot show them, so that chart stays linear.
+    const gmp = buildCharts(fixture, { family: 'gmp', mode: 'inference', backend: 'wasm', axis: 'channels' }, { logY: true });
+    expect((chart('params', gmp).option.yAxis as { type: string }).type).toBe('value');
+    expect((chart('latency', gmp).option.yAxis as { type: string }).type).toBe('log');
+  });
+});
