@@ -1,22 +1,11 @@
 import os from 'node:os';
 import { TOOL, tfjsVersion } from '../index.js';
 import { probeBackends } from './node.js';
-import type { BackendInfo } from './backend.js';
+import type { z } from 'zod';
+import type { environmentSchema } from '../files/schemas.js';
 
-/** Where a measurement was taken; recorded in every result file. */
-export interface Environment {
-  tool: string;
-  toolVersion: string;
-  os: string;
-  cpu: string;
-  cores: number;
-  memoryBytes: number;
-  node: string;
-  electron?: string;
-  chrome?: string;
-  tfjs: string;
-  backends: BackendInfo[];
-}
+/** Where a measurement was taken; recorded in every result file (schema: engine/files/schemas.ts). */
+export type Environment = z.infer<typeof environmentSchema>;
 
 /** The machine, runtimes and backends as seen from this Node process. */
 export async function nodeEnvironment(): Promise<Environment> {

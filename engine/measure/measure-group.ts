@@ -2,7 +2,7 @@ import { tf, type Tensor } from '../core/tf.js';
 import { describeError } from '../core/errors.js';
 import type { AnyFamily, Implementation, Mode } from '../core/types.js';
 import { countElements } from '../core/ops.js';
-import { prepare, forward, trainingStep, disposeTraining, type Prepared } from '../core/run.js';
+import { prepare, forward, trainingStep, type Prepared } from '../core/run.js';
 import { checkEquivalence, randomInput, type Equivalence } from '../equivalence.js';
 import { implementationFormulas } from '../formulas.js';
 import type { BackendInfo } from '../backends/backend.js';

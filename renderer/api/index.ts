@@ -1,16 +1,28 @@
 import type { WorkbenchApi } from '../../main/api';
 
-let installed: WorkbenchApi | undefined;
+/** What the host can do beyond the contract's methods. */
+export interface HostCapabilities {
+  /** Native open/save dialogs (Electron): pickFile opens one. Without them (web host) the UI uses a file input. */
+  nativeDialogs: boolean;
+  /** Files saved by the host land in a folder of the host's (web host); the UI also offers a browser download. */
+  browserDownloads: boolean;
+}
+
+let installed: { api: WorkbenchApi; capabilities: HostCapabilities } | undefined;
 
 /** Sets the API the stores use: the Electron preload's, the web client, or a fake in tests. */
-export function installApi(api: WorkbenchApi): void {
-  installed = api;
+export function installApi(api: WorkbenchApi, capabilities: HostCapabilities = { nativeDialogs: false, browserDownloads: true }): void {
+  installed = { api, capabilities };
 }
 
 /** The installed API. Only stores call this (STYLE.md: stores are the only code that talks to the host). */
 export function useApi(): WorkbenchApi {
   if (!installed) throw new Error('no WorkbenchApi installed: call installApi() before using a store');
-  return installed;
+  return installed.api;
+}
+
+export function hostCapabilities(): HostCapabilities {
+  return installed?.capabilities ?? { nativeDialogs: false, browserDownloads: true };
 }
 
 /** A thrown value as one line for the user. */

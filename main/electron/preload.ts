@@ -1,0 +1,50 @@
+/**
+ * The bridge into the sandboxed renderer: exactly the contract's methods (plus menu commands), each a
+ * fixed IPC channel. Neither ipcRenderer nor a generic invoke is exposed, so a compromised page can
+ * only do what the UI could already do, and main checks even that.
+ */
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { CHANNELS, SWEEP_EVENT_CHANNEL, type ApiReply, type RequestMethod, type SweepEvent, type WorkbenchApi } from '../api.js';
+import { isMenuCommand, MENU_COMMAND_CHANNEL, type MenuCommand, type MenuCommandApi } from './menu-commands.js';
+
+/** Calls one method over its channel and unwraps the reply; main never throws across IPC, so errors arrive as `ok: false`. */
+function method<M extends RequestMethod>(name: M) {
+  return async (...args: Parameters<WorkbenchApi[M]>): Promise<Awaited<ReturnType<WorkbenchApi[M]>>> => {
+    const reply = (await ipcRenderer.invoke(CHANNELS[name], ...args)) as ApiReply<Awaited<ReturnType<WorkbenchApi[M]>>>;
+    if (!reply.ok) throw new Error(reply.error.message);
+    return reply.value;
+  };
+}
+
+/** Listens on an event channel, handing the listener only the payload: the IpcRendererEvent carries `sender` (ipcRenderer itself). */
+function subscribe<T>(channel: string, accept: (payload: unknown) => payload is T, listener: (payload: T) => void): () => void {
+  const handler = (_event: IpcRendererEvent, payload: unknown) => {
+    if (accept(payload)) listener(payload);
+  };
+  ipcRenderer.on(channel, handler);
+  return () => {
+    ipcRenderer.removeListener(channel, handler);
+  };
+}
+
+const isSweepEvent = (p: unknown): p is SweepEvent => typeof p === 'object' && p !== null && typeof (p as { runId?: unknown }).runId === 'string';
+
+export const api = {
+  families: method('families'),
+  environment: method('environment'),
+  validateProfile: method('validateProfile'),
+  startSweep: method('startSweep'),
+  cancelSweep: method('cancelSweep'),
+  onSweepEvent: (listener: (event: SweepEvent) => void) => subscribe(SWEEP_EVENT_CHANNEL, isSweepEvent, listener),
+  parseFile: method('parseFile'),
+  pickFile: method('pickFile'),
+  saveFile: method('saveFile'),
+  recentFiles: method('recentFiles'),
+  openRecent: method('openRecent'),
+  exportReport: method('exportReport'),
+  onMenuCommand: (listener: (command: MenuCommand) => void) => subscribe(MENU_COMMAND_CHANNEL, isMenuCommand, listener),
+} satisfies WorkbenchApi & MenuCommandApi;
+
+// Without isolation the page would share this script's globals (and ipcRenderer); refuse to run.
+if (!process.contextIsolated) throw new Error('Fusebench preload: context isolation is off; refusing to expose the API');
+contextBridge.exposeInMainWorld('fusebench', api);

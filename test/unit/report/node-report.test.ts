@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { buildCharts } from '../../../engine/report/charts.js';
+import { renderReport } from '../../../engine/report/node-report.js';
+import { renderChartSvg } from '../../../engine/report/node-svg.js';
+import { resultsSchema } from '../../../engine/files/schemas.js';
+import { IM2COL, SERIAL, fixture } from './fixture.js';
+
+const view = { family: 'bottleneck', mode: 'inference', backend: 'wasm', axis: 'groups' } as const;
+
+describe('renderChartSvg', () => {
+  it('renders a standalone SVG naming the series', () => {
+    const svg = renderChartSvg(buildCharts(fixture, view)[0]!);
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain(`${SERIAL} · batch=1`);
+    expect(svg).toContain(`${IM2COL} · batch=2`);
+    expect(svg).toContain('Latency (median, IQR band)');
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+  });
+
+  it('draws the red crosses on the speedup chart', () => {
+    const svg = renderChartSvg(buildCharts(fixture, view)[1]!);
+    expect(svg).toContain('not equivalent');
+    expect(svg.toLowerCase()).toMatch(/fill="(#d62728|rgb\(214,\s*39,\s*40\))"/);
+  });
+});
+
+describe('renderReport', () => {
+  it('svg: one file per chart of each default view', () => {
+    const names = renderReport(fixture, 'svg').files.map((f) => f.name);
+    expect(names).toHaveLength(10);
+    expect(names).toContain('bottleneck-inference-wasm-latency.svg');
+    expect(names).toContain('gmp-inference-wasm-flops.svg');
+  });
+
+  it('csv, md, html, json: one file each', () => {
+    for (const [format, name] of [
+      ['csv', 'report.csv'],
+      ['md', 'report.md'],
+      ['html', 'report.html'],
+      ['json', 'report.json'],
+    ] as const) {
+      const { files } = renderReport(fixture, format);
+      expect(files.map((f) => f.name)).toEqual([name]);
+      expect(files[0]!.content.length).toBeGreaterThan(100);
+    }
+    expect(resultsSchema.parse(JSON.parse(renderReport(fixture, 'json').files[0]!.content))).toEqual(fixture);
+  });
+
+  it('keeps file names to one safe path segment', () => {
+    const odd = structuredClone(fixture);
+    for (const p of odd.points) if (p.family === 'gmp') p.family = '../evil/gmp';
+    const names = renderReport(odd, 'svg').files.map((f) => f.name);
+    expect(names).toContain('__evil_gmp-inference-wasm-latency.svg');
+    expect(names.every((n) => !n.includes('/'))).toBe(true);
+  });
+});
