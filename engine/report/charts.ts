@@ -82,7 +82,8 @@ export function pointTooltipLines(point: PointRecord, label: string, speedup?: S
   }
   if (speedup?.speedup !== undefined) lines.push(`speedup ×${formatNumber(speedup.speedup)}`);
   else if (speedup?.ratio !== undefined) lines.push(`serial/this ×${formatNumber(speedup.ratio)}, not counted as a speedup`);
-  if (point.equivalence) lines.push(`relErr ${formatNumber(point.equivalence.relErr, 2)} · maxAbs ${formatNumber(point.equivalence.maxAbs, 2)}`);
+  if (point.equivalence)
+    lines.push(`relErr ${formatNumber(point.equivalence.relErr, 2)} · maxAbs ${formatNumber(point.equivalence.maxAbs, 2)}`);
   const flag = equivalenceFlag(point);
   if (flag) lines.push(`⚠ ${flag}`);
   if (point.message) lines.push(point.message);
@@ -109,14 +110,20 @@ function echartsSeries(lines: readonly Line[]): Record<string, unknown>[] {
     if (line.band && line.band.length > 0) {
       // A transparent line at q1 with (q3 − q1) stacked on it: the area between them is the band. Same
       // name as the median line so the legend toggles both together.
-      const common = { type: 'line', name: line.name, stack: `iqr-${i}`, symbol: 'none', silent: true, tooltip: { show: false }, z: 1 };
-      out.push({ ...common, data: line.band.map((b) => [b.x, b.low]), lineStyle: { opacity: 0 } });
-      out.push({
-        ...common,
-        data: line.band.map((b) => [b.x, b.high - b.low]),
-        lineStyle: { opacity: 0 },
-        areaStyle: { color: line.color, opacity: 0.18 },
-      });
+      // The legend takes its colour from the first series of a name, so the band carries the line's colour.
+      const common = {
+        type: 'line',
+        name: line.name,
+        stack: `iqr-${i}`,
+        symbol: 'none',
+        silent: true,
+        tooltip: { show: false },
+        itemStyle: { color: line.color },
+        lineStyle: { color: line.color, opacity: 0 },
+        z: 1,
+      };
+      out.push({ ...common, data: line.band.map((b) => [b.x, b.low]) });
+      out.push({ ...common, data: line.band.map((b) => [b.x, b.high - b.low]), areaStyle: { color: line.color, opacity: 0.22 } });
     }
     out.push({
       type: line.markersOnly ? 'scatter' : 'line',
@@ -138,6 +145,8 @@ interface Frame {
   scale: AxisScale;
   logX: boolean;
   logY: boolean;
+  /** Every x is an integer (groups, batch): no ticks at 1.5. */
+  integerX: boolean;
 }
 
 function buildSpec(id: ChartId, title: string, yName: string, frame: Frame, lines: readonly Line[], note?: string): ChartSpec {
@@ -149,14 +158,16 @@ function buildSpec(id: ChartId, title: string, yName: string, frame: Frame, line
       ? { type: 'category', data: scale.categories }
       : frame.logX
         ? { type: 'log', logBase: 2 }
-        : { type: 'value', scale: true };
+        : { type: 'value', scale: true, ...(frame.integerX ? { minInterval: 1 } : {}) };
   const empty = lines.every((l) => l.data.length === 0);
-  const subtext = [`${view.family} · ${view.mode} · ${view.backend}`, empty ? 'no data recorded' : note].filter(Boolean).join('\n');
+  const flagged = lines.some((l) => l.data.some((d) => d.flagged));
+  const caption = empty ? 'no data recorded' : (note ?? (flagged ? 'red crosses: not equivalent to serial' : undefined));
+  const subtext = [`${view.family} · ${view.mode} · ${view.backend}`, caption].filter(Boolean).join('\n');
   const option: ChartOption = {
-    title: { text: title, subtext, left: 'center' },
+    title: { text: title, subtext, left: 'center', itemGap: 6, subtextStyle: { lineHeight: 16 } },
     tooltip: { trigger: 'item', confine: true },
     legend: { type: 'scroll', bottom: 0 },
-    grid: { left: 80, right: 40, top: note ? 80 : 70, bottom: 80 },
+    grid: { left: 80, right: 40, top: caption ? 80 : 70, bottom: 80 },
     xAxis: { ...xAxis, name: view.axis, nameLocation: 'middle', nameGap: 28 },
     yAxis: { ...(logY ? { type: 'log', logBase: 10 } : { type: 'value' }), name: yName, nameLocation: 'middle', nameGap: 60 },
     series: echartsSeries(lines),
@@ -279,7 +290,9 @@ function flopsChart(frame: Frame, groups: Series[]): ChartSpec {
       const x = axisX(p, frame.view.axis, frame.scale);
       const rate = p.flops?.achievedPerSecond;
       if (x === undefined || p.status !== 'ok' || rate === undefined) continue;
-      const extra = [`achieved ${formatSi(rate, 'FLOP/s')} · useful ${formatSi(p.flops?.useful, 'FLOP')} · executed ${formatSi(p.flops?.executed, 'FLOP')}`];
+      const extra = [
+        `achieved ${formatSi(rate, 'FLOP/s')} · useful ${formatSi(p.flops?.useful, 'FLOP')} · executed ${formatSi(p.flops?.executed, 'FLOP')}`,
+      ];
       data.push(datum(p, x, rate, g.label, extra));
     }
     return { name: g.label, color: colorOf(i), data: data.sort(byX) };
@@ -298,7 +311,7 @@ export function buildCharts(results: SweepResults, view: View, options: ChartOpt
   const scale = axisScale(points, view.axis);
   const xs = points.map((p) => axisX(p, view.axis, scale)).filter((x): x is number => x !== undefined);
   const logX = options.logX === true && scale.kind === 'numeric' && xs.length > 0 && xs.every((x) => x > 0);
-  const frame: Frame = { view, scale, logX, logY: options.logY === true, results };
+  const frame: Frame = { view, scale, logX, logY: options.logY === true, integerX: xs.every(Number.isInteger), results };
   const groups = groupSeries(results, view);
   const speedupOf = speedupIndex(results);
   return [

@@ -45,7 +45,16 @@ function cell(value: unknown): string {
  */
 export function renderCsv(results: SweepResults): string {
   const configKeys = [...new Set(results.points.flatMap((p) => Object.keys(p.config)))].sort();
-  const header = ['family', 'implementation', 'role', 'mode', 'backend', 'status', ...configKeys.map((k) => `config.${k}`), ...CSV_METRIC_COLUMNS];
+  const header = [
+    'family',
+    'implementation',
+    'role',
+    'mode',
+    'backend',
+    'status',
+    ...configKeys.map((k) => `config.${k}`),
+    ...CSV_METRIC_COLUMNS,
+  ];
   const speedupOf = speedupIndex(results);
   const row = (p: PointRecord): unknown[] => [
     p.family,

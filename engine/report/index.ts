@@ -7,7 +7,18 @@ export const REPORT_FORMATS: readonly ReportFormat[] = ['html', 'csv', 'md', 'js
 
 export { quantile, summarize } from './stats.js';
 export type { SampleSummary } from './stats.js';
-export { PREFERRED_AXES, axisScale, axisX, dimensions, equivalenceFlag, groupSeries, isTimed, sweptAxes, varyingKeys, viewPoints } from './series.js';
+export {
+  PREFERRED_AXES,
+  axisScale,
+  axisX,
+  dimensions,
+  equivalenceFlag,
+  groupSeries,
+  isTimed,
+  sweptAxes,
+  varyingKeys,
+  viewPoints,
+} from './series.js';
 export type { AxisScale, BackendName, Mode, Series, View } from './series.js';
 export { speedupIndex } from './speedup.js';
 export type { SpeedupInfo } from './speedup.js';

@@ -100,7 +100,9 @@ function htmlTable(table: TextTable): string {
   const head = `<tr>${table.header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`;
   const body = table.rows
     .map((row, i) => {
-      const cells = row.map((c, j) => `<td>${j === 0 && flagged.has(i) ? '<span class="flag" title="not equivalent">⚠</span> ' : ''}${escapeHtml(c)}</td>`);
+      const cells = row.map(
+        (c, j) => `<td>${j === 0 && flagged.has(i) ? '<span class="flag" title="not equivalent">⚠</span> ' : ''}${escapeHtml(c)}</td>`,
+      );
       return `<tr${flagged.has(i) ? ' class="flagged"' : ''}>${cells.join('')}</tr>`;
     })
     .join('\n');
@@ -149,7 +151,9 @@ function chartsSection(sections: readonly PageSection[]): string {
             .map((v, i) => `<option value="${i}">${escapeHtml(v.axis)}</option>`)
             .join('')}</select></label>`
         : `<span class="muted">x axis: ${escapeHtml(section.views[0]?.axis ?? '')}</span>`;
-    const charts = (section.views[0]?.charts ?? []).map((c, j) => `<div class="chart" id="chart-${s}-${j}" aria-label="${escapeHtml(c.title)}"></div>`);
+    const charts = (section.views[0]?.charts ?? []).map(
+      (c, j) => `<div class="chart" id="chart-${s}-${j}" aria-label="${escapeHtml(c.title)}"></div>`,
+    );
     return `<section>\n<h3>${escapeHtml(section.title)}</h3>\n<div class="controls">${select}</div>\n<div class="charts">\n${charts.join('\n')}\n</div>\n</section>`;
   });
   return [

@@ -1,6 +1,5 @@
-// echarts is kept out of the pure engine by the layering rule; this node-only file is the one place the
-// engine renders charts itself (CLI `report --format svg`), so it imports echarts deliberately.
-// eslint-disable-next-line no-restricted-imports
+// The one place the engine renders charts itself (CLI `report --format svg`); eslint.config.js allows
+// echarts in engine/report/node-*.ts only.
 import * as echarts from 'echarts';
 import type { ChartSpec } from './charts.js';
 

@@ -48,7 +48,9 @@ function environmentRows(results: SweepResults): [string, string][] {
   if (e.chrome) rows.push(['Chrome', e.chrome]);
   rows.push(['TensorFlow.js', e.tfjs]);
   for (const b of e.backends) {
-    const state = b.available ? `available${b.device ? `, ${b.device}` : ''}, ${b.kernelTiming} timing` : `unavailable${b.reason ? `: ${b.reason}` : ''}`;
+    const state = b.available
+      ? `available${b.device ? `, ${b.device}` : ''}, ${b.kernelTiming} timing`
+      : `unavailable${b.reason ? `: ${b.reason}` : ''}`;
     rows.push([`backend ${b.name}`, state]);
   }
   return rows;
@@ -66,14 +68,33 @@ function fixedKeys(points: readonly PointRecord[]): string {
 
 function familyTable(results: SweepResults, points: readonly PointRecord[], swept: readonly string[]): TextTable {
   const speedupOf = speedupIndex(results);
-  const header = ['implementation', 'mode', 'backend', ...swept, 'status', 'median', 'IQR', 'relIQR', 'n', 'speedup', 'peak memory', 'params', 'relErr', 'equivalent'];
+  const header = [
+    'implementation',
+    'mode',
+    'backend',
+    ...swept,
+    'status',
+    'median',
+    'IQR',
+    'relIQR',
+    'n',
+    'speedup',
+    'peak memory',
+    'params',
+    'relErr',
+    'equivalent',
+  ];
   const flaggedRows: number[] = [];
   const rows = points.map((p, i) => {
     const info = speedupOf(p);
     const flag = equivalenceFlag(p);
     if (p.equivalence?.pass === false) flaggedRows.push(i);
     const speedup =
-      info.speedup !== undefined ? `×${formatNumber(info.speedup)}` : info.ratio !== undefined ? `not counted (×${formatNumber(info.ratio)})` : '';
+      info.speedup !== undefined
+        ? `×${formatNumber(info.speedup)}`
+        : info.ratio !== undefined
+          ? `not counted (×${formatNumber(info.ratio)})`
+          : '';
     const equivalent = p.equivalence ? (p.equivalence.pass ? 'yes' : `NO: ${flag ?? ''}`) : '';
     return [
       p.implementation,
@@ -117,7 +138,15 @@ function nonEquivalentTable(results: SweepResults): TextTable {
 }
 
 function failedTable(results: SweepResults): TextTable {
-  const rows = failedPoints(results).map((p) => [p.family, p.implementation, p.mode, p.backend, formatConfig(p.config), p.status, p.message ?? '']);
+  const rows = failedPoints(results).map((p) => [
+    p.family,
+    p.implementation,
+    p.mode,
+    p.backend,
+    formatConfig(p.config),
+    p.status,
+    p.message ?? '',
+  ]);
   return { header: ['family', 'implementation', 'mode', 'backend', 'config', 'status', 'message'], rows, flaggedRows: [] };
 }
 

@@ -73,7 +73,9 @@ function nonEquivalent(p: PointRecord): NonEquivalentPoint | undefined {
  * non-equivalent point is not ranked: it may be fast because it computes something else.
  */
 function rank(points: readonly PointRecord[]): Pick<GroupSummary, 'best' | 'bestNote' | 'ranking' | 'disqualified'> {
-  const disqualified = [...new Set(points.filter((p) => p.role === 'parallel' && p.equivalence?.pass === false).map((p) => p.implementation))];
+  const disqualified = [
+    ...new Set(points.filter((p) => p.role === 'parallel' && p.equivalence?.pass === false).map((p) => p.implementation)),
+  ];
   const medians = new Map<string, Map<string, number>>();
   const roles = new Map<string, PointRecord['role']>();
   for (const p of points) {
@@ -95,7 +97,12 @@ function rank(points: readonly PointRecord[]): Pick<GroupSummary, 'best' | 'best
     .map((implementation): RankedImplementation => {
       const m = medians.get(implementation) as Map<string, number>;
       const logSum = common.reduce((sum, c) => sum + Math.log((serialMedians.get(c) as number) / (m.get(c) as number)), 0);
-      return { implementation, role: roles.get(implementation) ?? 'parallel', geomeanSpeedup: Math.exp(logSum / common.length), configs: common.length };
+      return {
+        implementation,
+        role: roles.get(implementation) ?? 'parallel',
+        geomeanSpeedup: Math.exp(logSum / common.length),
+        configs: common.length,
+      };
     })
     // Serial stays first on a tie: the simpler code wins when fusing does not pay.
     .sort((a, b) => b.geomeanSpeedup - a.geomeanSpeedup || (a.role === 'serial' ? -1 : b.role === 'serial' ? 1 : 0));

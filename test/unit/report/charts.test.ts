@@ -8,7 +8,12 @@ const view = { family: 'bottleneck', mode: 'inference', backend: 'wasm', axis: '
 const charts = buildCharts(fixture, view);
 const chart = (id: ChartSpec['id'], specs: ChartSpec[] = charts): ChartSpec => specs.find((c) => c.id === id)!;
 const series = (spec: ChartSpec, name: string) => spec.series.find((s) => s.name === name);
-type EchartsSeries = { name: string; type: string; stack?: string; data: { value: number[]; tooltip: { formatter: string }; itemStyle?: { color: string } }[] };
+type EchartsSeries = {
+  name: string;
+  type: string;
+  stack?: string;
+  data: { value: number[]; tooltip: { formatter: string }; itemStyle?: { color: string } }[];
+};
 const optionSeries = (spec: ChartSpec) => spec.option.series as EchartsSeries[];
 
 describe('defaultViews', () => {
@@ -48,7 +53,8 @@ describe('buildCharts', () => {
   it('latency tooltips carry the full statistics', () => {
     const data = optionSeries(chart('latency')).find((s) => s.name === `${SERIAL} · batch=1` && !s.stack)!;
     const tip = data.data[0]!.tooltip.formatter;
-    for (const word of ['median 2 ms', 'IQR', 'relIQR', 'min 1.94 ms', 'mean', 'n 7', 'first call 18 ms', 'relErr 0']) expect(tip).toContain(word);
+    for (const word of ['median 2 ms', 'IQR', 'relIQR', 'min 1.94 ms', 'mean', 'n 7', 'first call 18 ms', 'relErr 0'])
+      expect(tip).toContain(word);
   });
 
   it('speedup: serial/parallel medians, non-equivalent point excluded and shown as a red cross', () => {
@@ -86,10 +92,15 @@ describe('buildCharts', () => {
     expect(at2(chart('params'), 'formula · batch=1')).toBe(2 * 11_264);
     expect(at2(chart('flops'), `${IM2COL} · batch=1`)).toBe(im2col.flops!.achievedPerSecond);
     // The flagged point is flagged in every chart it appears in.
-    for (const id of ['memory', 'flops'] as const) {
-      const flagged = chart(id).series.flatMap((s) => s.points).filter((p) => p.flagged);
+    for (const id of ['latency', 'memory', 'params', 'flops'] as const) {
+      const flagged = chart(id)
+        .series.flatMap((s) => s.points)
+        .filter((p) => p.flagged);
       expect(flagged.length, id).toBeGreaterThan(0);
+      expect((chart(id).option.title as { subtext: string }).subtext, id).toContain('red crosses: not equivalent');
     }
+    const gmp = buildCharts(fixture, { family: 'gmp', mode: 'inference', backend: 'wasm', axis: 'channels' });
+    expect((chart('latency', gmp).option.title as { subtext: string }).subtext).not.toContain('red crosses');
   });
 
   it('switches to log axes where every value is positive', () => {

@@ -63,7 +63,11 @@ function point(spec: Spec): PointRecord {
     ...base,
     status,
     params: { counted: spec.params, formula: spec.params, stored },
-    flops: { useful: spec.flops, executed: spec.implementation === BLOCKDIAG ? spec.flops * 2 : spec.flops, achievedPerSecond: spec.flops / (s.medianMs / 1000) },
+    flops: {
+      useful: spec.flops,
+      executed: spec.implementation === BLOCKDIAG ? spec.flops * 2 : spec.flops,
+      achievedPerSecond: spec.flops / (s.medianMs / 1000),
+    },
     memory: {
       peakBytes: Math.round(predicted * 1.3),
       predictedPeakBytes: predicted,

@@ -22,7 +22,12 @@ describe('renderHtml', () => {
   it('has a strict CSP that lets only its own inline scripts run', () => {
     const csp = html.match(/<meta http-equiv="Content-Security-Policy" content="([^"]+)">/)?.[1];
     expect(csp).toBeDefined();
-    const directives = Object.fromEntries(csp!.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values]));
+    const directives = Object.fromEntries(
+      csp!
+        .split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([name, ...values]) => [name, values]),
+    );
     expect(directives['default-src']).toEqual(["'none'"]);
     expect(directives['style-src']).toEqual(["'unsafe-inline'"]);
     const executable = inlineScripts(html).filter((s) => !/type="application\/json"/.test(s.attrs));
@@ -37,12 +42,21 @@ describe('renderHtml', () => {
     expect(inlineScripts(html).some((s) => s.body.includes('registerTheme') && s.body.length > 500_000)).toBe(true);
     const json = inlineScripts(html).find((s) => s.attrs.includes('id="fusebench-charts"'));
     expect(json).toBeDefined();
-    const sections = JSON.parse(json!.body) as { title: string; views: { axis: string; charts: { id: string; option: unknown; logXAxis?: unknown }[] }[] }[];
+    const sections = JSON.parse(json!.body) as {
+      title: string;
+      views: { axis: string; charts: { id: string; option: unknown; logXAxis?: unknown }[] }[];
+    }[];
     expect(sections.map((s) => s.title)).toEqual(['bottleneck · inference · wasm', 'gmp · inference · wasm']);
     expect(sections[0]!.views.map((v) => v.axis)).toEqual(['groups', 'batch']);
     const expected = buildCharts(fixture, { family: 'bottleneck', mode: 'inference', backend: 'wasm', axis: 'groups' });
     expect(sections[0]!.views[0]!.charts.map((c) => c.option)).toEqual(expected.map((c) => c.option));
-    expect(sections[0]!.views[0]!.charts[0]!.logXAxis).toEqual({ type: 'log', logBase: 2, name: 'groups', nameLocation: 'middle', nameGap: 28 });
+    expect(sections[0]!.views[0]!.charts[0]!.logXAxis).toEqual({
+      type: 'log',
+      logBase: 2,
+      name: 'groups',
+      nameLocation: 'middle',
+      nameGap: 28,
+    });
     // Tooltips hold `<br/>`: escaped inside the JSON block so it cannot close the script element.
     expect(json!.body).not.toContain('<');
   });

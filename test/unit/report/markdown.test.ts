@@ -23,9 +23,13 @@ describe('renderMarkdown', () => {
 
   it('marks the non-equivalent point in its family table and lists it', () => {
     const section = md.slice(md.indexOf('## Not equivalent'), md.indexOf('## Invalid'));
-    expect(section).toContain(`| ⚠ **bottleneck** | ${BLOCKDIAG} | inference | wasm | batch=2, channels=64, groups=2, height=8, squeeze=2, width=8 | 0.0032 |`);
+    expect(section).toContain(
+      `| ⚠ **bottleneck** | ${BLOCKDIAG} | inference | wasm | batch=2, channels=64, groups=2, height=8, squeeze=2, width=8 | 0.0032 |`,
+    );
     expect(md).toContain('not counted (×1.52)');
-    expect(md).toMatch(/\| ⚠ \*\*parallel\.blockDiagonalConv\*\* \| inference \| wasm \| 2 \| 2 \| ok \|.*NO: not equivalent: relErr 0\.0032/);
+    expect(md).toMatch(
+      /\| ⚠ \*\*parallel\.blockDiagonalConv\*\* \| inference \| wasm \| 2 \| 2 \| ok \|.*NO: not equivalent: relErr 0\.0032/,
+    );
   });
 
   it('lists invalid and error points with their messages on one table line each', () => {

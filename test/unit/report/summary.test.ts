@@ -6,7 +6,10 @@ const bottleneck = () => summarizeResults(fixture).find((s) => s.family === 'bot
 
 describe('summarizeResults', () => {
   it('summarises each family × mode × backend', () => {
-    expect(summarizeResults(fixture).map((s) => `${s.family}/${s.mode}/${s.backend}`)).toEqual(['bottleneck/inference/wasm', 'gmp/inference/wasm']);
+    expect(summarizeResults(fixture).map((s) => `${s.family}/${s.mode}/${s.backend}`)).toEqual([
+      'bottleneck/inference/wasm',
+      'gmp/inference/wasm',
+    ]);
   });
 
   it('finds the crossover at groups 4, not at the faster but non-equivalent groups 2 point', () => {
