@@ -113,3 +113,14 @@ export function requireBatchNormValues(c: { batch: number; height: number; width
     );
   }
 }
+
+/** Config fields of a family acting on g groups of a [B, H, W, C] feature map, with the seed's shapes. */
+export function groupedMapFields() {
+  return {
+    batch: positiveInt(32, 65_536),
+    groups: positiveInt(12, 1_024),
+    channels: positiveInt(512, 65_536),
+    height: positiveInt(14, 8_192),
+    width: positiveInt(14, 8_192),
+  };
+}

@@ -1,17 +1,13 @@
 import { z } from 'zod';
 import { tf } from '../core/tf.js';
-import { positiveInt, requireBatchNormValues } from '../core/config.js';
+import { requireBatchNormValues, groupedMapFields } from '../core/config.js';
 import { batchNorm, cloneWeights, concatBatchNorms, splitBatchNorms } from '../core/ops.js';
 import { SeededInit } from '../core/init.js';
 import type { Implementation, LayerFamily, Tensors, WeightSet } from '../core/types.js';
 
 /** Seed §7: one BatchNorm2d(g·C) equals g BatchNorm2d(C) on the group slices. */
 export const batchnormSchema = z.object({
-  batch: positiveInt(32, 65_536),
-  groups: positiveInt(12, 1_024),
-  channels: positiveInt(512, 65_536),
-  height: positiveInt(14, 8_192),
-  width: positiveInt(14, 8_192),
+  ...groupedMapFields(),
 });
 export type BatchnormConfig = z.infer<typeof batchnormSchema>;
 

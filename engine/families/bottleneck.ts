@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { tf, type Tensor } from '../core/tf.js';
-import { positiveInt, requireDivisible, requireBatchNormValues } from '../core/config.js';
+import { positiveInt, requireDivisible, requireBatchNormValues, groupedMapFields } from '../core/config.js';
 import {
   batchNorm,
   blockDiagonal,
@@ -24,11 +24,7 @@ import type { Implementation, LayerFamily, Mode, Tensors, WeightSet } from '../c
  * with BatchNorm and a residual, P = C / squeeze. Output: the g results side by side [B,H,W,g·C].
  */
 export const bottleneckSchema = z.object({
-  batch: positiveInt(32, 65_536),
-  groups: positiveInt(12, 1_024),
-  channels: positiveInt(512, 65_536),
-  height: positiveInt(14, 8_192),
-  width: positiveInt(14, 8_192),
+  ...groupedMapFields(),
   squeeze: positiveInt(2, 65_536),
 });
 export type BottleneckConfig = z.infer<typeof bottleneckSchema>;

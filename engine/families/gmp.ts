@@ -1,15 +1,11 @@
 import { z } from 'zod';
 import { tf } from '../core/tf.js';
-import { positiveInt } from '../core/config.js';
+import { groupedMapFields } from '../core/config.js';
 import type { Implementation, LayerFamily } from '../core/types.js';
 
 /** Seed §3: AdaptiveMaxPool2d(1) + view per group: [B,H,W,g·C] → [B,g,C], group-major channels. */
 export const gmpSchema = z.object({
-  batch: positiveInt(32, 65_536),
-  groups: positiveInt(12, 1_024),
-  channels: positiveInt(512, 65_536),
-  height: positiveInt(14, 8_192),
-  width: positiveInt(14, 8_192),
+  ...groupedMapFields(),
 });
 export type GmpConfig = z.infer<typeof gmpSchema>;
 

@@ -1,15 +1,11 @@
 import { z } from 'zod';
 import { tf, type Tensor } from '../core/tf.js';
-import { positiveInt } from '../core/config.js';
+import { groupedMapFields } from '../core/config.js';
 import type { Implementation, LayerFamily } from '../core/types.js';
 
 /** Seed §1.2/§2: the residual is the input repeated once per group along channels. */
 export const replicateSchema = z.object({
-  batch: positiveInt(32, 65_536),
-  groups: positiveInt(12, 1_024),
-  channels: positiveInt(512, 65_536),
-  height: positiveInt(14, 8_192),
-  width: positiveInt(14, 8_192),
+  ...groupedMapFields(),
 });
 export type ReplicateConfig = z.infer<typeof replicateSchema>;
 
