@@ -4,6 +4,9 @@ import { now, yieldToEventLoop } from './clock.js';
 
 export type StopReason = 'stable' | 'maxSamples' | 'timeBudget' | 'cancelled';
 
+/** Samples every contender gets even past the time budget, so that a median and an IQR exist. */
+export const MIN_BUDGET_SAMPLES = 3;
+
 /** One contender in an interleaved timing run: a call that resolves once the device has finished. */
 export interface Contender {
   name: string;
@@ -33,8 +36,8 @@ async function timed(call: () => Promise<void>): Promise<number> {
 /**
  * Times contenders the way DESIGN.md §4 says: the first call apart (`firstCallMs`), warm-up by time
  * (at least 2 calls each), then samples interleaved round-robin with the order rotated every round
- * to cancel drift, each contender stopping once stable, at maxSamples, at the point's time budget, or
- * when `signal` aborts (checked before every sample).
+ * to cancel drift, each contender stopping once stable, at maxSamples, at the point's time budget (but
+ * not before MIN_BUDGET_SAMPLES), or when `signal` aborts (checked before every sample).
  *
  * @example const times = await sampleInterleaved([{ name: 'serial', call }], settings, signal);
  */
@@ -67,10 +70,14 @@ export async function sampleInterleaved(contenders: Contender[], settings: Measu
     for (const c of order) {
       const t = out.get(c.name)!;
       await yieldToEventLoop();
-      const stop = signal?.aborted ? 'cancelled' : now() - start > settings.maxMsPerPoint ? 'timeBudget' : undefined;
-      if (stop) {
-        for (const a of active) out.get(a.name)!.stopReason = stop;
+      if (signal?.aborted) {
+        for (const a of active) out.get(a.name)!.stopReason = 'cancelled';
         return out;
+      }
+      if (now() - start > settings.maxMsPerPoint && t.samplesMs.length >= MIN_BUDGET_SAMPLES) {
+        t.stopReason = 'timeBudget';
+        active.splice(active.indexOf(c), 1);
+        continue;
       }
       try {
         t.samplesMs.push(await timed(c.call));

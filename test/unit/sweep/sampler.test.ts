@@ -39,6 +39,14 @@ describe('adaptive interleaved sampling', () => {
     expect(t.samplesMs.length).toBeLessThan(30);
   });
 
+  it('gives every contender at least 3 samples even when one call outlasts the budget', async () => {
+    const times = await sampleInterleaved([{ name: 'slow', call: busy(6) }, { name: 'fast', call: busy(0.1) }], settings({ minSamples: 50, maxSamples: 50, maxMsPerPoint: 1 }));
+    for (const t of times.values()) {
+      expect(t.samplesMs).toHaveLength(3);
+      expect(t.stopReason).toBe('timeBudget');
+    }
+  });
+
   it('interleaves contenders and rotates their order every round', async () => {
     const order: string[] = [];
     const contender = (name: string): Contender => ({ name, call: async () => void order.push(name) });
