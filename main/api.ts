@@ -9,6 +9,7 @@ import type { FamilyDescriptor } from '../engine/index.js';
 import type { Environment } from '../engine/backends/environment.js';
 import type { PointRecord, Profile, SweepResults } from '../engine/files/schemas.js';
 import type { SweepProgress } from '../engine/sweep/run-sweep.js';
+import type { RequestMethod } from './channels.js';
 
 export type { BackendInfo, BackendName, Environment, FamilyDescriptor, PointRecord, Profile, SweepProgress, SweepResults };
 
@@ -71,25 +72,7 @@ export interface WorkbenchApi {
   exportReport(request: { results: SweepResults; format: ExportFormat }): Promise<{ name: string; content: string }>;
 }
 
-/** Method names, also the Electron IPC channel names (`domain:verb`) and the HTTP paths (/api/<name>). */
-export const CHANNELS = {
-  families: 'families:list',
-  environment: 'environment:get',
-  validateProfile: 'profile:validate',
-  startSweep: 'sweep:start',
-  cancelSweep: 'sweep:cancel',
-  parseFile: 'file:parse',
-  pickFile: 'file:pick',
-  saveFile: 'file:save',
-  recentFiles: 'file:recent',
-  openRecent: 'file:openRecent',
-  exportReport: 'report:export',
-} as const satisfies Record<Exclude<keyof WorkbenchApi, 'onSweepEvent'>, string>;
-
-/** The event channel (Electron) / WebSocket message type. */
-export const SWEEP_EVENT_CHANNEL = 'sweep:event';
-
-export type RequestMethod = keyof typeof CHANNELS;
+export { CHANNELS, SWEEP_EVENT_CHANNEL, type RequestMethod } from './channels.js';
 
 const MAX_TEXT = 64 * 1024 * 1024;
 const fileKind = z.enum(['profile', 'results']);

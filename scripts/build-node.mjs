@@ -21,9 +21,10 @@ await build({
     js: [
       "import { createRequire as __fbCreateRequire } from 'node:module';",
       "import { fileURLToPath as __fbFileURLToPath } from 'node:url';",
+      "import { dirname as __fbDirname } from 'node:path';",
       'const require = __fbCreateRequire(import.meta.url);',
       'const __filename = __fbFileURLToPath(import.meta.url);',
-      "const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
+      'const __dirname = __fbDirname(__filename);',
     ].join(' '),
   },
 });

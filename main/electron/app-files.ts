@@ -37,7 +37,8 @@ export function resolveAppFile(url: string, root: string): AppFileLookup {
   } catch {
     return { ok: false, status: 400, reason: 'not a URL' };
   }
-  if (parsed.protocol !== `${APP_SCHEME}:` || parsed.host !== APP_HOST) return { ok: false, status: 403, reason: `foreign origin ${parsed.origin}` };
+  if (parsed.protocol !== `${APP_SCHEME}:` || parsed.host !== APP_HOST)
+    return { ok: false, status: 403, reason: `foreign origin ${parsed.origin}` };
   let path: string;
   try {
     path = decodeURIComponent(parsed.pathname);

@@ -4,10 +4,11 @@
  */
 import { utilityProcess } from 'electron';
 import type { EngineLauncher } from '../service/workbench-service.js';
-import { superviseEngine } from './engine-supervisor.js';
+import type { Environment } from '../../engine/backends/environment.js';
+import { probeEnvironment, superviseEngine } from './engine-supervisor.js';
 
 export interface EngineProcessOptions {
-  /** The bundled engine entry (dist/node/engine-worker.mjs). */
+  /** The bundled entry (dist/node/engine-worker.mjs, dist/node/environment-probe.mjs). */
   script: string;
   /** Extra environment for the engine (e.g. where the unpacked wasm files are in a packaged app). */
   env?: Record<string, string>;
@@ -23,5 +24,23 @@ export function utilityProcessLauncher(options: EngineProcessOptions): EngineLau
     });
     child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
     return superviseEngine(child, request, onMessage);
+  };
+}
+
+/** The Environment, probed once per app run in a utility process (a failed probe is retried on the next call). */
+export function utilityProcessEnvironment(options: EngineProcessOptions): () => Promise<Environment> {
+  let cached: Promise<Environment> | undefined;
+  return () => {
+    cached ??= probeEnvironment(
+      utilityProcess.fork(options.script, [], {
+        serviceName: 'Fusebench backend probe',
+        stdio: 'inherit',
+        env: { ...process.env, ...options.env },
+      }),
+    ).catch((err: unknown) => {
+      cached = undefined;
+      throw err;
+    });
+    return cached;
   };
 }

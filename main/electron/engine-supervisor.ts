@@ -3,6 +3,7 @@
  * makes cancel stick. It talks to the child through the small interface below, which Electron's
  * UtilityProcess satisfies, so the crash handling is unit-tested without Electron.
  */
+import type { Environment } from '../../engine/backends/environment.js';
 import type { SweepFilesRequest } from '../../engine/sweep/node-sweep.js';
 import type { SweepHandle } from '../../engine/worker/node-host.js';
 import type { FromWorker, ToWorker } from '../../engine/worker/protocol.js';
@@ -33,7 +34,12 @@ function isFromWorker(m: unknown): m is FromWorker {
  *
  * @example const h = superviseEngine(utilityProcess.fork(script), request, (m) => show(m)); await h.finished;
  */
-export function superviseEngine(child: EngineChild, request: SweepFilesRequest, onMessage: (m: FromWorker) => void, graceMs = CANCEL_GRACE_MS): SweepHandle {
+export function superviseEngine(
+  child: EngineChild,
+  request: SweepFilesRequest,
+  onMessage: (m: FromWorker) => void,
+  graceMs = CANCEL_GRACE_MS,
+): SweepHandle {
   let stderr = '';
   let final: Final | undefined;
   let cancelTimer: ReturnType<typeof setTimeout> | undefined;
@@ -74,4 +80,34 @@ export function superviseEngine(child: EngineChild, request: SweepFilesRequest, 
     },
     finished,
   };
+}
+
+/** What environment-probe.ts posts back. */
+export type ProbeReply = { type: 'environment'; environment: Environment } | { type: 'failed'; message: string };
+
+/** How long loading and probing every backend may take (the wasm and Dawn start-ups dominate). */
+export const PROBE_TIMEOUT_MS = 60_000;
+
+/**
+ * Asks a probe process which backends work. Probing loads native and GPU modules, so it runs where
+ * sweeps run (a utility process), never in the main process, where a bad driver would kill the app.
+ */
+export function probeEnvironment(child: EngineChild, timeoutMs = PROBE_TIMEOUT_MS): Promise<Environment> {
+  return new Promise<Environment>((resolve, reject) => {
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.kill();
+      fn();
+    };
+    const timer = setTimeout(() => settle(() => reject(new Error(`probing the backends took over ${timeoutMs / 1000} s`))), timeoutMs);
+    child.on('message', (m) => {
+      const reply = m as ProbeReply;
+      if (reply?.type === 'environment') settle(() => resolve(reply.environment));
+      else if (reply?.type === 'failed') settle(() => reject(new Error(`probing the backends failed: ${reply.message}`)));
+    });
+    child.on('exit', (code) => settle(() => reject(new Error(`the backend probe exited unexpectedly (code ${code})`))));
+  });
 }

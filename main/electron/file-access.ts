@@ -12,7 +12,11 @@ const ALL_FILES: FileFilter = { name: 'All files', extensions: ['*'] };
 export function dialogFileAccess(window: () => BrowserWindow | null): FileAccess {
   return {
     async pick(kind) {
-      const options = { title: `Open ${LABELS[kind]}`, properties: ['openFile' as const], filters: [{ name: LABELS[kind], extensions: ['json'] }, ALL_FILES] };
+      const options = {
+        title: `Open ${LABELS[kind]}`,
+        properties: ['openFile' as const],
+        filters: [{ name: LABELS[kind], extensions: ['json'] }, ALL_FILES],
+      };
       const win = window();
       const r = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
       const path = r.canceled ? undefined : r.filePaths[0];

@@ -37,7 +37,9 @@ export function sendToApp(window: BrowserWindow, channel: string, payload: unkno
  */
 export function registerIpc(service: WorkbenchApi, window: BrowserWindow, afterCall?: (method: RequestMethod) => void): () => void {
   const register = <M extends RequestMethod>(method: M) => {
-    const call = service[method].bind(service) as unknown as Parameters<typeof guardedCall<M>>[4];
+    const call = ((...args: unknown[]) => (service[method] as (...a: unknown[]) => unknown)(...args)) as Parameters<
+      typeof guardedCall<M>
+    >[4];
     ipcMain.handle(CHANNELS[method], async (event, ...args: unknown[]) => {
       const reply = await guardedCall(method, senderOf(event), trustedOf(window), args, call);
       if (reply.ok) afterCall?.(method);

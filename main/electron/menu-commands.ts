@@ -18,7 +18,10 @@ export type MenuCommand =
 
 export type MenuCommandName = MenuCommand['command'];
 
-const SIMPLE: readonly string[] = ['new-profile', 'open-profile', 'open-results', 'save', 'export-report'] satisfies Exclude<MenuCommandName, 'open-recent'>[];
+const SIMPLE: readonly string[] = ['new-profile', 'open-profile', 'open-results', 'save', 'export-report'] satisfies Exclude<
+  MenuCommandName,
+  'open-recent'
+>[];
 
 /** The preload checks what it forwards, as every other host boundary does. */
 export function isMenuCommand(value: unknown): value is MenuCommand {

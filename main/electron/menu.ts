@@ -70,7 +70,45 @@ export function buildMenuTemplate(ctx: MenuContext): MenuItemConstructorOptions[
   const help: MenuItemConstructorOptions = { role: 'help', submenu: [about] };
   const appMenu: MenuItemConstructorOptions = {
     label: 'Fusebench',
-    submenu: [about, sep, { role: 'services' }, sep, { role: 'hide' }, { role: 'hideOthers' }, { role: 'unhide' }, sep, { id: 'quit', role: 'quit' }],
+    submenu: [
+      about,
+      sep,
+      { role: 'services' },
+      sep,
+      { role: 'hide' },
+      { role: 'hideOthers' },
+      { role: 'unhide' },
+      sep,
+      { id: 'quit', role: 'quit' },
+    ],
   };
   return [...(mac ? [appMenu] : []), file, edit, view, ...(mac ? [{ role: 'windowMenu' } as const] : []), help];
+}
+
+export interface AboutVersions {
+  app: string;
+  tfjs: string;
+  /** process.versions of the main process. */
+  runtime: Partial<Record<'electron' | 'chrome' | 'node' | 'v8', string>>;
+  platform: string;
+}
+
+/** The About box: the versions a bug report needs. */
+export function aboutText(v: AboutVersions): { message: string; detail: string } {
+  const rows: [string, string | undefined][] = [
+    ['Electron', v.runtime.electron],
+    ['Chromium', v.runtime.chrome],
+    ['Node.js', v.runtime.node],
+    ['V8', v.runtime.v8],
+    ['TensorFlow.js', v.tfjs],
+    ['Platform', v.platform],
+  ];
+  return {
+    message: `Fusebench ${v.app}`,
+    detail: [
+      'Tells whether fusing identical branches into one layer pays.',
+      '',
+      ...rows.filter((r): r is [string, string] => Boolean(r[1])).map(([k, val]) => `${k} ${val}`),
+    ].join('\n'),
+  };
 }

@@ -4,7 +4,8 @@
  * only do what the UI could already do, and main checks even that.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { CHANNELS, SWEEP_EVENT_CHANNEL, type ApiReply, type RequestMethod, type SweepEvent, type WorkbenchApi } from '../api.js';
+import { CHANNELS, SWEEP_EVENT_CHANNEL, type RequestMethod } from '../channels.js';
+import type { ApiReply, SweepEvent, WorkbenchApi } from '../api.js';
 import { isMenuCommand, MENU_COMMAND_CHANNEL, type MenuCommand, type MenuCommandApi } from './menu-commands.js';
 
 /** Calls one method over its channel and unwraps the reply; main never throws across IPC, so errors arrive as `ok: false`. */
@@ -27,7 +28,8 @@ function subscribe<T>(channel: string, accept: (payload: unknown) => payload is 
   };
 }
 
-const isSweepEvent = (p: unknown): p is SweepEvent => typeof p === 'object' && p !== null && typeof (p as { runId?: unknown }).runId === 'string';
+const isSweepEvent = (p: unknown): p is SweepEvent =>
+  typeof p === 'object' && p !== null && typeof (p as { runId?: unknown }).runId === 'string';
 
 export const api = {
   families: method('families'),

@@ -32,7 +32,8 @@ function isSweepEvent(value: unknown): value is SweepEvent {
 function isReply(value: unknown): value is ApiReply<unknown> {
   if (value === null || typeof value !== 'object') return false;
   const v = value as Record<string, unknown>;
-  if (v.ok === true) return 'value' in v;
+  // `{ok: true}` alone is a reply too: JSON drops the undefined value of a void method (cancelSweep).
+  if (v.ok === true) return true;
   if (v.ok !== false || v.error === null || typeof v.error !== 'object') return false;
   return typeof (v.error as Record<string, unknown>).message === 'string';
 }

@@ -1,0 +1,278 @@
+/**
+ * The sweep editor's model: a profile as the form holds it (text per config key, one entry per family)
+ * and the conversions both ways. Pure functions, so the editor store stays small and this is tested alone.
+ */
+import type { BackendName, FamilyDescriptor, Profile } from '../../main/api';
+import type { MeasureSettings } from '../../engine/files/schemas';
+
+export type Mode = Profile['modes'][number];
+export const MODES: readonly Mode[] = ['inference', 'training'];
+
+/** The profile schema's defaults (engine/files/schemas.ts), for a new draft. */
+export const DEFAULT_MEASURE: MeasureSettings = {
+  warmupMs: 200,
+  minSamples: 7,
+  maxSamples: 50,
+  targetRelIqr: 0.05,
+  maxMsPerPoint: 5_000,
+  seed: 1,
+  memory: true,
+};
+
+export type NumericMeasureKey = Exclude<keyof MeasureSettings, 'memory'>;
+export const MEASURE_FIELDS: readonly { key: NumericMeasureKey; label: string; hint: string; integer: boolean; min: number }[] = [
+  { key: 'warmupMs', label: 'Warm-up (ms)', hint: 'time per implementation before sampling; at least 2 calls', integer: false, min: 0 },
+  { key: 'minSamples', label: 'Min samples', hint: 'at least 3', integer: true, min: 3 },
+  { key: 'maxSamples', label: 'Max samples', hint: 'stop sampling here even if not stable', integer: true, min: 3 },
+  { key: 'targetRelIqr', label: 'Target relIQR', hint: 'stop once IQR / median is at most this, e.g. 0.05', integer: false, min: 0 },
+  { key: 'maxMsPerPoint', label: 'Budget per point (ms)', hint: 'sampling time of one point, all implementations', integer: false, min: 1 },
+  { key: 'seed', label: 'Seed', hint: 'weights and inputs of the equivalence gate', integer: true, min: 0 },
+];
+
+export interface FamilyDraft {
+  name: string;
+  selected: boolean;
+  /** Parallel implementations to measure (the serial reference always is). */
+  implementations: string[];
+  /** This family's own axes/fixed as JSON text, e.g. `{"fixed": {"classesPerGroup": [2, 1, 3]}}`; '' for none. */
+  overrides: string;
+}
+
+export interface ProfileDraft {
+  name: string;
+  description: string;
+  families: FamilyDraft[];
+  backends: BackendName[];
+  modes: Mode[];
+  /** Per config key, the values as typed: `1, 2, 4` (swept), `8` (fixed), '' (the family default). */
+  values: Record<string, string>;
+  measure: Record<NumericMeasureKey, string>;
+  memory: boolean;
+}
+
+/** An explanation for one form field, keyed like `value.groups`, `measure.seed`, `family.gmp`, `backends`. */
+export type FieldErrors = Record<string, string>;
+
+export const VALUES_HINT = 'write values separated by commas, e.g. 1, 2, 4 (a list value in brackets, e.g. [2, 1, 3])';
+
+/** Parses one key's text into its values: JSON values separated by commas. */
+export function parseValues(text: string): { ok: true; values: unknown[] } | { ok: false; message: string } {
+  const trimmed = text.trim();
+  if (trimmed === '') return { ok: true, values: [] };
+  try {
+    const values = JSON.parse(`[${trimmed}]`) as unknown[];
+    return { ok: true, values };
+  } catch {
+    return { ok: false, message: `"${trimmed}" is not a list of values: ${VALUES_HINT}` };
+  }
+}
+
+function kindOf(value: unknown): string {
+  if (Array.isArray(value)) return 'list';
+  if (value === null) return 'null';
+  return typeof value;
+}
+
+/** Checks the values of a key against the type of the families' defaults (the engine checks the rules). */
+export function checkValueTypes(key: string, values: readonly unknown[], defaults: readonly unknown[]): string | undefined {
+  const expected = defaults[0];
+  if (expected === undefined) return undefined;
+  const want = kindOf(expected);
+  const bad = values.find((v) => kindOf(v) !== want);
+  if (bad === undefined) return undefined;
+  const example = JSON.stringify(expected);
+  return `${key}: ${JSON.stringify(bad)} is not a ${want === 'list' ? 'list' : want}; the default is ${example}`;
+}
+
+function uniqueValues(values: readonly unknown[]): boolean {
+  return new Set(values.map((v) => JSON.stringify(v))).size === values.length;
+}
+
+/** Config keys of the selected families, swept-first order (groups, channels, batch), then alphabetical. */
+export function configKeys(families: readonly FamilyDraft[], catalog: readonly FamilyDescriptor[]): string[] {
+  const keys = new Set<string>();
+  for (const f of families) if (f.selected) for (const k of Object.keys(catalog.find((c) => c.name === f.name)?.config ?? {})) keys.add(k);
+  const preferred = ['groups', 'channels', 'batch'];
+  const rank = (k: string) => (preferred.includes(k) ? preferred.indexOf(k) : preferred.length);
+  return [...keys].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+export function parallelImplementations(descriptor: FamilyDescriptor | undefined): string[] {
+  if (!descriptor) return [];
+  const details = descriptor.implementationDetails;
+  if (details?.length) return details.filter((d) => d.role === 'parallel').map((d) => d.name);
+  return descriptor.implementations.filter((n) => n.startsWith('parallel.'));
+}
+
+function numberText(value: number): string {
+  return String(value);
+}
+
+/** A draft for a new sweep: the first family at small shapes, groups swept, on wasm. */
+export function newDraft(catalog: readonly FamilyDescriptor[]): ProfileDraft {
+  return {
+    name: 'my-sweep',
+    description: '',
+    families: catalog.map((f, i) => ({ name: f.name, selected: i === 0, implementations: parallelImplementations(f), overrides: '' })),
+    backends: ['wasm'],
+    modes: ['inference'],
+    values: { groups: '1, 2, 4', batch: '1', channels: '16', height: '8', width: '8' },
+    measure: Object.fromEntries(Object.entries(DEFAULT_MEASURE).filter(([k]) => k !== 'memory').map(([k, v]) => [k, numberText(v as number)])) as Record<
+      NumericMeasureKey,
+      string
+    >,
+    memory: DEFAULT_MEASURE.memory,
+  };
+}
+
+function valuesText(values: readonly unknown[]): string {
+  return values.map((v) => JSON.stringify(v)).join(', ');
+}
+
+/** The form's model of a profile; families the profile leaves out follow, unselected, in catalog order. */
+export function draftFromProfile(profile: Profile, catalog: readonly FamilyDescriptor[]): ProfileDraft {
+  const families: FamilyDraft[] = profile.families.map((entry) => {
+    const spec = typeof entry === 'string' ? { family: entry } : entry;
+    const all = parallelImplementations(catalog.find((c) => c.name === spec.family));
+    const chosen = spec.implementations ?? profile.implementations;
+    const overrides: Record<string, unknown> = {};
+    if (spec.axes && Object.keys(spec.axes).length > 0) overrides.axes = spec.axes;
+    if (spec.fixed && Object.keys(spec.fixed).length > 0) overrides.fixed = spec.fixed;
+    return {
+      name: spec.family,
+      selected: true,
+      implementations: chosen ? all.filter((n) => chosen.includes(n)) : all,
+      overrides: Object.keys(overrides).length > 0 ? JSON.stringify(overrides) : '',
+    };
+  });
+  for (const c of catalog) {
+    if (!families.some((f) => f.name === c.name)) families.push({ name: c.name, selected: false, implementations: parallelImplementations(c), overrides: '' });
+  }
+  const values: Record<string, string> = {};
+  for (const [k, v] of Object.entries(profile.fixed ?? {})) values[k] = JSON.stringify(v);
+  for (const [k, v] of Object.entries(profile.axes ?? {})) values[k] = valuesText(v);
+  const measure = { ...DEFAULT_MEASURE, ...profile.measure };
+  return {
+    name: profile.name,
+    description: profile.description ?? '',
+    families,
+    backends: [...(profile.backends ?? ['wasm'])],
+    modes: [...(profile.modes ?? ['inference'])],
+    values,
+    measure: Object.fromEntries(Object.entries(measure).filter(([k]) => k !== 'memory').map(([k, v]) => [k, numberText(v as number)])) as Record<
+      NumericMeasureKey,
+      string
+    >,
+    memory: measure.memory,
+  };
+}
+
+/**
+ * The profile a draft describes, or the errors that keep it from being one. A key with one value is
+ * fixed, with several it is a swept axis; empty keys take each family's default.
+ */
+export function profileFromDraft(
+  draft: ProfileDraft,
+  catalog: readonly FamilyDescriptor[],
+): { profile?: Profile; errors: FieldErrors; familyIndex: string[] } {
+  const errors: FieldErrors = {};
+  if (draft.name.trim() === '') errors.name = 'name: give the sweep a name, e.g. bottleneck-groups';
+  const selected = draft.families.filter((f) => f.selected);
+  if (selected.length === 0) errors.families = 'families: choose at least one layer family';
+  if (draft.backends.length === 0) errors.backends = 'backends: choose at least one backend';
+  if (draft.modes.length === 0) errors.modes = 'modes: choose inference, training or both';
+
+  const entries: Profile['families'] = [];
+  for (const f of selected) {
+    const all = parallelImplementations(catalog.find((c) => c.name === f.name));
+    if (all.length > 0 && f.implementations.length === 0) {
+      errors[`family.${f.name}`] = `${f.name}: choose at least one parallel implementation (the serial reference is always measured)`;
+    }
+    let overrides: { axes?: Record<string, unknown[]>; fixed?: Record<string, unknown> } = {};
+    if (f.overrides.trim() !== '') {
+      try {
+        const parsed = JSON.parse(f.overrides) as unknown;
+        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+        overrides = parsed as typeof overrides;
+      } catch {
+        errors[`family.${f.name}`] = `${f.name}: its own settings must be JSON such as {"fixed": {"channels": 16}, "axes": {"groups": [2, 4]}}`;
+      }
+    }
+    const allChosen = f.implementations.length === all.length && all.every((n) => f.implementations.includes(n));
+    const hasOverrides = overrides.axes !== undefined || overrides.fixed !== undefined;
+    if (allChosen && !hasOverrides) entries.push(f.name);
+    else
+      entries.push({
+        family: f.name,
+        ...(overrides.axes ? { axes: overrides.axes } : {}),
+        ...(overrides.fixed ? { fixed: overrides.fixed } : {}),
+        ...(allChosen ? {} : { implementations: [...f.implementations] }),
+      });
+  }
+
+  const axes: Record<string, unknown[]> = {};
+  const fixed: Record<string, unknown> = {};
+  for (const key of configKeys(draft.families, catalog)) {
+    const parsed = parseValues(draft.values[key] ?? '');
+    if (!parsed.ok) {
+      errors[`value.${key}`] = `${key}: ${parsed.message}`;
+      continue;
+    }
+    const defaults = selected.map((f) => catalog.find((c) => c.name === f.name)?.config[key]).filter((v) => v !== undefined);
+    const typeError = checkValueTypes(key, parsed.values, defaults);
+    if (typeError) errors[`value.${key}`] = typeError;
+    else if (!uniqueValues(parsed.values)) errors[`value.${key}`] = `${key}: a value is listed twice; list each value once`;
+    else if (parsed.values.length === 1) fixed[key] = parsed.values[0];
+    else if (parsed.values.length > 1) axes[key] = parsed.values;
+  }
+
+  const measure: Partial<MeasureSettings> = { memory: draft.memory };
+  for (const field of MEASURE_FIELDS) {
+    const text = (draft.measure[field.key] ?? '').trim();
+    const value = Number(text);
+    if (text === '' || !Number.isFinite(value)) errors[`measure.${field.key}`] = `${field.label}: must be a number (${field.hint})`;
+    else if (field.integer && !Number.isInteger(value)) errors[`measure.${field.key}`] = `${field.label}: must be a whole number`;
+    else if (value < field.min) errors[`measure.${field.key}`] = `${field.label}: must be at least ${field.min}`;
+    else measure[field.key] = value;
+  }
+  const min = Number(draft.measure.minSamples);
+  const max = Number(draft.measure.maxSamples);
+  if (!errors['measure.maxSamples'] && !errors['measure.minSamples'] && max < min) {
+    errors['measure.maxSamples'] = `Max samples: must be at least Min samples (${min})`;
+  }
+
+  const familyIndex = selected.map((f) => f.name);
+  if (Object.keys(errors).length > 0) return { errors, familyIndex };
+  const profile: Profile = {
+    schemaVersion: 1,
+    name: draft.name.trim(),
+    description: draft.description,
+    families: entries,
+    backends: [...draft.backends],
+    modes: [...draft.modes],
+    axes,
+    fixed,
+    measure: measure as MeasureSettings,
+  };
+  return { profile, errors, familyIndex };
+}
+
+/**
+ * Which form field a host message is about: `config.channels: …` → `value.channels`,
+ * `profile.families[1]…` → `family.<name>`, `.measure.minSamples` → `measure.minSamples`.
+ */
+export function fieldOfMessage(text: string, keys: readonly string[], familyIndex: readonly string[]): string | undefined {
+  const config = /config\.([A-Za-z0-9_]+)/.exec(text);
+  if (config && keys.includes(config[1] as string)) return `value.${config[1]}`;
+  const measure = /measure\.([A-Za-z]+)/.exec(text);
+  if (measure) return `measure.${measure[1]}`;
+  const family = /families\[(\d+)\]/.exec(text);
+  if (family) {
+    const name = familyIndex[Number(family[1])];
+    if (name) return `family.${name}`;
+  }
+  const axis = /(?:axes|fixed)\.([A-Za-z0-9_]+)/.exec(text);
+  if (axis && keys.includes(axis[1] as string)) return `value.${axis[1]}`;
+  for (const top of ['name', 'backends', 'modes', 'families']) if (new RegExp(`^\\.?(profile\\.)?${top}\\b`).test(text)) return top;
+  return undefined;
+}

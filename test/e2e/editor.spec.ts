@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test, expect } from './fixtures';
+import { screenshot } from './helpers';
+
+test.describe('sweep editor', () => {
+  test('designs a sweep: families, implementations, backends, modes, axes, measurement and the plan', async ({ app, host }) => {
+    // Backends come from the host; any it cannot run are shown with the reason and cannot be chosen.
+    await expect(app.locator('[data-backend="wasm"] input')).toBeEnabled();
+    for (const row of await app.locator('[data-backend][data-available="false"]').all()) {
+      await expect(row).toContainText('Unavailable:');
+      await expect(row.locator('input')).toBeDisabled();
+    }
+
+    await app.locator('[data-family="replicate"] > label input').uncheck();
+    await app.locator('[data-family="bottleneck"] > label input').check();
+    await app.getByRole('checkbox', { name: 'parallel.blockDiagonalConv' }).uncheck();
+    await app.locator('input[name="mode-training"]').check();
+    await app.locator('input[name="name"]').fill('bottleneck-groups');
+    await app.locator('#value-groups').fill('1, 2, 4');
+    await app.locator('#value-channels').fill('8');
+    await app.locator('#value-batch').fill('1, 2');
+    await app.locator('#value-height').fill('4');
+    await app.locator('#value-width').fill('4');
+    await app.locator('#value-squeeze').fill('2');
+    await app.locator('#measure-maxSamples').fill('12');
+
+    // serial + one parallel implementation × 3 groups × 2 batches × 2 modes.
+    await expect(app.locator('[data-axis="groups"]')).toContainText('swept: 3 values');
+    await expect(app.locator('[data-axis="channels"]')).toContainText('fixed');
+    await expect(app.locator('[data-plan-points]')).toHaveText('24');
+    await expect(app.locator('[data-plan-invalid]')).toHaveText('0');
+    await expect(app.locator('[data-plan-estimate]')).toContainText(/about \d/);
+    await expect(app.locator('[data-action="run"]')).toBeEnabled();
+    await screenshot(app, 'editor');
+
+    // The profile the editor built is what gets saved.
+    await app.locator('[data-action="save-profile"]').click();
+    await expect(app.locator('[data-notice="info"]').filter({ hasText: 'Saved the profile' })).toBeVisible();
+    const saved = JSON.parse(readFileSync(join(host.workspace, 'runs', 'bottleneck-groups.profile.json'), 'utf8')) as Record<string, unknown>;
+    expect(saved).toMatchObject({
+      schemaVersion: 1,
+      name: 'bottleneck-groups',
+      families: [{ family: 'bottleneck', implementations: ['parallel.im2colBatchedMatmul'] }],
+      backends: ['wasm'],
+      modes: ['inference', 'training'],
+      axes: { groups: [1, 2, 4], batch: [1, 2] },
+      fixed: { channels: 8, height: 4, width: 4, squeeze: 2 },
+      measure: { maxSamples: 12, minSamples: 7 },
+    });
+  });
+
+  test('explains an invalid axis value inline, next to the value', async ({ app }) => {
+    await app.locator('[data-family="replicate"] > label input').uncheck();
+    await app.locator('[data-family="bottleneck"] > label input').check();
+    await app.locator('#value-groups').fill('2');
+
+    // A rule of the family, checked by the host: channels must be divisible by squeeze.
+    await app.locator('#value-squeeze').fill('2');
+    await app.locator('#value-channels').fill('8, 9');
+    const channels = app.locator('[data-axis="channels"]');
+    await expect(channels.locator('.field-error')).toContainText('channels: must be divisible by squeeze (2), got 9');
+    await expect(app.locator('[data-plan-invalid]')).toHaveText('3');
+    await screenshot(app, 'editor-invalid-axis');
+
+    // Text that is not a list of values is explained before anything is sent.
+    await app.locator('#value-groups').fill('two, four');
+    const groups = app.locator('[data-axis="groups"]');
+    await expect(groups.locator('.field-error')).toContainText('is not a list of values');
+    await expect(app.locator('#value-groups')).toHaveAttribute('aria-invalid', 'true');
+    await expect(app.locator('[data-plan-state="errors"]')).toBeVisible();
+    await expect(app.locator('[data-action="run"]')).toBeDisabled();
+
+    // A value of the wrong type names the expected one; an out-of-range one gets the host's rule.
+    await app.locator('#value-groups').fill('"4"');
+    await expect(groups.locator('.field-error')).toContainText('is not a number');
+    await app.locator('#value-groups').fill('0, 2');
+    await expect(groups.locator('.field-error')).toContainText('groups: must be at least 1, got 0');
+
+    // Fixed, the explanations go and the sweep can run.
+    await app.locator('#value-groups').fill('1, 2');
+    await app.locator('#value-channels').fill('8');
+    await expect(app.locator('[data-axis] .field-error')).toHaveCount(0);
+    await expect(app.locator('[data-plan-invalid]')).toHaveText('0');
+    await expect(app.locator('[data-action="run"]')).toBeEnabled();
+  });
+});

@@ -1,0 +1,71 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { expect, type Locator, type Page } from '@playwright/test';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const SMOKE_PROFILE = join(ROOT, 'profiles/smoke.profile.json');
+const SCREENSHOTS = join(ROOT, 'test-results/screenshots');
+
+export interface ChartPoint {
+  x: number;
+  y: number;
+  flagged?: string;
+}
+export interface ChartSeries {
+  name: string;
+  points: ChartPoint[];
+}
+
+/** The series a chart element plots, from its `data-series` attribute (the ChartSpec series it was given). */
+export async function chartSeries(chart: Locator): Promise<ChartSeries[]> {
+  const json = await chart.getAttribute('data-series');
+  expect(json, 'the chart element carries its data').not.toBeNull();
+  return JSON.parse(json as string) as ChartSeries[];
+}
+
+/** Every chart in a view, by chart id. */
+export async function allCharts(page: Page, view: 'run' | 'results'): Promise<Record<string, ChartSeries[]>> {
+  const charts = page.locator(`[data-view="${view}"] [data-chart-id]`);
+  const out: Record<string, ChartSeries[]> = {};
+  for (const chart of await charts.all()) out[(await chart.getAttribute('data-chart-id')) as string] = await chartSeries(chart);
+  return out;
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  // From the top, so the sticky header sits where it belongs in the full-page image.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  // Let chart transitions settle, so the image shows the data rather than a frame of an animation.
+  await page.waitForTimeout(1_000);
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+export async function showTab(page: Page, name: 'Sweep editor' | 'Run' | 'Results' | 'Files' | 'Environment'): Promise<void> {
+  await page.getByRole('tab', { name: new RegExp(`^${name}`) }).click();
+}
+
+/** Opens a file through the page's file input (the web host has no native dialog). */
+export async function openWithInput(page: Page, kind: 'profile' | 'results', file: string | { name: string; mimeType: string; buffer: Buffer }): Promise<void> {
+  await page.locator(`input[data-file-input="${kind}"]`).first().setInputFiles(file);
+}
+
+/** Drops a file onto the window, as a user dragging it from the file manager. */
+export async function dropFile(page: Page, name: string, text: string): Promise<void> {
+  const transfer = await page.evaluateHandle(
+    ([fileName, content]) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([content], fileName, { type: 'application/json' }));
+      return dt;
+    },
+    [name, text] as const,
+  );
+  for (const type of ['dragenter', 'dragover', 'drop']) await page.dispatchEvent('main', type, { dataTransfer: transfer });
+}
+
+/** Opens the smoke profile, runs it and waits for the end; leaves the run view showing. */
+export async function runSmoke(page: Page): Promise<void> {
+  await openWithInput(page, 'profile', SMOKE_PROFILE);
+  await expect(page.locator('[data-plan-points]')).toHaveText('70');
+  await page.locator('[data-action="run"]').click();
+  await expect(page.locator('[data-run-phase]')).toHaveText('Finished', { timeout: 150_000 });
+}

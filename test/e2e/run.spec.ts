@@ -1,0 +1,80 @@
+import { test, expect } from './fixtures';
+import { allCharts, chartSeries, openWithInput, screenshot, showTab, SMOKE_PROFILE } from './helpers';
+
+test('runs profiles/smoke.profile.json on wasm: progress, charts with real points, summary, table and point detail', async ({ app }) => {
+  await openWithInput(app, 'profile', SMOKE_PROFILE);
+  await expect(app.locator('input[name="name"]')).toHaveValue('smoke');
+  await expect(app.locator('[data-plan-points]')).toHaveText('70');
+  await app.locator('[data-action="run"]').click();
+
+  // The run view: a progress bar that reaches the end, and charts filled with measured points.
+  const run = app.locator('[data-view="run"]');
+  await expect(run).toBeVisible();
+  await expect(run.locator('[data-run-phase]')).toHaveText('Finished', { timeout: 150_000 });
+  await expect(run.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
+  await expect(run.locator('[data-run-done]')).toHaveText('70 / 70 points');
+  const live = await allCharts(app, 'run');
+  expect(Object.keys(live).sort()).toEqual(['latency', 'speedup']);
+  const livePoints = live.latency!.flatMap((s) => s.points);
+  expect(livePoints.length).toBeGreaterThan(0);
+  for (const p of livePoints) expect(p.y).toBeGreaterThan(0);
+  await expect(run.locator('[data-row-count]')).toHaveText('70 of 70 points');
+  await screenshot(app, 'run');
+
+  // The results view: five charts of the first family (replicate), inference, wasm, against groups.
+  await run.locator('[data-action="show-results"]').click();
+  const results = app.locator('[data-view="results"]');
+  await expect(results.locator('[data-chart-id]')).toHaveCount(5);
+  const charts = await allCharts(app, 'results');
+  expect(Object.keys(charts).sort()).toEqual(['flops', 'latency', 'memory', 'params', 'speedup']);
+  expect(charts.latency!.map((s) => s.name)).toEqual(['serial.concatLoop', 'parallel.tile', 'parallel.stackReshape']);
+  for (const s of charts.latency!) {
+    expect(s.points.map((p) => p.x)).toEqual([2, 4]);
+    for (const p of s.points) expect(p.y).toBeGreaterThan(0);
+  }
+  // Speedups only for equivalent points: the smoke sweep's all pass, so none is flagged.
+  const speedups = charts.speedup!.filter((s) => s.name.startsWith('parallel.'));
+  expect(speedups.map((s) => s.name)).toEqual(['parallel.tile', 'parallel.stackReshape']);
+  for (const s of speedups) for (const p of s.points) expect(p.flagged).toBeUndefined();
+  expect(charts.speedup!.some((s) => s.name === 'serial = 1')).toBe(true);
+  expect(charts.memory!.flatMap((s) => s.points).length).toBeGreaterThan(0);
+  expect(charts.params!.some((s) => s.name.startsWith('formula'))).toBe(true);
+  await screenshot(app, 'results');
+
+  // Pickers: another family, the series picker, log scales keep the data.
+  await results.locator('select[name="view-family"]').selectOption('bottleneck');
+  await expect(results.locator('[data-chart-id="latency"]')).toHaveAttribute('data-series', /serial\.branchLoop/);
+  await results.locator('select[name="view-mode"]').selectOption('training');
+  const training = await chartSeries(results.locator('[data-chart-id="latency"]'));
+  expect(training.map((s) => s.name)).toEqual(['serial.branchLoop', 'parallel.im2colBatchedMatmul', 'parallel.blockDiagonalConv']);
+  await results.getByRole('checkbox', { name: 'parallel.blockDiagonalConv' }).uncheck();
+  await expect(results.locator('[data-chart-id="latency"]')).not.toHaveAttribute('data-series', /blockDiagonalConv/);
+  await expect(results.locator('[data-chart-id="memory"]')).not.toHaveAttribute('data-series', /blockDiagonalConv/);
+  await results.locator('input[name="log-y"]').check();
+  expect((await chartSeries(results.locator('[data-chart-id="latency"]'))).map((s) => s.points.length)).toEqual([2, 2]);
+
+  // The per-family summary: one row per family × mode on wasm, each naming the best implementation.
+  await expect(results.locator('[data-summary-row]')).toHaveCount(16);
+  await expect(results.locator('[data-summary-row="bottleneck|training|wasm"] [data-best]')).toContainText(/×|none/);
+
+  // The table: filter, sort, and the point detail (raw samples, kernels, equivalence).
+  const table = results.getByRole('region', { name: 'All points' });
+  await table.locator('input[name="points-filter"]').fill('bottleneck training');
+  await expect(table.locator('[data-row-count]')).toHaveText('6 of 70 points');
+  await table.locator('[data-sort="median"]').click();
+  await expect(table.locator('th[aria-sort="ascending"]')).toContainText('Median');
+  const medians = await table.locator('tbody tr td:nth-child(7)').allTextContents();
+  const values = medians.map((t) => parseFloat(t));
+  expect(values).toEqual([...values].sort((a, b) => a - b));
+  const row = table.locator('tbody tr').filter({ hasText: 'parallel.im2colBatchedMatmul' }).first();
+  await row.focus();
+  await app.keyboard.press('Enter');
+  const detail = results.locator('[data-point-detail]');
+  await expect(detail).toContainText('parallel.im2colBatchedMatmul');
+  await expect(detail.locator('[data-detail-samples] li').first()).toContainText('ms');
+  await expect(detail.locator('[data-detail-kernels] tbody tr').first()).toBeVisible();
+  await expect(detail.locator('[data-detail-equivalence]')).toContainText('pass');
+  await screenshot(app, 'point-detail');
+  await app.keyboard.press('Escape');
+  await expect(detail).toBeHidden();
+});
