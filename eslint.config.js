@@ -36,6 +36,36 @@ export default tseslint.config(
   noUpward('engine', ['**/main/**', '**/renderer/**', 'electron', 'vue', 'pinia', 'echarts']),
   // Server-side chart rendering (SVG reports) is the one engine use of ECharts, in Node-only files.
   noUpward('engine/report/node-*', ['**/main/**', '**/renderer/**', 'electron', 'vue', 'pinia']),
-  noUpward('renderer', ['**/engine/**', 'electron', 'node:*', '@tensorflow/*']),
+  // The renderer talks to hosts only through the API contract: from main/ it imports main/api.ts (types and
+  // constants); from engine/ only the pure report builders (engine/report/*, not node-*) and, as types, the
+  // file schemas. The typescript-eslint variant is needed for `allowTypeImports`.
+  {
+    files: ['renderer/**/*.{ts,vue}'],
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)engine/(?!report/(?!node-)[^/]+$)(?!files/schemas(\\.[jt]s)?$)',
+              message:
+                'Bad layering: renderer/ may import from engine/ only the pure engine/report/* builders and engine/files/schemas types',
+            },
+            {
+              regex: '(^|/)engine/files/schemas(\\.[jt]s)?$',
+              allowTypeImports: true,
+              message: 'Bad layering: renderer/ may import only types from engine/files/schemas (values there pull in zod validation)',
+            },
+            { regex: '(^|/)main/(?!api(\\.[jt]s)?$)', message: 'Bad layering: renderer/ may import from main/ only main/api.ts' },
+            {
+              group: ['electron', 'node:*', '@tensorflow/*'],
+              message: 'Bad layering: renderer/ runs in a sandboxed page: no Electron, Node or TensorFlow.js',
+            },
+          ],
+        },
+      ],
+    },
+  },
   noUpward('main', ['**/renderer/**']),
 );

@@ -17,6 +17,7 @@ export default defineConfig({
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
     acceptDownloads: true,
+    actionTimeout: 30_000,
   },
   projects: [
     {

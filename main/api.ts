@@ -6,8 +6,7 @@
 import { z } from 'zod';
 import { BACKENDS, type BackendInfo, type BackendName } from '../engine/backends/backend.js';
 import type { FamilyDescriptor } from '../engine/index.js';
-import type { Environment } from '../engine/backends/environment.js';
-import type { PointRecord, Profile, SweepResults } from '../engine/files/schemas.js';
+import type { Environment, PointRecord, Profile, SweepResults } from '../engine/files/schemas.js';
 import type { SweepProgress } from '../engine/sweep/run-sweep.js';
 import type { RequestMethod } from './channels.js';
 
@@ -50,6 +49,19 @@ export type SweepEvent =
   | { runId: string; type: 'point'; point: PointRecord }
   | { runId: string; type: 'finished'; results: SweepResults; resultsPath: string; complete: boolean }
   | { runId: string; type: 'failed'; message: string };
+
+/**
+ * A native menu action (Electron only) for the renderer, which owns the state it acts on. The preload
+ * adds `onMenuCommand(listener): unsubscribe` beside WorkbenchApi; the web host has no native menu.
+ */
+export type MenuCommand =
+  | { command: 'new-profile' }
+  | { command: 'open-profile' }
+  | { command: 'open-results' }
+  | { command: 'save' }
+  | { command: 'export-report' }
+  /** A file from File ▸ Recent; the renderer opens it with `openRecent(path)`. */
+  | { command: 'open-recent'; path: string };
 
 /** Everything the UI can ask of a host. One method per action; no generic invoke. */
 export interface WorkbenchApi {

@@ -5,8 +5,14 @@ import { webClientForPage } from './api/web-client';
 import App from './App.vue';
 import './styles/base.css';
 
-// Electron's preload exposes the API on window.fusebench; a plain browser talks to the web host.
-if (window.fusebench) installApi(window.fusebench, { nativeDialogs: true, browserDownloads: false });
+// Electron's preload exposes the API on window.fusebench (with native menu commands); a plain browser talks to the web host.
+const bridge = window.fusebench;
+if (bridge)
+  installApi(
+    bridge,
+    { nativeDialogs: true, browserDownloads: false },
+    typeof bridge.onMenuCommand === 'function' ? { onMenuCommand: bridge.onMenuCommand } : undefined,
+  );
 else installApi(webClientForPage(window.location), { nativeDialogs: false, browserDownloads: true });
 
 createApp(App).use(createPinia()).mount('#app');

@@ -1,11 +1,9 @@
 import os from 'node:os';
 import { TOOL, tfjsVersion } from '../index.js';
 import { probeBackends } from './node.js';
-import type { z } from 'zod';
-import type { environmentSchema } from '../files/schemas.js';
+import type { Environment } from '../files/schemas.js';
 
-/** Where a measurement was taken; recorded in every result file (schema: engine/files/schemas.ts). */
-export type Environment = z.infer<typeof environmentSchema>;
+export type { Environment };
 
 /** The machine, runtimes and backends as seen from this Node process. */
 export async function nodeEnvironment(): Promise<Environment> {

@@ -151,6 +151,9 @@ export const environmentSchema = z.strictObject({
   backends: z.array(backendInfoSchema),
 });
 
+/** Where a measurement was taken; recorded in every result file. */
+export type Environment = z.infer<typeof environmentSchema>;
+
 /** A results file: `*.sweep.json`. */
 export const resultsSchema = z.strictObject({
   schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),

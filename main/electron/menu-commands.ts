@@ -4,17 +4,12 @@
  * has no native menu, so there the listener simply never fires.
  */
 
+import type { MenuCommand } from '../api.js';
+
 /** The event channel from main to the preload. */
 export const MENU_COMMAND_CHANNEL = 'menu:command';
 
-export type MenuCommand =
-  | { command: 'new-profile' }
-  | { command: 'open-profile' }
-  | { command: 'open-results' }
-  | { command: 'save' }
-  | { command: 'export-report' }
-  /** A file from File ▸ Recent; the renderer opens it with `openRecent(path)`. */
-  | { command: 'open-recent'; path: string };
+export type { MenuCommand };
 
 export type MenuCommandName = MenuCommand['command'];
 

@@ -108,9 +108,11 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       if (req.method !== 'POST') return reply(res, 405, { ok: false, error: { message: 'use POST', kind: 'usage' } });
       try {
         const value = await callApi(options.service, method, await readBody(req));
-        return reply(res, 200, { ok: true, value });
+        return reply(res, 200, { ok: true, value: value ?? null });
       } catch (e) {
-        const status = e instanceof ApiInputError ? 400 : e instanceof FusebenchError ? 422 : 500;
+        // A user's mistake (a bad file or profile) is a normal answer, not a failed request: 200 with
+        // ok:false. 4xx/5xx are kept for broken calls (bad payloads) and bugs.
+        const status = e instanceof ApiInputError ? 400 : e instanceof FusebenchError ? 200 : 500;
         const kind = e instanceof FusebenchError ? e.kind : e instanceof ApiInputError ? 'input' : 'internal';
         return reply(res, status, { ok: false, error: { message: describeError(e), kind } });
       }

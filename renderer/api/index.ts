@@ -1,4 +1,6 @@
-import type { WorkbenchApi } from '../../main/api';
+import type { MenuCommand, WorkbenchApi } from '../../main/api';
+
+export type { MenuCommand };
 
 /** What the host can do beyond the contract's methods. */
 export interface HostCapabilities {
@@ -8,11 +10,25 @@ export interface HostCapabilities {
   browserDownloads: boolean;
 }
 
-let installed: { api: WorkbenchApi; capabilities: HostCapabilities } | undefined;
+/** What the Electron preload adds beside WorkbenchApi; the web host has no native menu. */
+export interface MenuCommandSource {
+  onMenuCommand(listener: (command: MenuCommand) => void): () => void;
+}
+
+let installed: { api: WorkbenchApi; capabilities: HostCapabilities; menu: MenuCommandSource | undefined } | undefined;
 
 /** Sets the API the stores use: the Electron preload's, the web client, or a fake in tests. */
-export function installApi(api: WorkbenchApi, capabilities: HostCapabilities = { nativeDialogs: false, browserDownloads: true }): void {
-  installed = { api, capabilities };
+export function installApi(
+  api: WorkbenchApi,
+  capabilities: HostCapabilities = { nativeDialogs: false, browserDownloads: true },
+  menu?: MenuCommandSource,
+): void {
+  installed = { api, capabilities, menu };
+}
+
+/** The host's native menu, where it has one. */
+export function menuCommands(): MenuCommandSource | undefined {
+  return installed?.menu;
 }
 
 /** The installed API. Only stores call this (STYLE.md: stores are the only code that talks to the host). */

@@ -9,7 +9,10 @@ import {
   fieldOfMessage,
   newDraft,
   parallelImplementations,
-  profileFromDraft, type FieldErrors, type ProfileDraft } from './profile-draft';
+  profileFromDraft,
+  type FieldErrors,
+  type ProfileDraft,
+} from './profile-draft';
 
 /** How long the editor waits after the last keystroke before asking the host to validate. */
 export const VALIDATE_DELAY_MS = 250;
@@ -21,7 +24,8 @@ export const VALIDATE_DELAY_MS = 250;
 export const useEditorStore = defineStore('editor', () => {
   const api = useApi();
   const environment = useEnvironmentStore();
-  const draft = ref<ProfileDraft>(newDraft([]));
+  // The host may have named its families before this store exists (the editor is not the first view shown).
+  const draft = ref<ProfileDraft>(newDraft(environment.families));
   /** The file the draft came from, if any. */
   const source = ref<string | null>(null);
   const check = shallowRef<ProfileCheck | null>(null);
@@ -100,7 +104,8 @@ export const useEditorStore = defineStore('editor', () => {
     }
     const known = new Set(draft.value.families.map((f) => f.name));
     for (const f of families) {
-      if (!known.has(f.name)) draft.value.families.push({ name: f.name, selected: false, implementations: parallelImplementations(f), overrides: '' });
+      if (!known.has(f.name))
+        draft.value.families.push({ name: f.name, selected: false, implementations: parallelImplementations(f), overrides: '' });
     }
   });
 

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
-import { ref, shallowRef } from 'vue';
+import { onScopeDispose, ref, shallowRef } from 'vue';
 import type { ExportFormat, OpenedFile, RecentFile, SavedFile, SweepResults } from '../../main/api';
-import { hostCapabilities, messageOf, useApi } from '../api';
+import { hostCapabilities, menuCommands, messageOf, useApi, type MenuCommand } from '../api';
 import { useEditorStore } from './editor';
 import { useResultsStore } from './results';
 import { useUiStore } from './ui';
@@ -56,12 +56,14 @@ export const useFilesStore = defineStore('files', () => {
     }
   }
 
-  async function attempt<T>(what: string, action: () => Promise<T>): Promise<T | undefined> {
+  async function attempt<T>(what: string, action: () => Promise<T>, file?: string): Promise<T | undefined> {
     busy.value = true;
     try {
       return await action();
     } catch (e) {
-      ui.notify('error', `${what}: ${messageOf(e)}`);
+      // Host messages about a file start with its name; say it once.
+      const message = messageOf(e);
+      ui.notify('error', `${what}: ${file && message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message}`);
       return undefined;
     } finally {
       busy.value = false;
@@ -70,7 +72,7 @@ export const useFilesStore = defineStore('files', () => {
 
   /** Opens a file's text (file input, drag-and-drop); on a bad file shows the error and keeps everything as it was. */
   async function openText(name: string, text: string, kind: OpenKind = guessKind(name, text)): Promise<boolean> {
-    const opened = await attempt(`Could not open ${name}`, () => api.parseFile({ kind, name, text }));
+    const opened = await attempt(`Could not open ${name}`, () => api.parseFile({ kind, name, text }), name);
     if (!opened) return false;
     apply(opened);
     return true;
@@ -86,7 +88,7 @@ export const useFilesStore = defineStore('files', () => {
   }
 
   async function openRecent(path: string): Promise<boolean> {
-    const opened = await attempt(`Could not open ${path}`, () => api.openRecent(path));
+    const opened = await attempt(`Could not open ${path}`, () => api.openRecent(path), path);
     if (!opened) return false;
     apply(opened);
     return true;
@@ -115,14 +117,20 @@ export const useFilesStore = defineStore('files', () => {
       ui.notify('error', 'The sweep has errors; fix the fields marked in the editor before saving it');
       return null;
     }
-    return save({ kind: 'profile', name: `${fileStem(profile.name)}.profile.json`, content: `${JSON.stringify(profile, null, 2)}\n` }, 'the profile');
+    return save(
+      { kind: 'profile', name: `${fileStem(profile.name)}.profile.json`, content: `${JSON.stringify(profile, null, 2)}\n` },
+      'the profile',
+    );
   }
 
   /** Saves the results on screen, or the given ones (a run's). */
   async function saveResults(which?: SweepResults | null): Promise<SavedFile | null> {
     const r = which ?? results.results;
     if (!r) return null;
-    return save({ kind: 'results', name: `${fileStem(r.profile.name)}.sweep.json`, content: `${JSON.stringify(r, null, 2)}\n` }, 'the results');
+    return save(
+      { kind: 'results', name: `${fileStem(r.profile.name)}.sweep.json`, content: `${JSON.stringify(r, null, 2)}\n` },
+      'the results',
+    );
   }
 
   /** Renders a report and saves it; returns it too, for a browser download where the host saves elsewhere. */
@@ -144,9 +152,38 @@ export const useFilesStore = defineStore('files', () => {
       ui.notify('error', `Could not save the ${chartId} chart: it did not render as a PNG image`);
       return null;
     }
-    const stem = [fileStem(r?.profile.name ?? 'chart'), view?.family, view?.mode, view?.backend, view?.axis, chartId].filter(Boolean).join('-');
+    const stem = [fileStem(r?.profile.name ?? 'chart'), view?.family, view?.mode, view?.backend, view?.axis, chartId]
+      .filter(Boolean)
+      .join('-');
     return save({ kind: 'image', name: `${stem}.png`, content: dataUrl.slice(comma + 1), encoding: 'base64' }, `the ${chartId} chart`);
   }
+
+  /** File ▸ … in Electron's native menu: the same actions as the buttons. */
+  function onMenu(command: MenuCommand): void {
+    switch (command.command) {
+      case 'new-profile':
+        editor.reset();
+        ui.show('editor');
+        break;
+      case 'open-profile':
+        void pick('profile');
+        break;
+      case 'open-results':
+        void pick('results');
+        break;
+      case 'save':
+        void (ui.tab === 'results' || ui.tab === 'run' ? saveResults() : saveProfile());
+        break;
+      case 'export-report':
+        void exportReport('html');
+        break;
+      case 'open-recent':
+        void openRecent(command.path);
+        break;
+    }
+  }
+  const menu = menuCommands();
+  if (menu) onScopeDispose(menu.onMenuCommand(onMenu));
 
   return {
     nativeDialogs: capabilities.nativeDialogs,

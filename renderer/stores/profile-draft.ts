@@ -117,10 +117,11 @@ export function newDraft(catalog: readonly FamilyDescriptor[]): ProfileDraft {
     backends: ['wasm'],
     modes: ['inference'],
     values: { groups: '1, 2, 4', batch: '1', channels: '16', height: '8', width: '8' },
-    measure: Object.fromEntries(Object.entries(DEFAULT_MEASURE).filter(([k]) => k !== 'memory').map(([k, v]) => [k, numberText(v as number)])) as Record<
-      NumericMeasureKey,
-      string
-    >,
+    measure: Object.fromEntries(
+      Object.entries(DEFAULT_MEASURE)
+        .filter(([k]) => k !== 'memory')
+        .map(([k, v]) => [k, numberText(v as number)]),
+    ) as Record<NumericMeasureKey, string>,
     memory: DEFAULT_MEASURE.memory,
   };
 }
@@ -146,7 +147,8 @@ export function draftFromProfile(profile: Profile, catalog: readonly FamilyDescr
     };
   });
   for (const c of catalog) {
-    if (!families.some((f) => f.name === c.name)) families.push({ name: c.name, selected: false, implementations: parallelImplementations(c), overrides: '' });
+    if (!families.some((f) => f.name === c.name))
+      families.push({ name: c.name, selected: false, implementations: parallelImplementations(c), overrides: '' });
   }
   const values: Record<string, string> = {};
   for (const [k, v] of Object.entries(profile.fixed ?? {})) values[k] = JSON.stringify(v);
@@ -159,10 +161,11 @@ export function draftFromProfile(profile: Profile, catalog: readonly FamilyDescr
     backends: [...(profile.backends ?? ['wasm'])],
     modes: [...(profile.modes ?? ['inference'])],
     values,
-    measure: Object.fromEntries(Object.entries(measure).filter(([k]) => k !== 'memory').map(([k, v]) => [k, numberText(v as number)])) as Record<
-      NumericMeasureKey,
-      string
-    >,
+    measure: Object.fromEntries(
+      Object.entries(measure)
+        .filter(([k]) => k !== 'memory')
+        .map(([k, v]) => [k, numberText(v as number)]),
+    ) as Record<NumericMeasureKey, string>,
     memory: measure.memory,
   };
 }
@@ -195,7 +198,8 @@ export function profileFromDraft(
         if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
         overrides = parsed as typeof overrides;
       } catch {
-        errors[`family.${f.name}`] = `${f.name}: its own settings must be JSON such as {"fixed": {"channels": 16}, "axes": {"groups": [2, 4]}}`;
+        errors[`family.${f.name}`] =
+          `${f.name}: its own settings must be JSON such as {"fixed": {"channels": 16}, "axes": {"groups": [2, 4]}}`;
       }
     }
     const allChosen = f.implementations.length === all.length && all.every((n) => f.implementations.includes(n));

@@ -56,7 +56,9 @@ export const useResultsStore = defineStore('results', () => {
     if (viewPinned.value && all.some((v) => sameView(v, view.value))) return;
     const current = view.value;
     // Keep the family, mode and backend where they still exist; the axis follows what is swept.
-    const kept = current ? all.find((v) => v.family === current.family && v.mode === current.mode && v.backend === current.backend) : undefined;
+    const kept = current
+      ? all.find((v) => v.family === current.family && v.mode === current.mode && v.backend === current.backend)
+      : undefined;
     const next = (viewPinned.value && kept) || defaultViews(r)[0] || null;
     if (!sameView(next, view.value)) view.value = next;
   }

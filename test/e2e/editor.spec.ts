@@ -37,7 +37,10 @@ test.describe('sweep editor', () => {
     // The profile the editor built is what gets saved.
     await app.locator('[data-action="save-profile"]').click();
     await expect(app.locator('[data-notice="info"]').filter({ hasText: 'Saved the profile' })).toBeVisible();
-    const saved = JSON.parse(readFileSync(join(host.workspace, 'runs', 'bottleneck-groups.profile.json'), 'utf8')) as Record<string, unknown>;
+    const saved = JSON.parse(readFileSync(join(host.workspace, 'runs', 'bottleneck-groups.profile.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(saved).toMatchObject({
       schemaVersion: 1,
       name: 'bottleneck-groups',

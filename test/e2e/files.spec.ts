@@ -41,7 +41,9 @@ test.describe('files', () => {
     const md = (await download(app, () => results.locator('[data-export="md"]').click())).content.toString('utf8');
     expect(md).toMatch(/^#/m);
     expect(md).toContain('smoke');
-    const json = JSON.parse((await download(app, () => results.locator('[data-export="json"]').click())).content.toString('utf8')) as unknown;
+    const json = JSON.parse(
+      (await download(app, () => results.locator('[data-export="json"]').click())).content.toString('utf8'),
+    ) as unknown;
     expect(JSON.stringify(json)).toContain('serial.concatLoop');
 
     // A chart as PNG, through the host (base64) and as a download.
@@ -71,9 +73,7 @@ test.describe('files', () => {
     expect(await allCharts(app, 'results')).toEqual(shown);
   });
 
-  test('a corrupted or wrong file shows a clear message and the current work stays', async ({ app, consoleGuard }) => {
-    // The host answers a refused file with HTTP 422, which Chromium logs; that line is expected here.
-    consoleGuard.allow(/status of 422/);
+  test('a corrupted or wrong file shows a clear message and the current work stays', async ({ app }) => {
     await runSmoke(app);
     await app.locator('[data-action="show-results"]').click();
     const results = app.locator('[data-view="results"]');
@@ -95,7 +95,11 @@ test.describe('files', () => {
     await screenshot(app, 'error-bad-file');
 
     // Valid JSON, but not results: the message names the file and the first problem.
-    await openWithInput(app, 'results', { name: 'notes.sweep.json', mimeType: 'application/json', buffer: Buffer.from('{"hello": "world"}') });
+    await openWithInput(app, 'results', {
+      name: 'notes.sweep.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from('{"hello": "world"}'),
+    });
     await expect(app.locator('[data-notice="error"]').last()).toContainText(/notes\.sweep\.json: is not a Fusebench results file/);
     expect(await allCharts(app, 'results')).toEqual(shown);
 

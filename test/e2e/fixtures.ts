@@ -48,7 +48,6 @@ export interface ConsoleGuard {
 
 export const test = base.extend<{ consoleGuard: ConsoleGuard; app: Page }, { host: WebHost }>({
   host: [
-    // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {
       const { host, child } = await startHost();
       await use(host);

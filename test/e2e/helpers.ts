@@ -45,7 +45,11 @@ export async function showTab(page: Page, name: 'Sweep editor' | 'Run' | 'Result
 }
 
 /** Opens a file through the page's file input (the web host has no native dialog). */
-export async function openWithInput(page: Page, kind: 'profile' | 'results', file: string | { name: string; mimeType: string; buffer: Buffer }): Promise<void> {
+export async function openWithInput(
+  page: Page,
+  kind: 'profile' | 'results',
+  file: string | { name: string; mimeType: string; buffer: Buffer },
+): Promise<void> {
   await page.locator(`input[data-file-input="${kind}"]`).first().setInputFiles(file);
 }
 
@@ -68,4 +72,21 @@ export async function runSmoke(page: Page): Promise<void> {
   await expect(page.locator('[data-plan-points]')).toHaveText('70');
   await page.locator('[data-action="run"]').click();
   await expect(page.locator('[data-run-phase]')).toHaveText('Finished', { timeout: 150_000 });
+}
+
+/**
+ * Moves the mouse down the chart's right edge (the largest x, where the grid ends) until a tooltip shows
+ * `pattern`; returns the tooltip's text.
+ */
+export async function hoverTooltip(chart: Locator, pattern: RegExp): Promise<string> {
+  const box = await chart.boundingBox();
+  expect(box, 'the chart is on screen').not.toBeNull();
+  const page = chart.page();
+  const tip = chart.getByText(pattern).first();
+  // The builders' grid leaves 40 px on the right and 70 px above the plot.
+  for (let y = box!.y + 60; y < box!.y + box!.height - 60; y += 3) {
+    await page.mouse.move(box!.x + box!.width - 40, y);
+    if (await tip.isVisible()) return (await tip.locator('xpath=..').innerText()) || (await tip.innerText());
+  }
+  throw new Error(`no tooltip matching ${pattern} on the chart`);
 }

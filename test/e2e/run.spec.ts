@@ -1,5 +1,5 @@
 import { test, expect } from './fixtures';
-import { allCharts, chartSeries, openWithInput, screenshot, showTab, SMOKE_PROFILE } from './helpers';
+import { allCharts, chartSeries, hoverTooltip, openWithInput, screenshot, SMOKE_PROFILE } from './helpers';
 
 test('runs profiles/smoke.profile.json on wasm: progress, charts with real points, summary, table and point detail', async ({ app }) => {
   await openWithInput(app, 'profile', SMOKE_PROFILE);
@@ -40,6 +40,13 @@ test('runs profiles/smoke.profile.json on wasm: progress, charts with real point
   expect(charts.memory!.flatMap((s) => s.points).length).toBeGreaterThan(0);
   expect(charts.params!.some((s) => s.name.startsWith('formula'))).toBe(true);
   await screenshot(app, 'results');
+
+  // A point's tooltip carries its full statistics.
+  const tooltip = await hoverTooltip(results.locator('[data-chart-id="latency"]'), /relIQR/);
+  expect(tooltip).toMatch(/groups=4/);
+  expect(tooltip).toMatch(/median [\d.e-]+ ms · IQR [\d.e-]+ ms \(q1 .* – q3 .*\) · relIQR/);
+  expect(tooltip).toMatch(/min [\d.e-]+ ms · mean [\d.e-]+ ms · n \d+/);
+  expect(tooltip).toMatch(/first call/);
 
   // Pickers: another family, the series picker, log scales keep the data.
   await results.locator('select[name="view-family"]').selectOption('bottleneck');

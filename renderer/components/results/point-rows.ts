@@ -37,7 +37,8 @@ export function pointRows(points: readonly PointRecord[], speedupOf: (p: PointRe
     const info = speedupOf(p);
     const flag = equivalenceFlag(p);
     const eq = p.equivalence;
-    const speedupText = p.role === 'serial' ? 'reference' : info.speedup !== undefined ? `×${formatNumber(info.speedup)}` : flag ? 'not counted' : '—';
+    const speedupText =
+      p.role === 'serial' ? 'reference' : info.speedup !== undefined ? `×${formatNumber(info.speedup)}` : flag ? 'not counted' : '—';
     const cells: PointRow['cells'] = {
       family: { text: p.family, sort: p.family },
       implementation: { text: p.implementation, sort: p.implementation },

@@ -1,0 +1,103 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createPinia, setActivePinia } from 'pinia';
+import { nextTick } from 'vue';
+import { installApi } from '../../../renderer/api';
+import { useEditorStore, VALIDATE_DELAY_MS } from '../../../renderer/stores/editor';
+import { useEnvironmentStore } from '../../../renderer/stores/environment';
+import { fakeApi, okCheck, PROFILE, settle, type FakeApi } from './fake-api';
+
+describe('useEditorStore', () => {
+  let api: FakeApi;
+
+  beforeEach(async () => {
+    vi.useFakeTimers();
+    api = fakeApi();
+    installApi(api);
+    setActivePinia(createPinia());
+    await useEnvironmentStore().load();
+  });
+  afterEach(() => vi.useRealTimers());
+
+  async function validated(): Promise<void> {
+    await nextTick();
+    await vi.advanceTimersByTimeAsync(VALIDATE_DELAY_MS + 1);
+    await settle();
+  }
+
+  it('starts a new sweep from the host’s families and asks the host about it once typing stops', async () => {
+    const editor = useEditorStore();
+    await nextTick();
+    expect(editor.draft.families.map((f) => f.name)).toEqual(['bottleneck', 'gmp', 'class-linear']);
+    editor.draft.values.groups = '1';
+    editor.draft.values.groups = '1, 2';
+    await validated();
+    expect(api.validateProfile).toHaveBeenCalledTimes(1);
+    expect(api.validateProfile).toHaveBeenLastCalledWith(expect.objectContaining({ axes: { groups: [1, 2] }, families: ['bottleneck'] }));
+    expect(editor.check).toMatchObject({ ok: true, points: 4, estimatedMs: 1234 });
+    expect(editor.canRun).toBe(true);
+  });
+
+  it('shows the host’s reasons for invalid points next to the value they are about', async () => {
+    const editor = useEditorStore();
+    vi.mocked(api.validateProfile).mockImplementation(async (p) =>
+      okCheck(p as typeof PROFILE, 6, ['bottleneck: config.channels: must be divisible by squeeze (2), got 9; try 8']),
+    );
+    await nextTick();
+    editor.draft.values.channels = '8, 9';
+    await validated();
+    expect(editor.fieldErrors['value.channels']).toEqual(['bottleneck: config.channels: must be divisible by squeeze (2), got 9; try 8']);
+    expect(editor.validPoints).toBe(5);
+  });
+
+  it('does not send a draft with errors; it explains them and cannot run', async () => {
+    const editor = useEditorStore();
+    await nextTick();
+    await validated();
+    vi.mocked(api.validateProfile).mockClear();
+    editor.draft.values.groups = 'two';
+    await validated();
+    expect(api.validateProfile).not.toHaveBeenCalled();
+    expect(editor.fieldErrors['value.groups']?.[0]).toContain('is not a list of values');
+    expect(editor.canRun).toBe(false);
+  });
+
+  it('keeps only the newest answer when the host answers out of order', async () => {
+    const editor = useEditorStore();
+    await nextTick();
+    let release: (() => void) | undefined;
+    vi.mocked(api.validateProfile)
+      .mockImplementationOnce(
+        (p) =>
+          new Promise((ok) => {
+            release = () => ok(okCheck(p as typeof PROFILE, 99));
+          }),
+      )
+      .mockImplementationOnce(async (p) => okCheck(p as typeof PROFILE, 6));
+    editor.draft.values.groups = '1, 2, 3';
+    await validated();
+    editor.draft.values.groups = '1, 2';
+    await validated();
+    release?.();
+    await settle();
+    expect(editor.check).toMatchObject({ ok: true, points: 6 });
+  });
+
+  it('shows a profile error from the host on its field', async () => {
+    const editor = useEditorStore();
+    vi.mocked(api.validateProfile).mockResolvedValue({ ok: false, field: 'measure.seed', message: 'profile: .measure.seed: too big' });
+    await nextTick();
+    editor.draft.measure.seed = '5';
+    await validated();
+    expect(editor.fieldErrors['measure.seed']).toEqual(['measure.seed: profile: .measure.seed: too big']);
+    expect(editor.canRun).toBe(false);
+  });
+
+  it('loads an opened profile into the form', async () => {
+    const editor = useEditorStore();
+    editor.loadProfile({ ...PROFILE, families: ['gmp'], modes: ['training'] }, 'x.profile.json');
+    expect(editor.source).toBe('x.profile.json');
+    expect(editor.draft.families.filter((f) => f.selected).map((f) => f.name)).toEqual(['gmp']);
+    expect(editor.draft.values).toMatchObject({ groups: '2, 4', channels: '8' });
+    expect(editor.profile).toMatchObject({ families: ['gmp'], modes: ['training'], axes: { groups: [2, 4] }, fixed: { channels: 8 } });
+  });
+});

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { filterRows, pointRows, sortRows } from '../../../renderer/components/results/point-rows';
+import { speedupIndex } from '../../../engine/report/speedup';
+import { point, results } from './fake-api';
+
+describe('points table rows', () => {
+  const points = [
+    point('serial.branchLoop', 2, 4),
+    point('parallel.im2colBatchedMatmul', 2, 1),
+    point('parallel.blockDiagonalConv', 2, 0.5, { relErr: 0.02 }),
+    { ...point('serial.branchLoop', 4, 1), status: 'invalid' as const, time: undefined, message: 'config.channels: must be divisible' },
+  ];
+  const rows = pointRows(points, speedupIndex(results(points)));
+
+  it('shows a speedup only for equivalent points, and flags the others', () => {
+    expect(rows.map((r) => r.cells.speedup.text)).toEqual(['reference', '×4', 'not counted', 'reference']);
+    expect(rows[2]?.flag).toContain('not equivalent: relErr 0.02');
+    expect(rows[2]?.cells.equivalence.text).toBe('FAIL (0.02)');
+    expect(rows[1]?.flag).toBeUndefined();
+  });
+
+  it('filters by words in any column and by status, and sorts numbers as numbers', () => {
+    expect(filterRows(rows, 'blockDiagonal groups=2', 'all')).toHaveLength(1);
+    expect(filterRows(rows, '', 'flagged').map((r) => r.point.implementation)).toEqual(['parallel.blockDiagonalConv']);
+    expect(filterRows(rows, '', 'invalid')).toHaveLength(1);
+    expect(sortRows(rows, 'median', 'ascending').map((r) => r.cells.median.text)).toEqual(['n/a', '0.5 ms', '1 ms', '4 ms']);
+    expect(sortRows(rows, 'speedup', 'descending')[0]?.cells.speedup.text).toBe('×4');
+  });
+});

@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { Profile } from '../../../main/api';
+import {
+  checkValueTypes,
+  configKeys,
+  draftFromProfile,
+  fieldOfMessage,
+  newDraft,
+  parseValues,
+  profileFromDraft,
+} from '../../../renderer/stores/profile-draft';
+import { FAMILIES } from './fake-api';
+
+describe('profile draft', () => {
+  it.each([
+    ['1, 2, 4', [1, 2, 4]],
+    ['8', [8]],
+    ['', []],
+    ['[2, 1, 3]', [[2, 1, 3]]],
+    [
+      '[2, 1], [1, 1]',
+      [
+        [2, 1],
+        [1, 1],
+      ],
+    ],
+    ['"a", true', ['a', true]],
+  ])('parses %j as %j', (text, values) => {
+    expect(parseValues(text)).toEqual({ ok: true, values });
+  });
+
+  it('explains text that is not a list of values', () => {
+    const r = parseValues('two, four');
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.message).toContain('"two, four" is not a list of values: write values separated by commas, e.g. 1, 2, 4');
+  });
+
+  it('names the expected type of a value', () => {
+    expect(checkValueTypes('groups', ['4'], [12])).toBe('groups: "4" is not a number; the default is 12');
+    expect(checkValueTypes('classesPerGroup', [3], [[5, 1, 2]])).toBe('classesPerGroup: 3 is not a list; the default is [5,1,2]');
+    expect(checkValueTypes('groups', [1, 2], [12])).toBeUndefined();
+  });
+
+  it('round-trips the shipped smoke profile through the form', () => {
+    const smoke = JSON.parse(readFileSync('profiles/smoke.profile.json', 'utf8')) as Profile;
+    const catalog = FAMILIES;
+    const draft = draftFromProfile(
+      { ...smoke, families: ['bottleneck', { family: 'class-linear', fixed: { classesPerGroup: [2, 1, 3] } }] },
+      catalog,
+    );
+    expect(draft.values.groups).toBe('2, 4');
+    expect(draft.values.channels).toBe('8');
+    expect(draft.families.find((f) => f.name === 'class-linear')?.overrides).toBe('{"fixed":{"classesPerGroup":[2,1,3]}}');
+    expect(draft.families.find((f) => f.name === 'gmp')?.selected).toBe(false);
+    const { profile, errors } = profileFromDraft(draft, catalog);
+    expect(errors).toEqual({});
+    expect(profile).toMatchObject({
+      name: 'smoke',
+      families: ['bottleneck', { family: 'class-linear', fixed: { classesPerGroup: [2, 1, 3] } }],
+      axes: { groups: [2, 4] },
+      fixed: { batch: 2, channels: 8, height: 4, width: 4, groupChannels: 8, classChannels: 4 },
+      measure: smoke.measure,
+      modes: ['inference', 'training'],
+    });
+    // Keys that no selected family has are left out.
+    expect(profile?.fixed).not.toHaveProperty('inFeatures');
+  });
+
+  it('lists only the chosen parallel implementations, and explains when none is chosen', () => {
+    const draft = newDraft(FAMILIES);
+    draft.families[0]!.implementations = ['parallel.blockDiagonalConv'];
+    expect(profileFromDraft(draft, FAMILIES).profile?.families).toEqual([
+      { family: 'bottleneck', implementations: ['parallel.blockDiagonalConv'] },
+    ]);
+    draft.families[0]!.implementations = [];
+    expect(profileFromDraft(draft, FAMILIES).errors['family.bottleneck']).toContain('choose at least one parallel implementation');
+  });
+
+  it('gives one explanation per bad field and no profile', () => {
+    const draft = newDraft(FAMILIES);
+    draft.name = ' ';
+    draft.values.groups = '1, 1';
+    draft.values.channels = 'x';
+    draft.measure.minSamples = '2';
+    draft.measure.maxSamples = '4.5';
+    draft.modes = [];
+    draft.families[0]!.overrides = '{oops';
+    const { profile, errors } = profileFromDraft(draft, FAMILIES);
+    expect(profile).toBeUndefined();
+    expect(Object.keys(errors).sort()).toEqual([
+      'family.bottleneck',
+      'measure.maxSamples',
+      'measure.minSamples',
+      'modes',
+      'name',
+      'value.channels',
+      'value.groups',
+    ]);
+    expect(errors['value.groups']).toBe('groups: a value is listed twice; list each value once');
+    expect(errors['measure.minSamples']).toBe('Min samples: must be at least 3');
+  });
+
+  it('orders the settings groups, channels, batch first', () => {
+    expect(configKeys(newDraft(FAMILIES).families, FAMILIES)).toEqual(['groups', 'channels', 'batch', 'height', 'squeeze', 'width']);
+  });
+
+  it('finds the field a host message is about', () => {
+    const keys = ['groups', 'channels'];
+    expect(fieldOfMessage('bottleneck: config.channels: must be divisible by squeeze (2), got 9; try 8', keys, [])).toBe('value.channels');
+    expect(fieldOfMessage('profile: is not a valid profile: .measure.minSamples: Too small', keys, [])).toBe('measure.minSamples');
+    expect(fieldOfMessage("profile.families[1]: 'x' is not a gmp setting", keys, ['bottleneck', 'gmp'])).toBe('family.gmp');
+    expect(fieldOfMessage('something else entirely', keys, [])).toBeUndefined();
+  });
+});
