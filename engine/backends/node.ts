@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tf } from '../core/tf.js';
 import { BackendUnavailableError } from '../core/errors.js';
@@ -25,7 +26,22 @@ async function loadWasm(): Promise<BackendInfo> {
   return { name: 'wasm', available: true, device: 'CPU (WebAssembly SIMD, single-threaded in Node)', kernelTiming: 'host' };
 }
 
+/** Folders the dynamic loader searches for libvulkan.so.1 on Linux (Debian's multiarch ones included). */
+function vulkanLoaderFound(): boolean {
+  if (process.platform !== 'linux') return true;
+  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/usr/local/lib'];
+  return dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')));
+}
+
 async function loadWebgpu(): Promise<BackendInfo> {
+  // Checked first so that a machine without Vulkan gets a plain reason (and no warning from Dawn).
+  if (!vulkanLoaderFound()) {
+    throw new BackendUnavailableError(
+      'webgpu',
+      'no Vulkan loader (libvulkan.so.1): install libvulkan1 and the GPU vendor driver, or for a slow CPU fallback with ' +
+        "Debian's chromium set VK_DRIVER_FILES=/usr/lib/chromium/vk_swiftshader_icd.json LD_LIBRARY_PATH=/usr/lib/chromium XDG_RUNTIME_DIR=<a writable folder>",
+    );
+  }
   let dawn: { create(options: string[]): unknown; globals: Record<string, unknown> };
   try {
     dawn = (await importOptional('webgpu')) as typeof dawn;
