@@ -6,15 +6,9 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 export const SMOKE_PROFILE = join(ROOT, 'profiles/smoke.profile.json');
 const SCREENSHOTS = join(ROOT, 'test-results/screenshots');
 
-export interface ChartPoint {
-  x: number;
-  y: number;
-  flagged?: string;
-}
-export interface ChartSeries {
-  name: string;
-  points: ChartPoint[];
-}
+import type { ChartSeries } from '../../engine/report/charts.js';
+
+export type { ChartSeries };
 
 /** The series a chart element plots, from its `data-series` attribute (the ChartSpec series it was given). */
 export async function chartSeries(chart: Locator): Promise<ChartSeries[]> {
