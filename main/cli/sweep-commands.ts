@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { readProfileFile, readResultsFile } from '../../engine/files/node-files.js';
 import { expandProfile, countPoints } from '../../engine/sweep/expand.js';
@@ -19,6 +19,16 @@ export function unexpectedFailures(results: SweepResults) {
   return results.points.filter((p) => p.equivalence && !p.equivalence.pass && !p.equivalence.knownDefect && p.status === 'ok');
 }
 
+/**
+ * runs/<profile>; when that already holds a sweep and this is a fresh run, runs/<profile>-<time>, so the
+ * main job can be run again. --resume without --out continues runs/<profile>.
+ */
+function defaultOutDir(name: string, resume: boolean): string {
+  const base = join('runs', fileStem(name));
+  if (resume || !existsSync(join(base, `${fileStem(name)}.sweep.ndjson`))) return base;
+  return `${base}-${new Date().toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19)}`;
+}
+
 /** `fusebench sweep PROFILE [--backend B] [--out DIR] [--resume] [--json]` */
 export async function sweepCommand(argv: string[], out: Out, err: Out): Promise<number> {
   const { values, positionals } = parse(
@@ -30,7 +40,7 @@ export async function sweepCommand(argv: string[], out: Out, err: Out): Promise<
   const profile = readProfileFile(positionals[0]!);
   const backend = values.backend === undefined ? undefined : backendOption(values.backend);
   const total = countPoints(expandProfile(profile, backend)); // profile errors surface here, before any work
-  const outDir = resolve(values.out ?? join('runs', fileStem(profile.name)));
+  const outDir = resolve(values.out ?? defaultOutDir(profile.name, Boolean(values.resume)));
   if (!values.json) err(`${profile.name}: ${total} points → ${outDir}`);
 
   const view = new ProgressView(process.stderr);
