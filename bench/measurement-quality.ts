@@ -15,13 +15,25 @@ import { summarize } from '../engine/report/stats.js';
 import { isBackendName } from '../engine/backends/backend.js';
 import type { Implementation } from '../engine/core/types.js';
 
-const { values } = parseArgs({ options: { backend: { type: 'string', default: 'wasm' }, family: { type: 'string', default: 'bottleneck' }, config: { type: 'string', default: '{"groups":4,"channels":32,"batch":2,"height":14,"width":14}' } } });
+const { values } = parseArgs({
+  options: {
+    backend: { type: 'string', default: 'wasm' },
+    family: { type: 'string', default: 'bottleneck' },
+    config: { type: 'string', default: '{"groups":4,"channels":32,"batch":2,"height":14,"width":14}' },
+  },
+});
 if (!isBackendName(values.backend!)) throw new Error(`unknown backend ${values.backend}`);
 const backend = await useBackend(values.backend);
 const family = getFamily(values.family!);
 const config = parseConfig<Record<string, unknown>>(family, JSON.parse(values.config!));
 const settings = measureSettingsSchema.parse({ warmupMs: 300, minSamples: 20, maxSamples: 60, targetRelIqr: 0.02, maxMsPerPoint: 20_000 });
-const group = { family, config, mode: 'inference' as const, backend, implementations: family.implementations as readonly Implementation<object>[] };
+const group = {
+  family,
+  config,
+  mode: 'inference' as const,
+  backend,
+  implementations: family.implementations as readonly Implementation<object>[],
+};
 
 console.log(`measurement quality · ${family.name} ${JSON.stringify(config)} · ${backend.name} (${backend.device})`);
 const first = await measureGroup(group, settings);
@@ -37,7 +49,12 @@ for (let i = 0; i < first.length; i++) {
 }
 
 // Harness overhead: what a sample costs when the call itself does nothing.
-const noop = await sampleInterleaved([{ name: 'noop', call: async () => undefined }], measureSettingsSchema.parse({ warmupMs: 50, minSamples: 200, maxSamples: 200, targetRelIqr: 0 }));
+const noop = await sampleInterleaved(
+  [{ name: 'noop', call: async () => undefined }],
+  measureSettingsSchema.parse({ warmupMs: 50, minSamples: 200, maxSamples: 200, targetRelIqr: 0 }),
+);
 const overhead = summarize(noop.get('noop')!.samplesMs).medianMs;
 const measured = first[0]!.time!.medianMs;
-console.log(`harness overhead per sample: ${(overhead * 1000).toFixed(2)} µs = ${((overhead / measured) * 100).toFixed(4)}% of ${first[0]!.implementation} (${measured.toFixed(3)} ms)`);
+console.log(
+  `harness overhead per sample: ${(overhead * 1000).toFixed(2)} µs = ${((overhead / measured) * 100).toFixed(4)}% of ${first[0]!.implementation} (${measured.toFixed(3)} ms)`,
+);

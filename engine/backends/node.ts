@@ -29,7 +29,15 @@ async function loadWasm(): Promise<BackendInfo> {
 /** Folders the dynamic loader searches for libvulkan.so.1 on Linux (Debian's multiarch ones included). */
 function vulkanLoaderFound(): boolean {
   if (process.platform !== 'linux') return true;
-  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/usr/local/lib'];
+  const dirs = [
+    ...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
+    '/usr/lib/x86_64-linux-gnu',
+    '/usr/lib/aarch64-linux-gnu',
+    '/usr/lib64',
+    '/usr/lib',
+    '/lib/x86_64-linux-gnu',
+    '/usr/local/lib',
+  ];
   return dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')));
 }
 

@@ -9,7 +9,12 @@ export const PROFILE_MIGRATIONS: Record<number, Migration> = {};
 export const RESULTS_MIGRATIONS: Record<number, Migration> = {};
 
 /** Applies migrations from `from` up to `to`; undefined when a step is missing. */
-export function migrate(data: Record<string, unknown>, from: number, to: number, steps: Record<number, Migration>): Record<string, unknown> | undefined {
+export function migrate(
+  data: Record<string, unknown>,
+  from: number,
+  to: number,
+  steps: Record<number, Migration>,
+): Record<string, unknown> | undefined {
   let current = data;
   for (let v = from; v < to; v++) {
     const step = steps[v];

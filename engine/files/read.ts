@@ -47,14 +47,27 @@ function parseJson(name: string, text: string): unknown {
  * Validates one versioned document: kind check, version check (newer refused, older migrated), then
  * the schema. Throws FileFormatError naming the file and the first problem; never returns a partial.
  */
-function readVersioned<T>(name: string, data: unknown, kind: string, current: number, schema: z.ZodType<T>, steps: Record<number, Migration>): T {
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new FileFormatError(name, `is not a Fusebench ${kind} (expected a JSON object)`);
+function readVersioned<T>(
+  name: string,
+  data: unknown,
+  kind: string,
+  current: number,
+  schema: z.ZodType<T>,
+  steps: Record<number, Migration>,
+): T {
+  if (data === null || typeof data !== 'object' || Array.isArray(data))
+    throw new FileFormatError(name, `is not a Fusebench ${kind} (expected a JSON object)`);
   const version = (data as { schemaVersion?: unknown }).schemaVersion;
-  if (typeof version !== 'number' || !Number.isInteger(version)) throw new FileFormatError(name, `is not a Fusebench ${kind}: it has no schemaVersion`);
+  if (typeof version !== 'number' || !Number.isInteger(version))
+    throw new FileFormatError(name, `is not a Fusebench ${kind}: it has no schemaVersion`);
   if (version > current) {
-    throw new FileFormatError(name, `was written by a newer Fusebench (${kind} schemaVersion ${version}; this version reads up to ${current}); upgrade Fusebench to open it`);
+    throw new FileFormatError(
+      name,
+      `was written by a newer Fusebench (${kind} schemaVersion ${version}; this version reads up to ${current}); upgrade Fusebench to open it`,
+    );
   }
-  const migrated = version < current ? migrate(data as Record<string, unknown>, version, current, steps) : (data as Record<string, unknown>);
+  const migrated =
+    version < current ? migrate(data as Record<string, unknown>, version, current, steps) : (data as Record<string, unknown>);
   if (!migrated) throw new FileFormatError(name, `uses ${kind} schemaVersion ${version}, which this Fusebench cannot convert`);
   const parsed = schema.safeParse(migrated);
   if (!parsed.success) {
@@ -105,7 +118,14 @@ export function parseJournal(name: string, text: string): Journal {
   } catch {
     throw new FileFormatError(name, 'line 1 is not a journal header (not JSON)');
   }
-  const header = readVersioned(`${name} line 1`, headerData, 'journal header', RESULTS_SCHEMA_VERSION, journalHeaderSchema, RESULTS_MIGRATIONS);
+  const header = readVersioned(
+    `${name} line 1`,
+    headerData,
+    'journal header',
+    RESULTS_SCHEMA_VERSION,
+    journalHeaderSchema,
+    RESULTS_MIGRATIONS,
+  );
   const points: PointRecord[] = [];
   let truncatedTail = false;
   for (let i = 1; i < lines.length; i++) {

@@ -50,7 +50,9 @@ export async function measureGroup(group: PointGroup, settings: MeasureSettings,
     gate.set(e.implementation, e);
   }
 
-  const serialWeights = tf.tidy(() => family.init(config, settings.seed) as unknown as tf.TensorContainer) as unknown as ReturnType<AnyFamily['init']>;
+  const serialWeights = tf.tidy(() => family.init(config, settings.seed) as unknown as tf.TensorContainer) as unknown as ReturnType<
+    AnyFamily['init']
+  >;
   const x = randomInput(family.inputShape(config), settings.seed + 1);
   const prepared = group.implementations.map((impl) => prepare(impl, serialWeights, config));
   const sample = forward(prepared[0]!, x, config, 'inference');
@@ -98,7 +100,8 @@ export async function measureGroup(group: PointGroup, settings: MeasureSettings,
   }
   const leaked = tf.memory().numTensors - tensorsBefore;
   if (leaked !== 0) {
-    for (const r of records) Object.assign(r, { status: 'error', message: `leaked ${leaked} tensors: a bug in ${family.name}, please report it` });
+    for (const r of records)
+      Object.assign(r, { status: 'error', message: `leaked ${leaked} tensors: a bug in ${family.name}, please report it` });
   }
   addSpeedups(records, serialImpl!.name);
   return records;

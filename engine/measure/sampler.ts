@@ -41,7 +41,11 @@ async function timed(call: () => Promise<void>): Promise<number> {
  *
  * @example const times = await sampleInterleaved([{ name: 'serial', call }], settings, signal);
  */
-export async function sampleInterleaved(contenders: Contender[], settings: MeasureSettings, signal?: AbortSignal): Promise<Map<string, SampledTimes>> {
+export async function sampleInterleaved(
+  contenders: Contender[],
+  settings: MeasureSettings,
+  signal?: AbortSignal,
+): Promise<Map<string, SampledTimes>> {
   const out = new Map<string, SampledTimes>();
   const active: Contender[] = [];
   for (const c of contenders) {

@@ -22,11 +22,16 @@ export function estimateSweepMs(groups: PlannedGroup[], settings: MeasureSetting
     if (!g.config) continue;
     const factor = g.mode === 'training' ? 3 : 1;
     const callMs = g.implementations.map(
-      (i) => (factor * implementationFormulas(g.family, i.name, g.config!).executedFlops) / NOMINAL_FLOPS[g.backend] * 1000 + CALL_OVERHEAD_MS,
+      (i) =>
+        ((factor * implementationFormulas(g.family, i.name, g.config!).executedFlops) / NOMINAL_FLOPS[g.backend]) * 1000 + CALL_OVERHEAD_MS,
     );
     const oneRound = callMs.reduce((a, b) => a + b, 0);
     const warmup = callMs.reduce((a, c) => a + Math.max(settings.warmupMs, 2 * c), 0);
-    const sampling = Math.min(settings.maxMsPerPoint, oneRound * settings.maxSamples, Math.max(oneRound * settings.minSamples, oneRound * 10));
+    const sampling = Math.min(
+      settings.maxMsPerPoint,
+      oneRound * settings.maxSamples,
+      Math.max(oneRound * settings.minSamples, oneRound * 10),
+    );
     total += 4 * oneRound + warmup + sampling;
   }
   return Math.round(total);

@@ -28,7 +28,10 @@ function configKeys(family: AnyFamily): string[] {
 }
 
 function cartesian(axes: [string, unknown[]][]): Record<string, unknown>[] {
-  return axes.reduce<Record<string, unknown>[]>((acc, [key, values]) => acc.flatMap((partial) => values.map((v) => ({ ...partial, [key]: v }))), [{}]);
+  return axes.reduce<Record<string, unknown>[]>(
+    (acc, [key, values]) => acc.flatMap((partial) => values.map((v) => ({ ...partial, [key]: v }))),
+    [{}],
+  );
 }
 
 /**
@@ -50,7 +53,10 @@ export function expandProfile(profile: Profile, backendOverride?: BackendName): 
     const fixed = { ...Object.fromEntries(pick(profile.fixed)), ...(spec.fixed ?? {}) };
     for (const key of [...axes.keys(), ...Object.keys(spec.fixed ?? {})]) {
       if (!keys.includes(key)) {
-        throw new FusebenchError(`profile.families[${index}]: '${key}' is not a ${family.name} setting; use one of ${keys.join(', ')}`, 'config');
+        throw new FusebenchError(
+          `profile.families[${index}]: '${key}' is not a ${family.name} setting; use one of ${keys.join(', ')}`,
+          'config',
+        );
       }
     }
     const implementations = chooseImplementations(family, spec.implementations ?? profile.implementations, index);
@@ -95,7 +101,10 @@ function familyOrError(name: string, index: number): AnyFamily {
   try {
     return getFamily(name);
   } catch {
-    throw new FusebenchError(`profile.families[${index}]: unknown family '${name}'; use one of ${FAMILIES.map((f) => f.name).join(', ')}`, 'config');
+    throw new FusebenchError(
+      `profile.families[${index}]: unknown family '${name}'; use one of ${FAMILIES.map((f) => f.name).join(', ')}`,
+      'config',
+    );
   }
 }
 

@@ -59,17 +59,24 @@ export async function runSweepToFiles(
   let previous: PointRecord[] = [];
   let writer: JournalWriter;
   if (request.resume) {
-    if (!existsSync(journalPath)) throw new FusebenchError(`--resume: there is no journal ${journalPath} to continue; run without --resume`, 'usage');
+    if (!existsSync(journalPath))
+      throw new FusebenchError(`--resume: there is no journal ${journalPath} to continue; run without --resume`, 'usage');
     const journal = readJournalFile(journalPath);
     if (canonicalJson(journal.header.profile) !== canonicalJson(request.profile)) {
-      throw new FusebenchError(`${journalPath} was started with a different version of this profile; resuming would mix two sweeps: use another --out`, 'usage');
+      throw new FusebenchError(
+        `${journalPath} was started with a different version of this profile; resuming would mix two sweeps: use another --out`,
+        'usage',
+      );
     }
     header = journal.header;
     previous = journal.points;
     writer = JournalWriter.resume(journalPath, journal);
   } else {
     if (existsSync(journalPath)) {
-      throw new FusebenchError(`${journalPath} already holds a journal of this sweep; pass --resume to continue it, or choose another --out`, 'usage');
+      throw new FusebenchError(
+        `${journalPath} already holds a journal of this sweep; pass --resume to continue it, or choose another --out`,
+        'usage',
+      );
     }
     header = {
       kind: 'header',

@@ -66,7 +66,12 @@ export async function runSweep(options: SweepOptions): Promise<PointRecord[]> {
   const backendErrors = new Map<BackendName, string>();
   const progress = (current?: string) => {
     const perPoint = measuredHere > 0 ? (now() - started) / measuredHere : undefined;
-    options.onProgress?.({ done: finished, total, ...(perPoint !== undefined ? { etaMs: perPoint * (total - finished) } : {}), ...(current ? { current } : {}) });
+    options.onProgress?.({
+      done: finished,
+      total,
+      ...(perPoint !== undefined ? { etaMs: perPoint * (total - finished) } : {}),
+      ...(current ? { current } : {}),
+    });
   };
   progress();
   for (const group of order) {
@@ -87,7 +92,11 @@ export async function runSweep(options: SweepOptions): Promise<PointRecord[]> {
         records = unmeasured(group, 'error', backendErrors.get(group.backend)!);
       } else {
         try {
-          records = await measureGroup({ family: group.family, config: group.config!, mode: group.mode, backend, implementations: group.implementations }, settings, signal);
+          records = await measureGroup(
+            { family: group.family, config: group.config!, mode: group.mode, backend, implementations: group.implementations },
+            settings,
+            signal,
+          );
         } catch (e) {
           records = unmeasured(group, 'error', describeError(e));
         }

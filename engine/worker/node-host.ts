@@ -34,7 +34,9 @@ export function startSweepWorker(request: SweepFilesRequest, onMessage: (m: From
     worker.on('error', (e) => {
       last ??= { type: 'failed', message: `the engine crashed: ${e.message}`, userError: false };
     });
-    worker.on('exit', (code) => resolve(last ?? { type: 'failed', message: `the engine exited unexpectedly (code ${code})`, userError: false }));
+    worker.on('exit', (code) =>
+      resolve(last ?? { type: 'failed', message: `the engine exited unexpectedly (code ${code})`, userError: false }),
+    );
   });
   worker.postMessage({ type: 'sweep', request });
   return { cancel: () => worker.postMessage({ type: 'cancel' }), finished };

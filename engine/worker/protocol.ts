@@ -9,5 +9,13 @@ export type ToWorker = { type: 'sweep'; request: SweepFilesRequest } | { type: '
 export type FromWorker =
   | { type: 'progress'; progress: SweepProgress }
   | { type: 'point'; point: PointRecord }
-  | { type: 'done'; resultsPath: string; journalPath: string; reportPath?: string; complete: boolean; points: number; resumedPoints: number }
+  | {
+      type: 'done';
+      resultsPath: string;
+      journalPath: string;
+      reportPath?: string;
+      complete: boolean;
+      points: number;
+      resumedPoints: number;
+    }
   | { type: 'failed'; message: string; userError: boolean };

@@ -66,7 +66,21 @@ export async function sweepCommand(argv: string[], out: Out, err: Out): Promise<
   const results = readResultsFile(last.resultsPath);
   const failures = unexpectedFailures(results);
   if (values.json) {
-    out(JSON.stringify({ results: last.resultsPath, journal: last.journalPath, report: last.reportPath, complete: last.complete, points: last.points, resumedPoints: last.resumedPoints, failures: failures.length }, null, 2));
+    out(
+      JSON.stringify(
+        {
+          results: last.resultsPath,
+          journal: last.journalPath,
+          report: last.reportPath,
+          complete: last.complete,
+          points: last.points,
+          resumedPoints: last.resumedPoints,
+          failures: failures.length,
+        },
+        null,
+        2,
+      ),
+    );
   } else {
     const summary = summaryTable(results);
     out(table(summary.header, summary.rows));

@@ -70,7 +70,8 @@ export function createWorkbenchService(options: ServiceOptions): WorkbenchApi & 
         };
       } catch (e) {
         if (!(e instanceof FusebenchError)) throw e;
-        const field = e instanceof ConfigError ? e.field : (/^(?:profile: is not a valid profile: )?([\w.[\]]+):/.exec(e.message)?.[1] ?? 'profile');
+        const field =
+          e instanceof ConfigError ? e.field : (/^(?:profile: is not a valid profile: )?([\w.[\]]+):/.exec(e.message)?.[1] ?? 'profile');
         return { ok: false, field, message: e.message };
       }
     },

@@ -52,7 +52,13 @@ function csp(port: number): string {
 }
 
 function send(res: ServerResponse, status: number, body: string | Buffer, type: string, extra: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': type, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store', ...extra });
+  res.writeHead(status, {
+    'content-type': type,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-store',
+    ...extra,
+  });
   res.end(body);
 }
 
@@ -121,15 +127,28 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     const rel = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
     const file = resolve(join(staticDir, rel));
     if (!file.startsWith(staticDir + sep)) return send(res, 404, 'not found', 'text/plain');
-    const cookie: Record<string, string> = source === 'query' ? { 'set-cookie': `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/` } : {};
+    const cookie: Record<string, string> =
+      source === 'query' ? { 'set-cookie': `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/` } : {};
     if (!existsSync(file) || !statSync(file).isFile()) {
       if (rel === '/index.html') {
-        return send(res, 503, '<!doctype html><title>Fusebench</title><p>The UI is not built: run <code>npm run build:renderer</code>.</p>', TYPES['.html']!, { 'content-security-policy': csp(port), ...cookie });
+        return send(
+          res,
+          503,
+          '<!doctype html><title>Fusebench</title><p>The UI is not built: run <code>npm run build:renderer</code>.</p>',
+          TYPES['.html']!,
+          { 'content-security-policy': csp(port), ...cookie },
+        );
       }
       return send(res, 404, 'not found', 'text/plain');
     }
     const type = TYPES[extname(file)] ?? 'application/octet-stream';
-    return send(res, 200, readFileSync(file), type, type.startsWith('text/html') ? { 'content-security-policy': csp(port), ...cookie } : cookie);
+    return send(
+      res,
+      200,
+      readFileSync(file),
+      type,
+      type.startsWith('text/html') ? { 'content-security-policy': csp(port), ...cookie } : cookie,
+    );
   }
 
   server.on('upgrade', (req, socket, head) => {

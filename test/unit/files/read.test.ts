@@ -6,7 +6,17 @@ import { profileSchema, type SweepResults, type PointRecord } from '../../../eng
 import { migrate } from '../../../engine/files/migrate.js';
 
 const profile = profileSchema.parse({ schemaVersion: 1, name: 'p', families: ['gmp'] });
-const environment = { tool: 'fusebench', toolVersion: '0.1.0', os: 'Linux', cpu: 'x', cores: 2, memoryBytes: 1, node: '20', tfjs: '4.22.0', backends: [] };
+const environment = {
+  tool: 'fusebench',
+  toolVersion: '0.1.0',
+  os: 'Linux',
+  cpu: 'x',
+  cores: 2,
+  memoryBytes: 1,
+  node: '20',
+  tfjs: '4.22.0',
+  backends: [],
+};
 const point: PointRecord = {
   key: 'gmp|serial.sliceMaxLoop|inference|wasm|{}',
   family: 'gmp',
@@ -19,7 +29,15 @@ const point: PointRecord = {
   message: 'config.groups: …',
   finishedAt: '2026-11-26T00:00:00.000Z',
 };
-const results: SweepResults = { schemaVersion: 1, tool: { name: 'fusebench', version: '0.1.0' }, createdAt: 'now', complete: true, profile, environment, points: [point] };
+const results: SweepResults = {
+  schemaVersion: 1,
+  tool: { name: 'fusebench', version: '0.1.0' },
+  createdAt: 'now',
+  complete: true,
+  profile,
+  environment,
+  points: [point],
+};
 const header = { kind: 'header', schemaVersion: 1, tool: results.tool, createdAt: 'now', profile, environment };
 
 function failure(f: () => unknown): string {
@@ -43,7 +61,11 @@ describe('reading versioned files', () => {
     ['not JSON', 'hello', /is not valid JSON/],
     ['an array', '[]', /is not a Fusebench results file \(expected a JSON object\)/],
     ['no version', JSON.stringify({ ...results, schemaVersion: undefined }), /has no schemaVersion/],
-    ['newer', JSON.stringify({ ...results, schemaVersion: 2 }), /written by a newer Fusebench \(results file schemaVersion 2; this version reads up to 1\); upgrade/],
+    [
+      'newer',
+      JSON.stringify({ ...results, schemaVersion: 2 }),
+      /written by a newer Fusebench \(results file schemaVersion 2; this version reads up to 1\); upgrade/,
+    ],
     ['a bad point', JSON.stringify({ ...results, points: [{ ...point, status: 'great' }] }), /\.points\[0\]\.status: /],
     ['an unknown key', JSON.stringify({ ...results, extra: 1 }), /not a valid results file: .*extra/],
   ])('refuses a results file that is %s, naming the file and the problem', (_what, text, message) => {
@@ -51,8 +73,12 @@ describe('reading versioned files', () => {
   });
 
   it('refuses a bad profile with the field named', () => {
-    expect(failure(() => parseProfile('x.profile.json', JSON.stringify({ ...profile, modes: ['fast'] })))).toMatch(/x.profile.json: is not a valid profile: \.modes\[0\]/);
-    expect(failure(() => parseProfile('x.profile.json', JSON.stringify({ ...profile, families: [] })))).toMatch(/\.families: must name at least one family/);
+    expect(failure(() => parseProfile('x.profile.json', JSON.stringify({ ...profile, modes: ['fast'] })))).toMatch(
+      /x.profile.json: is not a valid profile: \.modes\[0\]/,
+    );
+    expect(failure(() => parseProfile('x.profile.json', JSON.stringify({ ...profile, families: [] })))).toMatch(
+      /\.families: must name at least one family/,
+    );
   });
 
   it('migrates step by step and refuses a version it cannot convert', () => {
@@ -78,8 +104,12 @@ describe('journal', () => {
   });
 
   it('refuses a damaged line in the middle: never half-loaded', () => {
-    expect(failure(() => parseJournal('j', `${lines[0]}\n{oops\n${lines[1]}\n`))).toMatch(/j: line 2 is not valid JSON; the journal is damaged/);
-    expect(failure(() => parseJournal('j', `${lines[0]}\n${JSON.stringify({ ...point, mode: 'x' })}\n`))).toMatch(/line 2 is not a valid point: \.mode/);
+    expect(failure(() => parseJournal('j', `${lines[0]}\n{oops\n${lines[1]}\n`))).toMatch(
+      /j: line 2 is not valid JSON; the journal is damaged/,
+    );
+    expect(failure(() => parseJournal('j', `${lines[0]}\n${JSON.stringify({ ...point, mode: 'x' })}\n`))).toMatch(
+      /line 2 is not a valid point: \.mode/,
+    );
     expect(failure(() => parseJournal('j', ''))).toMatch(/is empty/);
   });
 });

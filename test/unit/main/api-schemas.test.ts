@@ -25,6 +25,8 @@ describe('API contract schemas', () => {
 
   it('passes good payloads through', () => {
     expect(checkArguments('cancelSweep', ['3f2a9c1e-0000-4000-8000-123456789abc'])).toEqual(['3f2a9c1e-0000-4000-8000-123456789abc']);
-    expect(checkArguments('saveFile', [{ kind: 'image', name: 'chart.png', content: 'AAAA', encoding: 'base64' }])[0].encoding).toBe('base64');
+    expect(checkArguments('saveFile', [{ kind: 'image', name: 'chart.png', content: 'AAAA', encoding: 'base64' }])[0].encoding).toBe(
+      'base64',
+    );
   });
 });

@@ -30,12 +30,17 @@ describe('workbench service (the host side of the contract)', () => {
     expect(invalidAxis).toMatchObject({ ok: true, invalidPoints: 28 });
     expect(invalidAxis.ok && invalidAxis.invalidReasons[0]).toMatch(/config.groups: must be at least 1, got 0/);
     expect(await s.validateProfile({ ...smoke, modes: ['fast'] })).toMatchObject({ ok: false, field: '.modes[0]' });
-    expect(await s.validateProfile({ ...smoke, families: ['nope'] })).toMatchObject({ ok: false, message: expect.stringMatching(/unknown family 'nope'/) });
+    expect(await s.validateProfile({ ...smoke, families: ['nope'] })).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/unknown family 'nope'/),
+    });
   });
 
   it('saves only valid profiles and results, remembers them, and reopens only remembered paths', async () => {
     const { s, dir } = service();
-    await expect(s.saveFile({ kind: 'results', name: 'x.sweep.json', content: '{"schemaVersion": 1}' })).rejects.toThrow(/x.sweep.json: is not a valid results file/);
+    await expect(s.saveFile({ kind: 'results', name: 'x.sweep.json', content: '{"schemaVersion": 1}' })).rejects.toThrow(
+      /x.sweep.json: is not a valid results file/,
+    );
     const saved = await s.saveFile({ kind: 'profile', name: 'mine.profile.json', content: JSON.stringify(smoke) });
     expect(saved).toEqual({ name: 'mine.profile.json', path: join(dir, 'mine.profile.json') });
     expect((await s.recentFiles()).map((r) => r.path)).toEqual([saved!.path]);
@@ -48,7 +53,10 @@ describe('workbench service (the host side of the contract)', () => {
     let send: (m: FromWorker) => void = () => undefined;
     const { s } = service(((_r: unknown, on: (m: FromWorker) => void) => {
       send = on;
-      return { cancel: () => send({ type: 'failed', message: 'cancelled by test', userError: false }), finished: new Promise(() => undefined) };
+      return {
+        cancel: () => send({ type: 'failed', message: 'cancelled by test', userError: false }),
+        finished: new Promise(() => undefined),
+      };
     }) as never);
     const events: SweepEvent[] = [];
     s.onSweepEvent((e) => events.push(e));

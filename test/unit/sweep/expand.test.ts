@@ -8,7 +8,14 @@ const profile = (over: Record<string, unknown>) => profileSchema.parse({ schemaV
 
 describe('profile expansion', () => {
   it('is the cartesian product of the axes a family has, × modes × backends', () => {
-    const groups = expandProfile(profile({ families: ['bottleneck', 'class-linear'], axes: { groups: [1, 2, 4], batch: [1, 2] }, modes: ['inference', 'training'], backends: ['wasm', 'cpu'] }));
+    const groups = expandProfile(
+      profile({
+        families: ['bottleneck', 'class-linear'],
+        axes: { groups: [1, 2, 4], batch: [1, 2] },
+        modes: ['inference', 'training'],
+        backends: ['wasm', 'cpu'],
+      }),
+    );
     const bottleneck = groups.filter((g) => g.family.name === 'bottleneck');
     const classLinear = groups.filter((g) => g.family.name === 'class-linear');
     expect(bottleneck).toHaveLength(3 * 2 * 2 * 2);
@@ -31,7 +38,10 @@ describe('profile expansion', () => {
 
   it('lets a family replace a global axis and filter implementations (serial always kept)', () => {
     const groups = expandProfile(
-      profile({ families: [{ family: 'bottleneck', axes: { groups: [3] }, implementations: ['parallel.blockDiagonalConv'] }], axes: { groups: [1, 2] } }),
+      profile({
+        families: [{ family: 'bottleneck', axes: { groups: [3] }, implementations: ['parallel.blockDiagonalConv'] }],
+        axes: { groups: [1, 2] },
+      }),
     );
     expect(groups).toHaveLength(1);
     expect(groups[0]!.raw.groups).toBe(3);

@@ -32,7 +32,10 @@ describe('crash-safe sweeps', () => {
     expect(before.points.length).toBeLessThan(planned.length);
     expect(existsSync(join(out, 'resume-test.sweep.json'))).toBe(false);
 
-    const resumed = spawnSync(process.execPath, ['bin/fusebench.mjs', 'sweep', profilePath, '--out', out, '--resume', '--json'], { encoding: 'utf8', timeout: 120_000 });
+    const resumed = spawnSync(process.execPath, ['bin/fusebench.mjs', 'sweep', profilePath, '--out', out, '--resume', '--json'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ complete: true, resumedPoints: before.points.length });
     const results = parseResults('results', readFileSync(join(out, 'resume-test.sweep.json'), 'utf8'));
@@ -47,8 +50,14 @@ describe('crash-safe sweeps', () => {
 
   it('refuses to start over an existing journal without --resume, and to resume nothing', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fb-resume-'));
-    const again = () => spawnSync(process.execPath, ['bin/fusebench.mjs', 'sweep', 'profiles/smoke.profile.json', '--out', dir, '--json'], { encoding: 'utf8', timeout: 120_000 });
-    const resume = spawnSync(process.execPath, ['bin/fusebench.mjs', 'sweep', 'profiles/smoke.profile.json', '--out', dir, '--resume'], { encoding: 'utf8' });
+    const again = () =>
+      spawnSync(process.execPath, ['bin/fusebench.mjs', 'sweep', 'profiles/smoke.profile.json', '--out', dir, '--json'], {
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+    const resume = spawnSync(process.execPath, ['bin/fusebench.mjs', 'sweep', 'profiles/smoke.profile.json', '--out', dir, '--resume'], {
+      encoding: 'utf8',
+    });
     expect(resume.status).toBe(2);
     expect(resume.stderr).toMatch(/there is no journal .* to continue/);
     expect(again().status).toBe(0);

@@ -24,7 +24,12 @@ describe('running a sweep', () => {
   it('measures every point with statistics, memory, equivalence and speedups, and leaks nothing', async () => {
     const before = tf.memory().numTensors;
     const progress: number[] = [];
-    const points = await runSweep({ groups: expandProfile(profile), settings: profile.measure, useBackend, onProgress: (p) => progress.push(p.done) });
+    const points = await runSweep({
+      groups: expandProfile(profile),
+      settings: profile.measure,
+      useBackend,
+      onProgress: (p) => progress.push(p.done),
+    });
     expect(tf.memory().numTensors).toBe(before);
     expect(points).toHaveLength(3 * 3 + 3 * 3);
     for (const p of points) {
@@ -39,7 +44,11 @@ describe('running a sweep', () => {
       expect(p.memory!.peakBytes).toBeGreaterThanOrEqual(p.memory!.predictedPeakBytes);
       expect(p.params!.counted).toBe(p.params!.formula);
       expect(p.equivalence!.pass).toBe(true);
-      if (p.role === 'parallel') expect(p.speedup).toBeCloseTo(points.find((q) => q.role === 'serial' && q.family === p.family && q.config.groups === p.config.groups)!.time!.medianMs / p.time!.medianMs);
+      if (p.role === 'parallel')
+        expect(p.speedup).toBeCloseTo(
+          points.find((q) => q.role === 'serial' && q.family === p.family && q.config.groups === p.config.groups)!.time!.medianMs /
+            p.time!.medianMs,
+        );
       else expect(p.speedup).toBeUndefined();
     }
     expect(progress[0]).toBe(0);
@@ -70,7 +79,9 @@ describe('running a sweep', () => {
   it('an unavailable backend makes error points with the reason and the sweep goes on', async () => {
     const withBadBackend = profileSchema.parse({ ...profile, families: ['gmp'], backends: ['tensorflow', 'cpu'], axes: { groups: [2] } });
     const points = await runSweep({ groups: expandProfile(withBadBackend), settings: withBadBackend.measure, useBackend });
-    expect(points.filter((p) => p.backend === 'tensorflow').every((p) => p.status === 'error' && /not installed/.test(p.message ?? ''))).toBe(true);
+    expect(
+      points.filter((p) => p.backend === 'tensorflow').every((p) => p.status === 'error' && /not installed/.test(p.message ?? '')),
+    ).toBe(true);
     expect(points.filter((p) => p.backend === 'cpu').every((p) => p.status === 'ok')).toBe(true);
   });
 });

@@ -16,7 +16,9 @@ const settings = (over: Partial<ReturnType<typeof measureSettingsSchema.parse>>)
 
 describe('adaptive interleaved sampling', () => {
   it('keeps the first call apart, warms up at least twice, and stops a steady contender once stable', async () => {
-    const t = (await sampleInterleaved([{ name: 'steady', call: busy(1) }], settings({ minSamples: 5, maxSamples: 200, targetRelIqr: 0.5 }))).get('steady')!;
+    const t = (
+      await sampleInterleaved([{ name: 'steady', call: busy(1) }], settings({ minSamples: 5, maxSamples: 200, targetRelIqr: 0.5 }))
+    ).get('steady')!;
     expect(t.firstCallMs).toBeGreaterThan(0.9);
     expect(t.warmupCalls).toBeGreaterThanOrEqual(2);
     expect(t.stopReason).toBe('stable');
@@ -27,20 +29,30 @@ describe('adaptive interleaved sampling', () => {
   it('runs a noisy contender to maxSamples', async () => {
     let i = 0;
     const noisy = async () => busy(i++ % 2 === 0 ? 0.2 : 3)();
-    const t = (await sampleInterleaved([{ name: 'noisy', call: noisy }], settings({ minSamples: 3, maxSamples: 12, targetRelIqr: 0.01 }))).get('noisy')!;
+    const t = (
+      await sampleInterleaved([{ name: 'noisy', call: noisy }], settings({ minSamples: 3, maxSamples: 12, targetRelIqr: 0.01 }))
+    ).get('noisy')!;
     expect(t.stopReason).toBe('maxSamples');
     expect(t.samplesMs).toHaveLength(12);
   });
 
   it('stops at the time budget', async () => {
-    const t = (await sampleInterleaved([{ name: 'slow', call: busy(4) }], settings({ minSamples: 1000, maxSamples: 1000, maxMsPerPoint: 40 }))).get('slow')!;
+    const t = (
+      await sampleInterleaved([{ name: 'slow', call: busy(4) }], settings({ minSamples: 1000, maxSamples: 1000, maxMsPerPoint: 40 }))
+    ).get('slow')!;
     expect(t.stopReason).toBe('timeBudget');
     expect(t.samplesMs.length).toBeGreaterThan(3);
     expect(t.samplesMs.length).toBeLessThan(30);
   });
 
   it('gives every contender at least 3 samples even when one call outlasts the budget', async () => {
-    const times = await sampleInterleaved([{ name: 'slow', call: busy(6) }, { name: 'fast', call: busy(0.1) }], settings({ minSamples: 50, maxSamples: 50, maxMsPerPoint: 1 }));
+    const times = await sampleInterleaved(
+      [
+        { name: 'slow', call: busy(6) },
+        { name: 'fast', call: busy(0.1) },
+      ],
+      settings({ minSamples: 50, maxSamples: 50, maxMsPerPoint: 1 }),
+    );
     for (const t of times.values()) {
       expect(t.samplesMs).toHaveLength(3);
       expect(t.stopReason).toBe('timeBudget');
@@ -74,7 +86,13 @@ describe('adaptive interleaved sampling', () => {
     const flaky = async () => {
       if (++n > 4) throw new Error('out of memory');
     };
-    const times = await sampleInterleaved([{ name: 'flaky', call: flaky }, { name: 'fine', call: busy(0.1) }], settings({ minSamples: 6, maxSamples: 6, targetRelIqr: 0 }));
+    const times = await sampleInterleaved(
+      [
+        { name: 'flaky', call: flaky },
+        { name: 'fine', call: busy(0.1) },
+      ],
+      settings({ minSamples: 6, maxSamples: 6, targetRelIqr: 0 }),
+    );
     expect((times.get('flaky')!.error as Error).message).toBe('out of memory');
     expect(times.get('fine')!.samplesMs).toHaveLength(6);
   });
