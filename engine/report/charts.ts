@@ -280,7 +280,9 @@ function paramsChart(frame: Frame, groups: Series[]): ChartSpec {
     lines.push({ name: `${g.label} stored`, color: colorOf(i), dashed: 'dotted', data: stored.sort(byX) });
   });
   for (const [suffix, data] of formulas) lines.push({ name: `formula${suffix}`, color: '#444444', dashed: 'dashed', data: data.sort(byX) });
-  return buildSpec('params', 'Parameters: counted and stored vs formula', 'parameters', frame, lines);
+  const points = lines.flatMap((l) => l.data);
+  const note = points.length > 0 && points.every((d) => d.y === 0) ? 'no trainable parameters in this family' : undefined;
+  return buildSpec('params', 'Parameters: counted and stored vs formula', 'parameters', frame, lines, note);
 }
 
 function flopsChart(frame: Frame, groups: Series[]): ChartSpec {
@@ -297,7 +299,10 @@ function flopsChart(frame: Frame, groups: Series[]): ChartSpec {
     }
     return { name: g.label, color: colorOf(i), data: data.sort(byX) };
   });
-  return buildSpec('flops', 'Achieved FLOP/s', 'FLOP/s', frame, lines);
+  const points = lines.flatMap((l) => l.data);
+  const note =
+    points.length > 0 && points.every((d) => d.y === 0) ? 'no arithmetic in this family: it only moves memory (0 FLOPs)' : undefined;
+  return buildSpec('flops', 'Achieved FLOP/s', 'FLOP/s', frame, lines, note);
 }
 
 /**

@@ -114,3 +114,21 @@ describe('buildCharts', () => {
     expect((chart('latency', gmp).option.yAxis as { type: string }).type).toBe('log');
   });
 });
+
+describe('charts of families without arithmetic or parameters', () => {
+  it('say so instead of drawing a bare zero line', () => {
+    // A family like replicate: every point does 0 FLOPs and has 0 parameters.
+    const moved = structuredClone(fixture);
+    for (const p of moved.points) {
+      if (p.flops) p.flops = { useful: 0, executed: 0, achievedPerSecond: 0 };
+      if (p.params) p.params = { counted: 0, formula: 0, stored: 0 };
+    }
+    const view = defaultViews(moved).find((v) => v.family === 'bottleneck')!;
+    const specs = buildCharts(moved, view);
+    expect(JSON.stringify(specs.find((s) => s.id === 'flops')!.option)).toContain('no arithmetic in this family');
+    expect(JSON.stringify(specs.find((s) => s.id === 'params')!.option)).toContain('no trainable parameters');
+    const real = buildCharts(fixture, view);
+    expect(JSON.stringify(real.find((s) => s.id === 'flops')!.option)).not.toContain('no arithmetic');
+    expect(JSON.stringify(real.find((s) => s.id === 'params')!.option)).not.toContain('no trainable parameters');
+  });
+});
