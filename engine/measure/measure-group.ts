@@ -64,12 +64,17 @@ export async function measureGroup(group: PointGroup, settings: MeasureSettings,
     const r = trainingStep(p, x, probe, config);
     return [r.loss, r.inputGrad, ...Object.values(r.grads)];
   };
-  // A sample ends when the device has finished: await the data of what the call produced.
+  // A sample ends when the device has finished. Reading one element of the last tensor produced (the
+  // output; the loss in training, after every gradient kernel was queued) waits for all queued work on
+  // a GPU, whose queue runs in order, without timing a download of the whole output (150 MB at the
+  // seed's shapes) that would swamp the kernels. On cpu and wasm the work is already done by then.
   const awaitDevice = async (p: Prepared<object>) => {
     const result = run(p);
     const tensors = (Array.isArray(result) ? result : [result]) as Tensor[];
-    await Promise.all((mode === 'inference' ? tensors : tensors.slice(0, 2)).map((t) => t.data()));
-    tf.dispose(tensors);
+    const last = tensors[0]!;
+    const probeElement = tf.tidy(() => tf.slice(tf.reshape(last, [-1]), 0, 1));
+    await probeElement.data();
+    tf.dispose([probeElement, ...tensors]);
   };
 
   const records: PointRecord[] = [];
