@@ -23,21 +23,30 @@ export interface Equivalence {
   knownDefect?: string;
 }
 
-/** Error of `actual` against `expected`, in float64 from the downloaded data. */
-export function compareArrays(expected: ArrayLike<number>, actual: ArrayLike<number>): { relErr: number; maxAbs: number } {
-  if (expected.length !== actual.length) return { relErr: Infinity, maxAbs: Infinity };
+/** Σ(actual − expected)², Σ expected² and max |actual − expected| in float64; undefined on NaN or Inf. */
+function errorSums(expected: ArrayLike<number>, actual: ArrayLike<number>): { diff2: number; ref2: number; maxAbs: number } | undefined {
   let diff2 = 0;
   let ref2 = 0;
   let maxAbs = 0;
   for (let i = 0; i < expected.length; i++) {
+    if (!Number.isFinite(actual[i]!) || !Number.isFinite(expected[i]!)) return undefined;
     const d = actual[i]! - expected[i]!;
-    if (!Number.isFinite(actual[i]!) || !Number.isFinite(expected[i]!)) return { relErr: NaN, maxAbs: NaN };
     diff2 += d * d;
     ref2 += expected[i]! * expected[i]!;
     maxAbs = Math.max(maxAbs, Math.abs(d));
   }
-  const relErr = ref2 === 0 ? (diff2 === 0 ? 0 : Infinity) : Math.sqrt(diff2 / ref2);
-  return { relErr, maxAbs };
+  return { diff2, ref2, maxAbs };
+}
+
+function ratio(diff2: number, ref2: number): number {
+  return ref2 === 0 ? (diff2 === 0 ? 0 : Infinity) : Math.sqrt(diff2 / ref2);
+}
+
+/** Error of `actual` against `expected`, in float64 from the downloaded data. */
+export function compareArrays(expected: ArrayLike<number>, actual: ArrayLike<number>): { relErr: number; maxAbs: number } {
+  if (expected.length !== actual.length) return { relErr: Infinity, maxAbs: Infinity };
+  const sums = errorSums(expected, actual);
+  return sums ? { relErr: ratio(sums.diff2, sums.ref2), maxAbs: sums.maxAbs } : { relErr: NaN, maxAbs: NaN };
 }
 
 async function compareTensors(expected: Tensor, actual: Tensor): Promise<{ relErr: number; maxAbs: number }> {
@@ -63,23 +72,14 @@ async function compareGradients(expected: Outcome, actual: Outcome): Promise<{ n
     const e = pick(expected, name)!;
     const a = pick(actual, name);
     if (!a || a.shape.join() !== e.shape.join()) return { name, relErr: Infinity, maxAbs: Infinity };
-    const cmp = compareArrays(await e.data<'float32'>(), await a.data<'float32'>());
-    if (Number.isNaN(cmp.relErr)) return { name, relErr: NaN, maxAbs: NaN };
-    const eNorm2 = sumSquares(await e.data<'float32'>());
-    const d2 = cmp.relErr === Infinity ? sumSquares(await a.data<'float32'>()) : cmp.relErr ** 2 * eNorm2;
-    diff2 += d2;
-    ref2 += eNorm2;
-    maxAbs = Math.max(maxAbs, cmp.maxAbs);
-    if (d2 > worst.diff2) worst = { name, diff2: d2 };
+    const sums = errorSums(await e.data<'float32'>(), await a.data<'float32'>());
+    if (!sums) return { name, relErr: NaN, maxAbs: NaN };
+    diff2 += sums.diff2;
+    ref2 += sums.ref2;
+    maxAbs = Math.max(maxAbs, sums.maxAbs);
+    if (sums.diff2 > worst.diff2) worst = { name, diff2: sums.diff2 };
   }
-  const relErr = ref2 === 0 ? (diff2 === 0 ? 0 : Infinity) : Math.sqrt(diff2 / ref2);
-  return { name: worst.name, relErr, maxAbs };
-}
-
-function sumSquares(values: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < values.length; i++) s += values[i]! * values[i]!;
-  return s;
+  return { name: worst.name, relErr: ratio(diff2, ref2), maxAbs };
 }
 
 /** Serial-layout tensors to compare in training mode: the output, the input gradient and each weight gradient. */
