@@ -152,13 +152,14 @@ function record(
   if (t.stopReason === 'cancelled' || t.samplesMs.length === 0) {
     return { ...base, status: 'cancelled', message: 'cancelled before this point finished; --resume measures it again' };
   }
-  const s = summarize(t.samplesMs);
+  // q1 and q3 stay derivable from the samples; the record keeps the schema's fields only.
+  const { q1: _q1, q3: _q3, ...stats } = summarize(t.samplesMs);
   const useful = formulas.flops * flopFactor;
   return {
     ...base,
     status: 'ok',
     ...(equivalence && !equivalence.pass ? { message: equivalence.message } : {}),
-    flops: { useful, executed: impl.executedFlops * flopFactor, achievedPerSecond: useful / (s.medianMs / 1000) },
+    flops: { useful, executed: impl.executedFlops * flopFactor, achievedPerSecond: useful / (stats.medianMs / 1000) },
     ...(memory
       ? {
           memory: {
@@ -170,12 +171,7 @@ function record(
       : {}),
     time: {
       samplesMs: t.samplesMs,
-      medianMs: s.medianMs,
-      iqrMs: s.iqrMs,
-      relIqr: s.relIqr,
-      minMs: s.minMs,
-      meanMs: s.meanMs,
-      n: s.n,
+      ...stats,
       firstCallMs: t.firstCallMs,
       warmupCalls: t.warmupCalls,
       ...(kernelMs !== undefined ? { kernelMs } : {}),
