@@ -27,11 +27,8 @@ export function isStable(samples: number[], settings: Pick<MeasureSettings, 'min
   return samples.length >= settings.minSamples && summarize(samples).relIqr <= settings.targetRelIqr;
 }
 
-async function timed(call: () => Promise<void>): Promise<number> {
-  const t0 = now();
-  await call();
-  return now() - t0;
-}
+/** A monotonic clock in milliseconds; the sampler takes one so tests can run it on simulated time. */
+export type Clock = () => number;
 
 /**
  * Times contenders the way DESIGN.md §4 says: the first call apart (`firstCallMs`), warm-up by time
@@ -45,7 +42,13 @@ export async function sampleInterleaved(
   contenders: Contender[],
   settings: MeasureSettings,
   signal?: AbortSignal,
+  clock: Clock = now,
 ): Promise<Map<string, SampledTimes>> {
+  const timed = async (call: () => Promise<void>): Promise<number> => {
+    const t0 = clock();
+    await call();
+    return clock() - t0;
+  };
   const out = new Map<string, SampledTimes>();
   const active: Contender[] = [];
   for (const c of contenders) {
@@ -54,8 +57,8 @@ export async function sampleInterleaved(
     try {
       t.firstCallMs = await timed(c.call);
       t.warmupCalls = 1;
-      const warmupStart = now();
-      while (t.warmupCalls < 2 || now() - warmupStart < settings.warmupMs) {
+      const warmupStart = clock();
+      while (t.warmupCalls < 2 || clock() - warmupStart < settings.warmupMs) {
         await yieldToEventLoop();
         if (signal?.aborted) break;
         await c.call();
@@ -66,7 +69,7 @@ export async function sampleInterleaved(
       t.error = error;
     }
   }
-  const start = now();
+  const start = clock();
   let round = 0;
   while (active.length > 0) {
     const order = active.map((_, i) => active[(i + round) % active.length]!);
@@ -78,7 +81,7 @@ export async function sampleInterleaved(
         for (const a of active) out.get(a.name)!.stopReason = 'cancelled';
         return out;
       }
-      if (now() - start > settings.maxMsPerPoint && t.samplesMs.length >= MIN_BUDGET_SAMPLES) {
+      if (clock() - start > settings.maxMsPerPoint && t.samplesMs.length >= MIN_BUDGET_SAMPLES) {
         t.stopReason = 'timeBudget';
         active.splice(active.indexOf(c), 1);
         continue;

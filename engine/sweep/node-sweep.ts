@@ -38,6 +38,15 @@ export function fileStem(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'sweep';
 }
 
+/**
+ * `FUSEBENCH_TEST_HOLD_AFTER_POINTS=N`: end-to-end tests of cancelling set this on the host they start,
+ * so a sweep measures N points and then waits for the cancel; never set in normal use.
+ */
+function testHoldAfterPoints(): number | undefined {
+  const raw = process.env.FUSEBENCH_TEST_HOLD_AFTER_POINTS;
+  return raw && /^\d+$/.test(raw) ? Number(raw) : undefined;
+}
+
 function journalPathIn(outDir: string, name: string): string {
   return join(outDir, `${fileStem(name)}.sweep.ndjson`);
 }
@@ -91,8 +100,10 @@ export async function runSweepToFiles(
   const profile = header.profile;
   const done = new Set(previous.map((p) => p.key));
   let fresh: PointRecord[];
+  const holdAfterPoints = testHoldAfterPoints();
   try {
     fresh = await runSweep({
+      ...(holdAfterPoints !== undefined ? { holdAfterPoints } : {}),
       groups: expandProfile(profile, request.backend),
       settings: profile.measure,
       done,

@@ -25,6 +25,19 @@ export interface SweepOptions {
   onProgress?: (p: SweepProgress) => void;
   /** Called once per finished point, in order, before the next group starts (journal it here). */
   onPoint?: (r: PointRecord) => void;
+  /**
+   * Test hook: once this many points were measured in this run, the next group waits for the cancel
+   * instead of starting, so a test of cancelling cannot race the sweep's speed (see node-sweep.ts).
+   */
+  holdAfterPoints?: number;
+}
+
+/** Resolves when `signal` aborts (never, without one). */
+function aborted(signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) resolve();
+    else signal?.addEventListener('abort', () => resolve(), { once: true });
+  });
 }
 
 function describeGroup(g: PlannedGroup): string {
@@ -76,6 +89,7 @@ export async function runSweep(options: SweepOptions): Promise<PointRecord[]> {
   progress();
   for (const group of order) {
     if (group.keys.every((k) => done.has(k))) continue;
+    if (options.holdAfterPoints !== undefined && measuredHere >= options.holdAfterPoints) await aborted(signal);
     if (signal?.aborted) break;
     progress(describeGroup(group));
     let records: PointRecord[];

@@ -17,10 +17,11 @@ export interface WebHost {
 const ROOT = resolve(import.meta.dirname, '../..');
 
 /** Starts `fusebench serve --port 0` with a fresh workspace and waits for the line that names its URL. */
-async function startHost(): Promise<{ host: WebHost; child: ChildProcess }> {
+async function startHost(env: Record<string, string>): Promise<{ host: WebHost; child: ChildProcess }> {
   const workspace = mkdtempSync(join(tmpdir(), 'fusebench-e2e-'));
   const child = spawn(process.execPath, [join(ROOT, 'bin/fusebench.mjs'), 'serve', '--port', '0', '--workspace', workspace], {
     cwd: ROOT,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -46,10 +47,12 @@ export interface ConsoleGuard {
   allow(pattern: RegExp): void;
 }
 
-export const test = base.extend<{ consoleGuard: ConsoleGuard; app: Page }, { host: WebHost }>({
+export const test = base.extend<{ consoleGuard: ConsoleGuard; app: Page }, { host: WebHost; hostEnv: Record<string, string> }>({
+  /** Extra environment for the web host; a spec that sets it (test.use) gets a host of its own. */
+  hostEnv: [{}, { scope: 'worker', option: true }],
   host: [
-    async ({}, use) => {
-      const { host, child } = await startHost();
+    async ({ hostEnv }, use) => {
+      const { host, child } = await startHost(hostEnv);
       await use(host);
       child.kill('SIGTERM');
       await new Promise((done) => {

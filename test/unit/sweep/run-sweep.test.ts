@@ -67,12 +67,32 @@ describe('running a sweep', () => {
       useBackend,
       signal: controller.signal,
       onPoint: (p) => finished.push(p.key),
+      // Cancel as the second group starts: deterministic, whatever the machine's speed.
       onProgress: (p) => {
-        if (p.done >= 3 && p.current) setTimeout(() => controller.abort(), 30);
+        if (p.done >= 3 && p.current) controller.abort();
       },
     });
     expect(finished.length).toBe(3);
     expect(points.filter((p) => p.status === 'cancelled')).toHaveLength(3);
+    expect(points).toHaveLength(6);
+  });
+
+  it('the test hold measures the given number of points, then waits for the cancel', async () => {
+    const controller = new AbortController();
+    const finished: string[] = [];
+    const run = runSweep({
+      groups: expandProfile(profile),
+      settings: profile.measure,
+      useBackend,
+      signal: controller.signal,
+      holdAfterPoints: 6,
+      onPoint: (p) => {
+        finished.push(p.key);
+        if (finished.length === 6) setTimeout(() => controller.abort(), 200);
+      },
+    });
+    const points = await run;
+    expect(finished).toHaveLength(6);
     expect(points).toHaveLength(6);
   });
 

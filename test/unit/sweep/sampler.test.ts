@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { sampleInterleaved, type Contender } from '../../../engine/measure/sampler.js';
+import { sampleInterleaved, type Clock, type Contender } from '../../../engine/measure/sampler.js';
 import { measureSettingsSchema } from '../../../engine/files/schemas.js';
 
-/** A call that takes about `ms` of wall time (busy wait: timers are too coarse for this). */
-function busy(ms: number): () => Promise<void> {
-  return async () => {
-    const end = performance.now() + ms;
-    while (performance.now() < end) {
-      /* spin */
-    }
+/**
+ * Simulated time: a call "takes" exactly the milliseconds it spends, whatever the machine is doing, so
+ * these tests assert exact counts and never race the wall clock.
+ */
+function fakeClock(): { clock: Clock; spend: (ms: number) => () => Promise<void> } {
+  let t = 0;
+  return {
+    clock: () => t,
+    spend: (ms) => async () => {
+      t += ms;
+    },
   };
 }
 
@@ -16,42 +20,62 @@ const settings = (over: Partial<ReturnType<typeof measureSettingsSchema.parse>>)
 
 describe('adaptive interleaved sampling', () => {
   it('keeps the first call apart, warms up at least twice, and stops a steady contender once stable', async () => {
+    const { clock, spend } = fakeClock();
     const t = (
-      await sampleInterleaved([{ name: 'steady', call: busy(1) }], settings({ minSamples: 5, maxSamples: 200, targetRelIqr: 0.5 }))
+      await sampleInterleaved(
+        [{ name: 'steady', call: spend(1) }],
+        settings({ minSamples: 5, maxSamples: 200, targetRelIqr: 0.5 }),
+        undefined,
+        clock,
+      )
     ).get('steady')!;
-    expect(t.firstCallMs).toBeGreaterThan(0.9);
-    expect(t.warmupCalls).toBeGreaterThanOrEqual(2);
+    expect(t.firstCallMs).toBe(1);
+    expect(t.warmupCalls).toBe(2);
     expect(t.stopReason).toBe('stable');
-    expect(t.samplesMs.length).toBeGreaterThanOrEqual(5);
-    expect(t.samplesMs.length).toBeLessThan(200);
+    expect(t.samplesMs).toEqual([1, 1, 1, 1, 1]);
   });
 
   it('runs a noisy contender to maxSamples', async () => {
+    const { clock, spend } = fakeClock();
     let i = 0;
-    const noisy = async () => busy(i++ % 2 === 0 ? 0.2 : 3)();
+    const noisy = () => spend(i++ % 2 === 0 ? 0.2 : 3)();
     const t = (
-      await sampleInterleaved([{ name: 'noisy', call: noisy }], settings({ minSamples: 3, maxSamples: 12, targetRelIqr: 0.01 }))
+      await sampleInterleaved(
+        [{ name: 'noisy', call: noisy }],
+        settings({ minSamples: 3, maxSamples: 12, targetRelIqr: 0.01 }),
+        undefined,
+        clock,
+      )
     ).get('noisy')!;
     expect(t.stopReason).toBe('maxSamples');
     expect(t.samplesMs).toHaveLength(12);
   });
 
   it('stops at the time budget', async () => {
+    const { clock, spend } = fakeClock();
     const t = (
-      await sampleInterleaved([{ name: 'slow', call: busy(4) }], settings({ minSamples: 1000, maxSamples: 1000, maxMsPerPoint: 40 }))
+      await sampleInterleaved(
+        [{ name: 'slow', call: spend(4) }],
+        settings({ minSamples: 1000, maxSamples: 1000, maxMsPerPoint: 40 }),
+        undefined,
+        clock,
+      )
     ).get('slow')!;
     expect(t.stopReason).toBe('timeBudget');
-    expect(t.samplesMs.length).toBeGreaterThan(3);
-    expect(t.samplesMs.length).toBeLessThan(30);
+    // Samples start at 0, 4, …, 40 ms of the budget; the one due at 44 ms is past it.
+    expect(t.samplesMs).toHaveLength(11);
   });
 
   it('gives every contender at least 3 samples even when one call outlasts the budget', async () => {
+    const { clock, spend } = fakeClock();
     const times = await sampleInterleaved(
       [
-        { name: 'slow', call: busy(6) },
-        { name: 'fast', call: busy(0.1) },
+        { name: 'slow', call: spend(6) },
+        { name: 'fast', call: spend(0.1) },
       ],
       settings({ minSamples: 50, maxSamples: 50, maxMsPerPoint: 1 }),
+      undefined,
+      clock,
     );
     for (const t of times.values()) {
       expect(t.samplesMs).toHaveLength(3);
@@ -86,12 +110,15 @@ describe('adaptive interleaved sampling', () => {
     const flaky = async () => {
       if (++n > 4) throw new Error('out of memory');
     };
+    const { clock, spend } = fakeClock();
     const times = await sampleInterleaved(
       [
         { name: 'flaky', call: flaky },
-        { name: 'fine', call: busy(0.1) },
+        { name: 'fine', call: spend(0.1) },
       ],
       settings({ minSamples: 6, maxSamples: 6, targetRelIqr: 0 }),
+      undefined,
+      clock,
     );
     expect((times.get('flaky')!.error as Error).message).toBe('out of memory');
     expect(times.get('fine')!.samplesMs).toHaveLength(6);
