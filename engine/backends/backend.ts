@@ -44,6 +44,13 @@ export const KNOWN_DEFECTS: readonly { backend: BackendName; family: string; imp
     mode: 'training',
     why: 'tfjs-backend-wasm 4.22 MaxPoolGrad sends the gradient to the first element of a window whose values are all negative',
   },
+  {
+    backend: 'wasm',
+    family: 'gmp',
+    implementation: 'serial.sliceMaxPoolLoop',
+    mode: 'training',
+    why: 'tfjs-backend-wasm 4.22 MaxPoolGrad sends the gradient to the first element of a window whose values are all negative',
+  },
 ];
 
 export function isBackendName(value: string): value is BackendName {

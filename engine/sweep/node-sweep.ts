@@ -71,6 +71,13 @@ export async function runSweepToFiles(
     if (!existsSync(journalPath))
       throw new FusebenchError(`--resume: there is no journal ${journalPath} to continue; run without --resume`, 'usage');
     const journal = readJournalFile(journalPath);
+    if (journal.writtenVersion < RESULTS_SCHEMA_VERSION) {
+      throw new FusebenchError(
+        `${journalPath} was written by an earlier Fusebench (results version ${journal.writtenVersion}), which measured points another way; ` +
+          'resuming would mix two methods: start a new sweep with another --out',
+        'usage',
+      );
+    }
     if (canonicalJson(journal.header.profile) !== canonicalJson(request.profile)) {
       throw new FusebenchError(
         `${journalPath} was started with a different version of this profile; resuming would mix two sweeps: use another --out`,
