@@ -227,12 +227,22 @@ export function unfuseBottleneck(own: Tensors, c: BottleneckShape, convs: Groupe
   return out;
 }
 
-/** The fused bottleneck: [B,H,W,C] → [B,H,W,g·C], residual = x tiled g times. */
+/** The fused bottleneck: [B,H,W,C] → [B,H,W,g·C], residual = x repeated g times along channels. */
 export function fusedBottleneckForward(w: WeightSet, x: Tensor, c: BottleneckShape, mode: Mode, convs: GroupedConvs): Tensor {
   let h = tf.relu(batchNorm(conv(x, w.trainable.conv1!), w, 'bn1', mode));
   h = tf.relu(batchNorm(convs.conv2(h, w.trainable.conv2!, c), w, 'bn2', mode));
   h = batchNorm(convs.conv3(h, w.trainable.conv3!, c), w, 'bn3', mode);
-  return tf.relu(tf.add(h, tf.tile(x, [1, 1, 1, c.groups])));
+  // The residual is x once per group along channels. One Concat of g references, not Tile: tfjs's Tile
+  // runs ~20× slower on wasm and cpu, which would charge a kernel choice to fusion.
+  return tf.relu(
+    tf.add(
+      h,
+      tf.concat(
+        Array.from({ length: c.groups }, () => x),
+        3,
+      ),
+    ),
+  );
 }
 
 export function fusedBottleneckAllocations(c: BottleneckShape, convs: GroupedConvs): number[] {

@@ -42,6 +42,7 @@ export const MEMORY_TOLERANCE = 0.1;
 
 /**
  * Why measured and predicted peak differ by more than MEMORY_TOLERANCE, or undefined when they agree.
+ * The reasons are the ones the formulas leave out; the largest kernel outputs point at where.
  */
 export function memoryNote(
   _family: AnyFamily,
@@ -58,5 +59,12 @@ export function memoryNote(
     .slice(0, 3)
     .map((k) => `${k.name}×${k.count}`)
     .join(', ');
-  return `measured ${ratio.toFixed(2)}× the prediction (${mode}); largest kernel outputs: ${top}`;
+  const why =
+    mode === 'training'
+      ? "training: TensorFlow.js's backward pass keeps every intermediate gradient until the step ends and its gradient functions " +
+        '(BatchNorm, moments, concat, slice) allocate per op more than the one gradient per tensor the formula counts'
+      : ratio > 1
+        ? 'kernel temporaries the formula does not model'
+        : 'the backend reuses or shares buffers the formula counts as new';
+  return `measured ${ratio.toFixed(2)}× the prediction: ${why} (largest kernel outputs: ${top})`;
 }

@@ -214,6 +214,16 @@ export function describeBest(s: GroupSummary): string {
   return `${s.best.implementation} ${interval(s.best)} ${s.best.verdict}${where(s.best.at, Object.keys(s.best.at).sort())}${excluded}`;
 }
 
+/** The other slices in a few words: how many cross from which groups value, never, or undecided. */
+function otherSlices(slices: readonly SliceCrossover[]): string {
+  const counts = new Map<string, number>();
+  for (const { crossover: c } of slices) {
+    const key = c.kind === 'found' ? `from groups=${c.groups}` : c.kind === 'groups-not-swept' ? 'groups not swept' : c.kind;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([k, n]) => `${k} (${n} of ${slices.length})`).join(', ');
+}
+
 /** The answer in words, e.g. "fusing pays from groups ≥ 4: ×2.3 [2.1–2.5] at groups=12 (parallel.tile)". */
 function noteOf(s: Omit<GroupSummary, 'note'>, swept: readonly string[]): string {
   const parts: string[] = [];
@@ -224,7 +234,9 @@ function noteOf(s: Omit<GroupSummary, 'note'>, swept: readonly string[]): string
   } else if (c.kind === 'never' || c.kind === 'undecided') {
     const headline = s.slices.at(-1)?.slice ?? {};
     const at = Object.keys(headline).length > 0 ? ` at ${formatConfig(headline)}` : '';
-    const range = s.range ? ` (×${formatNumber(s.range.low)}–${formatNumber(s.range.high)})` : '';
+    const low = s.range ? formatNumber(s.range.low) : '';
+    const high = s.range ? formatNumber(s.range.high) : '';
+    const range = s.range ? ` (×${low === high ? low : `${low}–${high}`})` : '';
     parts.push(c.kind === 'never' ? `fusing never pays at groups ≥ 2${at}${range}` : `undecided${at}: within noise${range}`);
   } else if (s.best) {
     const word = s.best.verdict === 'faster' ? 'fusing pays' : s.best.verdict === 'slower' ? 'fusing costs' : 'within noise';
@@ -235,8 +247,8 @@ function noteOf(s: Omit<GroupSummary, 'note'>, swept: readonly string[]): string
   if (c.kind === 'found' && s.best && s.best.speedupLow > c.speedupLow) {
     parts.push(`best ${s.best.implementation} ${interval(s.best)}${where(s.best.at, swept)}`);
   }
-  const others = s.slices.filter((x) => canonicalJson(x.crossover) !== canonicalJson(c));
-  if (others.length > 0) parts.push(`elsewhere: ${others.map((x) => describeCrossover(x.crossover, x.slice)).join('; ')}`);
+  const others = s.slices.slice(0, -1);
+  if (others.length > 0 && c.kind !== 'groups-not-swept') parts.push(`other slices: ${otherSlices(others)}`);
   if (s.control)
     parts.push(`control at groups=1 (nothing to fuse, the fused form's own overhead): ${s.control.implementation} ${interval(s.control)}`);
   if (s.nonEquivalent.length > 0) parts.push(`${s.nonEquivalent.length} non-equivalent point(s) not counted`);

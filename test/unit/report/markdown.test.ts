@@ -17,7 +17,7 @@ describe('renderMarkdown', () => {
     expect(md).toContain('## bottleneck');
     expect(md).toContain('## gmp');
     expect(md).toMatch(
-      /inference · wasm: fusing never pays at groups ≥ 2 at batch=2 .* elsewhere: from groups=4: parallel\.im2colBatchedMatmul ×2\.\d+ \\\[/,
+      /inference · wasm: fusing never pays at groups ≥ 2 at batch=2 \(×0\.96\); other slices: from groups=4 \(1 of 1\)/,
     );
     expect(md).toMatch(/inference · wasm: fusing pays: best parallel\.fusedMax ×3\.\d+ \\\[/);
     expect(md).toMatch(/\| implementation \| mode \| backend \| groups \| batch \| status \|/);

@@ -102,7 +102,7 @@ describe('summarizeResults', () => {
       [{ batch: 8 }, 2],
     ]);
     expect(s.crossover).toMatchObject({ kind: 'found', groups: 2, at: { batch: 8 } });
-    expect(s.note).toMatch(/elsewhere: from groups=4: parallel\.tile ×1\.2 \[1\.1–1\.3\] \(batch=1\)/);
+    expect(s.note).toMatch(/; other slices: from groups=4 \(1 of 1\)$/);
   });
 
   it('picks as best the point with the highest lower bound, not the luckiest median', () => {
