@@ -14,6 +14,25 @@ export function batchNormParams(w: WeightSet, prefix: string) {
   };
 }
 
+/** Receives each training-mode BatchNorm's batch statistics while recordBatchStatistics runs. */
+export type BatchStatisticsSink = (prefix: string, mean: Tensor, variance: Tensor, valuesPerChannel: number) => void;
+let batchStatisticsSink: BatchStatisticsSink | undefined;
+
+/**
+ * Runs `fn` with `sink` seeing every training-mode BatchNorm's batch mean and (biased) variance, so a
+ * caller can compute the running statistics PyTorch would hold after the step (the engine keeps its
+ * own unchanged). The tensors belong to the forward pass: the sink keeps what it derives (tf.keep).
+ */
+export function recordBatchStatistics<T>(sink: BatchStatisticsSink, fn: () => T): T {
+  const previous = batchStatisticsSink;
+  batchStatisticsSink = sink;
+  try {
+    return fn();
+  } finally {
+    batchStatisticsSink = previous;
+  }
+}
+
 /**
  * BatchNorm over the last (channel) axis. Inference uses running statistics; training uses the
  * batch's own (biased variance, as PyTorch normalises); running statistics are not updated.
@@ -23,6 +42,7 @@ export function batchNorm(x: Tensor, w: WeightSet, prefix: string, mode: Mode): 
   if (mode === 'training') {
     const axes = x.shape.slice(0, -1).map((_, i) => i);
     const { mean, variance } = tf.moments(x, axes);
+    batchStatisticsSink?.(prefix, mean, variance, x.size / x.shape[x.shape.length - 1]!);
     return tf.batchNorm(x, mean, variance, p.beta, p.gamma, BN_EPSILON);
   }
   return tf.batchNorm(x, p.mean, p.variance, p.beta, p.gamma, BN_EPSILON);
