@@ -1,6 +1,7 @@
 import { tf, type Tensor } from './core/tf.js';
 import { prepare, forward, trainingStep, disposeTraining, type Prepared, type TrainingResult } from './core/run.js';
-import type { AnyFamily, Implementation, Mode, Tensors } from './core/types.js';
+import type { AnyFamily, Implementation, Mode, Tensors, WeightSet } from './core/types.js';
+import { cloneWeights } from './core/ops.js';
 import { TOLERANCES, knownDefect, type BackendName } from './backends/backend.js';
 
 /** How far one parallel implementation is from the serial reference at one config. */
@@ -110,6 +111,8 @@ export interface EquivalenceRequest<C> {
   seed: number;
   /** Parallel implementations to check; all by default. */
   implementations?: readonly string[];
+  /** Serial weights to check (e.g. a user's checkpoint, engine/weights.ts loadWeights) instead of the seeded init; not disposed. */
+  weights?: WeightSet;
 }
 
 /**
@@ -124,7 +127,7 @@ export async function checkEquivalence<C>(req: EquivalenceRequest<C>): Promise<E
   const [serialImpl, ...parallel] = family.implementations as readonly Implementation<C>[];
   const chosen = parallel.filter((i) => !req.implementations || req.implementations.includes(i.name));
   const tolerance = mode === 'inference' ? TOLERANCES[backend].forward : TOLERANCES[backend].gradient;
-  const serialWeights = tf.tidy(() => family.init(config, seed) as unknown as tf.TensorContainer) as unknown as ReturnType<
+  const serialWeights = tf.tidy(() => (req.weights ? cloneWeights(req.weights) : family.init(config, seed)) as unknown as tf.TensorContainer) as unknown as ReturnType<
     AnyFamily['init']
   >;
   const x = randomInput(family.inputShape(config), seed + 1);

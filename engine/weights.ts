@@ -116,7 +116,7 @@ export function checkPytorchTensors<C>(family: AnyFamily, config: C, tensors: Ho
   const expected = new Map(form.tensors.map((t) => [t.name, t]));
   const problems: string[] = [];
   const missing = form.tensors.filter((t) => !(t.name in tensors)).map((t) => `'${t.name}' (${showShape(t.shape)})`);
-  if (missing.length > 0) problems.push(`missing ${missing.join(', ')}`);
+  if (missing.length > 0) problems.push(`missing ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ` and ${missing.length - 4} more` : ''}`);
   for (const [name, t] of Object.entries(tensors)) {
     const entry = expected.get(name);
     if (!entry) {

@@ -150,7 +150,8 @@ export class TorchWorker {
       python = probe.python.python;
     }
     const max = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-    const args = [options.workerPath ?? torchWorkerPath(), '--device', options.device ?? 'auto', '--max-frame-bytes', String(max)];
+    // -B: no __pycache__ written beside an installed worker.
+    const args = ['-B', options.workerPath ?? torchWorkerPath(), '--device', options.device ?? 'auto', '--max-frame-bytes', String(max)];
     const child = spawn(python, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const worker = new TorchWorker(child, options.timeoutMs ?? DEFAULT_TIMEOUT_MS, max);
     try {
