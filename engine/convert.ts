@@ -47,7 +47,11 @@ export function convertCheckpoint(r: ConvertRequest): ConvertResult {
   const serial = loadWeights(family, config, r.tensors, { layout: 'pytorch', implementation: r.from, source });
   try {
     const tensors = exportWeights(family, config, serial, { layout: 'pytorch', implementation: r.to });
-    const { own, form } = loadOwnWeights(family, config, tensors, { layout: 'pytorch', implementation: r.to, source: `converted ${source}` });
+    const { own, form } = loadOwnWeights(family, config, tensors, {
+      layout: 'pytorch',
+      implementation: r.to,
+      source: `converted ${source}`,
+    });
     const x = randomInput(family.inputShape(config), r.seed ?? 1);
     try {
       const expected = runLayer(family.implementations[0] as Implementation<object>, serial, config, 'inference', x);
@@ -57,7 +61,13 @@ export function convertCheckpoint(r: ConvertRequest): ConvertResult {
         const tolerance = TOLERANCES.cpu.forward;
         return {
           tensors,
-          check: { implementation: form.via.name, relErr: err.relErr, maxAbs: err.maxAbs, tolerance, pass: Number.isFinite(err.relErr) && err.relErr <= tolerance },
+          check: {
+            implementation: form.via.name,
+            relErr: err.relErr,
+            maxAbs: err.maxAbs,
+            tolerance,
+            pass: Number.isFinite(err.relErr) && err.relErr <= tolerance,
+          },
         };
       } finally {
         disposeLayerRun(expected);

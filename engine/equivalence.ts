@@ -127,9 +127,9 @@ export async function checkEquivalence<C>(req: EquivalenceRequest<C>): Promise<E
   const [serialImpl, ...parallel] = family.implementations as readonly Implementation<C>[];
   const chosen = parallel.filter((i) => !req.implementations || req.implementations.includes(i.name));
   const tolerance = mode === 'inference' ? TOLERANCES[backend].forward : TOLERANCES[backend].gradient;
-  const serialWeights = tf.tidy(() => (req.weights ? cloneWeights(req.weights) : family.init(config, seed)) as unknown as tf.TensorContainer) as unknown as ReturnType<
-    AnyFamily['init']
-  >;
+  const serialWeights = tf.tidy(
+    () => (req.weights ? cloneWeights(req.weights) : family.init(config, seed)) as unknown as tf.TensorContainer,
+  ) as unknown as ReturnType<AnyFamily['init']>;
   const x = randomInput(family.inputShape(config), seed + 1);
   const reference = prepare(serialImpl!, serialWeights, config);
   const sample = forward(reference, x, config, 'inference');

@@ -68,8 +68,18 @@ export async function forwardLayer(r: ForwardRequest): Promise<HostTensors> {
   if (r.mode === 'training') family.trainingRules?.(config);
   const layout = pytorchLayout<object>(family);
   const inputsSource = r.sources?.inputs ?? 'inputs';
-  const input = requireTensor(r.inputs, 'input', pytorchActivationShape(layout.input, family.inputShape(config)), inputsSource, 'the layer input');
-  if (r.weights) checkPytorchTensors(family, config, r.weights, pytorchForm(family, config), { layout: 'pytorch', source: r.sources?.weights ?? 'weights' });
+  const input = requireTensor(
+    r.inputs,
+    'input',
+    pytorchActivationShape(layout.input, family.inputShape(config)),
+    inputsSource,
+    'the layer input',
+  );
+  if (r.weights)
+    checkPytorchTensors(family, config, r.weights, pytorchForm(family, config), {
+      layout: 'pytorch',
+      source: r.sources?.weights ?? 'weights',
+    });
   // tfjs-cpu also builds seeded weights and moves layouts for torch.
   await useBackend(r.backend === 'torch' ? 'cpu' : r.backend);
   if (r.backend === 'torch' && r.weights) return onTorch(r, config, r.weights, input, inputsSource);
@@ -99,7 +109,10 @@ function onTfjs(r: ForwardRequest, config: object, serial: WeightSet, input: Hos
   try {
     if (r.mode === 'training') {
       const shape = outputShape(impl, serial, config, x);
-      probe = activationFromPytorch(requireTensor(r.inputs, 'probe', pytorchActivationShape(layout.output, shape), inputsSource, 'training: shaped like the output'), layout.output);
+      probe = activationFromPytorch(
+        requireTensor(r.inputs, 'probe', pytorchActivationShape(layout.output, shape), inputsSource, 'training: shaped like the output'),
+        layout.output,
+      );
     }
     const run = runLayer(impl, serial, config, r.mode, x, probe);
     try {
@@ -124,7 +137,13 @@ function outputShape(impl: Implementation<object>, serial: WeightSet, config: ob
   return shape;
 }
 
-async function onTorch(r: ForwardRequest, config: object, weights: HostTensors, input: HostTensor, inputsSource: string): Promise<HostTensors> {
+async function onTorch(
+  r: ForwardRequest,
+  config: object,
+  weights: HostTensors,
+  input: HostTensor,
+  inputsSource: string,
+): Promise<HostTensors> {
   const family = getFamily(r.family);
   const worker = r.worker ?? (await TorchWorker.start({ device: r.device ?? 'auto' }));
   try {
@@ -132,7 +151,14 @@ async function onTorch(r: ForwardRequest, config: object, weights: HostTensors, 
     if (!known.includes(r.implementation)) {
       throw new FusebenchError(`${family.name} has no torch implementation '${r.implementation}'; use one of ${known.join(', ')}`, 'usage');
     }
-    const base = { family: family.name, implementation: r.implementation, config, weights, input, ...(r.options ? { options: r.options } : {}) };
+    const base = {
+      family: family.name,
+      implementation: r.implementation,
+      config,
+      weights,
+      input,
+      ...(r.options ? { options: r.options } : {}),
+    };
     let probe: HostTensor | undefined;
     if (r.mode === 'training') {
       // The output's shape comes from the worker itself (an inference load costs one forward).

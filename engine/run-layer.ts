@@ -23,7 +23,15 @@ export const BN_MOMENTUM = 0.1;
  * toParallel) or, with `own`, already in the implementation's layout (e.g. read from a parallel-layout
  * file). Training computes d Σ(output · probe) / d input and / d every weight. Caller disposes.
  */
-export function runLayer<C>(impl: Implementation<C>, weights: WeightSet, config: C, mode: Mode, x: Tensor, probe?: Tensor, own = false): LayerRun {
+export function runLayer<C>(
+  impl: Implementation<C>,
+  weights: WeightSet,
+  config: C,
+  mode: Mode,
+  x: Tensor,
+  probe?: Tensor,
+  own = false,
+): LayerRun {
   const p: Prepared<C> = own ? { impl, weights, dispose: () => undefined } : prepare(impl, weights, config);
   try {
     const output = forward(p, x, config, mode);

@@ -111,12 +111,19 @@ function describeProblems(problems: string[]): string {
  * naming every missing, extra or mis-shaped tensor and the fix. BatchNorm's `num_batches_tracked`
  * counters are allowed and ignored.
  */
-export function checkPytorchTensors<C>(family: AnyFamily, config: C, tensors: HostTensors, form: PytorchForm<C>, options: PytorchWeightsOptions): void {
+export function checkPytorchTensors<C>(
+  family: AnyFamily,
+  config: C,
+  tensors: HostTensors,
+  form: PytorchForm<C>,
+  options: PytorchWeightsOptions,
+): void {
   const source = options.source ?? 'weights';
   const expected = new Map(form.tensors.map((t) => [t.name, t]));
   const problems: string[] = [];
   const missing = form.tensors.filter((t) => !(t.name in tensors)).map((t) => `'${t.name}' (${showShape(t.shape)})`);
-  if (missing.length > 0) problems.push(`missing ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ` and ${missing.length - 4} more` : ''}`);
+  if (missing.length > 0)
+    problems.push(`missing ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ` and ${missing.length - 4} more` : ''}`);
   for (const [name, t] of Object.entries(tensors)) {
     const entry = expected.get(name);
     if (!entry) {
@@ -140,7 +147,12 @@ export function checkPytorchTensors<C>(family: AnyFamily, config: C, tensors: Ho
  * PyTorch tensors of one form → the engine's weights in the layout of `form.via` (validated first).
  * The caller disposes the result.
  */
-export function loadOwnWeights<C>(family: AnyFamily, config: C, tensors: HostTensors, options: PytorchWeightsOptions): { own: WeightSet; form: PytorchForm<C> } {
+export function loadOwnWeights<C>(
+  family: AnyFamily,
+  config: C,
+  tensors: HostTensors,
+  options: PytorchWeightsOptions,
+): { own: WeightSet; form: PytorchForm<C> } {
   const form = pytorchForm<C>(family, config, options.implementation);
   checkPytorchTensors(family, config, tensors, form, options);
   const own: WeightSet = { trainable: {}, buffers: {} };
@@ -170,7 +182,9 @@ export function ownToSerial<C>(family: AnyFamily, impl: Implementation<C>, own: 
     }
     const moved = Object.keys(own.buffers).length > 0 ? impl.toSerial(stand, config) : {};
     const buffers: Tensors = {};
-    for (const entry of pytorchLayout<C>(family).serial(config).filter((t) => t.buffer)) {
+    for (const entry of pytorchLayout<C>(family)
+      .serial(config)
+      .filter((t) => t.buffer)) {
       const stat = entry.engine.endsWith('.mean') ? 'gamma' : 'beta';
       buffers[entry.engine] = tf.clone(moved[`${entry.engine.slice(0, entry.engine.lastIndexOf('.'))}.${stat}`]!);
     }
@@ -211,7 +225,9 @@ export function loadWeights<C>(family: AnyFamily, config: C, tensors: HostTensor
 export function exportWeights<C>(family: AnyFamily, config: C, weights: WeightSet, options: PytorchWeightsOptions): HostTensors {
   const form = pytorchForm<C>(family, config, options.implementation);
   const serial = form.via === family.implementations[0];
-  const own = serial ? weights : (tf.tidy(() => form.via.toParallel(weights, config) as unknown as tf.TensorContainer) as unknown as WeightSet);
+  const own = serial
+    ? weights
+    : (tf.tidy(() => form.via.toParallel(weights, config) as unknown as tf.TensorContainer) as unknown as WeightSet);
   try {
     return Object.fromEntries(
       form.tensors.map((entry) => [entry.name, toPytorchTensor((entry.buffer ? own.buffers : own.trainable)[entry.engine]!, entry)]),

@@ -55,7 +55,13 @@ const identity = (rank: number) => Array.from({ length: rank }, (_, i) => i);
 /** Constructors for the mappings the families use. */
 export const pt = {
   /** The same values under a PyTorch name, reshaped if `shape` differs (e.g. a bias [g, 1, out] → [g, out]). */
-  same(engine: string, name: string, engineShape: readonly number[], shape: readonly number[] = engineShape, buffer = false): PytorchTensor {
+  same(
+    engine: string,
+    name: string,
+    engineShape: readonly number[],
+    shape: readonly number[] = engineShape,
+    buffer = false,
+  ): PytorchTensor {
     return { name, shape, engine, engineShape, buffer, split: engineShape, perm: identity(engineShape.length) };
   },
   /** A Conv2d kernel: engine [kh, kw, in, out] → PyTorch OIHW [out, in, kh, kw]. */

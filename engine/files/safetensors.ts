@@ -148,7 +148,8 @@ function checkCoverage(entries: SafetensorsEntry[], dataBytes: number, file: str
     if (e.begin > at) throw new FileFormatError(file, `bytes ${at}–${e.begin} of the data section belong to no tensor`);
     at = e.end;
   }
-  if (at !== dataBytes) throw new FileFormatError(file, `the data section has ${dataBytes - at} bytes after the last tensor: truncated or padded?`);
+  if (at !== dataBytes)
+    throw new FileFormatError(file, `the data section has ${dataBytes - at} bytes after the last tensor: truncated or padded?`);
 }
 
 /** Copies little-endian bytes into a fresh, aligned typed array of the entry's dtype. */

@@ -59,11 +59,18 @@ export function formulasCommand(argv: string[], out: Out): number {
 }
 
 /** `--weights W.safetensors` (serial PyTorch names) for the family at its config, on the active backend. */
-function weightsOption(path: string | undefined, family: string | undefined, config: Record<string, unknown> | undefined): WeightSet | undefined {
+function weightsOption(
+  path: string | undefined,
+  family: string | undefined,
+  config: Record<string, unknown> | undefined,
+): WeightSet | undefined {
   if (path === undefined) return undefined;
   if (!family) throw usage('--weights needs --family: weights belong to one family');
   const f = getFamily(family);
-  return loadWeights(f, parseConfig(f, { ...f.small, ...(config ?? {}) }), readSafetensorsFile(path).tensors, { layout: 'pytorch', source: path });
+  return loadWeights(f, parseConfig(f, { ...f.small, ...(config ?? {}) }), readSafetensorsFile(path).tensors, {
+    layout: 'pytorch',
+    source: path,
+  });
 }
 
 /** `fusebench verify [--family F] [--config JSON] [--weights W] [--backend B] [--device D] [--mode M] [--seed N] [--json]` */

@@ -18,10 +18,15 @@ export function deviceOption(text: string | undefined): TorchDevice {
   throw usage(`--device must be auto, cpu or cuda:N (e.g. cuda:0), got '${text}'`);
 }
 
-/** The config: --config, else the one a Fusebench-written file records in its metadata. */
-function configFrom(flag: string | undefined, file: SafetensorsContent | undefined, path: string | undefined): Record<string, unknown> | undefined {
+/** The config: --config, else the one a Fusebench-written file of the same family records in its metadata. */
+function configFrom(
+  flag: string | undefined,
+  family: string,
+  file: SafetensorsContent | undefined,
+  path: string | undefined,
+): Record<string, unknown> | undefined {
   const given = jsonOption('--config', flag);
-  if (given || !file?.metadata.config) return given;
+  if (given || !file?.metadata.config || file.metadata.family !== family) return given;
   try {
     return jsonOption('config', file.metadata.config);
   } catch {
@@ -45,7 +50,7 @@ export async function convertCommand(argv: string[], out: Out, err: Out): Promis
   if (positionals.length !== 2) throw usage(`convert needs IN.safetensors OUT.safetensors, got ${positionals.length} file name(s)`);
   const [inPath, outPath] = positionals as [string, string];
   const file = readSafetensorsFile(inPath);
-  const config = configFrom(values.config, file, inPath);
+  const config = configFrom(values.config, values.family, file, inPath);
   if (!config) throw usage(`convert needs --config (the config ${inPath} was made with), e.g. '{"groups": 12, "channels": 512}'`);
   await useBackend('cpu');
   const result = convertCheckpoint({
@@ -64,7 +69,12 @@ export async function convertCommand(argv: string[], out: Out, err: Out): Promis
     return 1;
   }
   const family = getFamily(values.family);
-  const metadata = { format: 'fusebench-weights', family: family.name, config: JSON.stringify(parseConfig(family, config)), layout: values.to };
+  const metadata = {
+    format: 'fusebench-weights',
+    family: family.name,
+    config: JSON.stringify(parseConfig(family, config)),
+    layout: values.to,
+  };
   writeSafetensorsFile(outPath, result.tensors, metadata);
   out(`${inPath} (${values.from ?? 'serial'}) → ${outPath} (${values.to}): ${Object.keys(result.tensors).length} tensors; ${summary}`);
   return 0;
@@ -90,7 +100,7 @@ export async function forwardCommand(argv: string[], out: Out): Promise<number> 
   if (!values.out) throw usage('forward needs --out Y.safetensors');
   const weights = values.weights ? readSafetensorsFile(values.weights) : undefined;
   const inputs = readSafetensorsFile(values.input);
-  const config = configFrom(values.config, weights ?? inputs, values.weights ?? values.input) ?? {};
+  const config = configFrom(values.config, values.family, weights ?? inputs, values.weights ?? values.input) ?? {};
   const backend = backendOption(values.backend);
   const mode = singleMode(values.mode);
   const result = await forwardLayer({
@@ -115,6 +125,8 @@ export async function forwardCommand(argv: string[], out: Out): Promise<number> 
     backend,
   });
   const output = result.output!;
-  out(`${values.out}: output ${output.shape.join('×')}${mode === 'training' ? ` and ${Object.keys(result).length - 1} gradients` : ''} (${family.name} ${values.implementation}, ${mode}, ${backend})`);
+  out(
+    `${values.out}: output ${output.shape.join('×')}${mode === 'training' ? ` and ${Object.keys(result).length - 1} gradients` : ''} (${family.name} ${values.implementation}, ${mode}, ${backend})`,
+  );
   return 0;
 }

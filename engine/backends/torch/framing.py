@@ -27,8 +27,9 @@ PROTOCOL_VERSION = 1
 DTYPES: dict[str, torch.dtype] = {"f32": torch.float32, "f64": torch.float64}
 DTYPE_NAMES: dict[torch.dtype, str] = {v: k for k, v in DTYPES.items()}
 ITEM_BYTES: dict[str, int] = {"f32": 4, "f64": 8}
-# Frames up to 4 GiB - 1 fit the u32 length; the default cap is lower so a corrupt length fails fast.
-DEFAULT_MAX_FRAME_BYTES = 2**31
+# Frames up to 4 GiB - 1 fit the u32 length; the default cap (as in framing.ts) is just under 0x20202020,
+# so four printable ASCII bytes read as a length fail at once instead of being waited on.
+DEFAULT_MAX_FRAME_BYTES = 512 * 1024**2
 
 
 class FrameError(Exception):

@@ -11,8 +11,12 @@ import { elementCount, showShape, type HostTensor, type HostTensors } from '../.
  */
 export const PROTOCOL_VERSION = 1;
 
-/** Largest frame either side accepts by default: a corrupt length fails fast instead of waiting for gigabytes. */
-export const DEFAULT_MAX_FRAME_BYTES = 2 ** 31;
+/**
+ * Largest frame either side accepts by default (raise it with maxFrameBytes for huge tensors). Just
+ * under 0x20202020: any four printable ASCII bytes read as a length exceed it, so a stray text line
+ * on the worker's stdout is refused at once instead of being waited on as a gigabyte frame.
+ */
+export const DEFAULT_MAX_FRAME_BYTES = 512 * 1024 ** 2;
 
 const ITEM_BYTES = { f32: 4, f64: 8 } as const;
 
@@ -76,10 +80,14 @@ export function encodeFrame(header: Record<string, unknown>, tensors: HostTensor
 function decodeTensor(spec: z.infer<typeof tensorSpecSchema>, payload: Uint8Array): HostTensor {
   const expected = elementCount(spec.shape) * ITEM_BYTES[spec.dtype];
   if (spec.length !== expected) {
-    throw new ProtocolError(`tensor '${spec.name}': shape ${showShape(spec.shape)} of ${spec.dtype} needs ${expected} bytes, the spec says ${spec.length}`);
+    throw new ProtocolError(
+      `tensor '${spec.name}': shape ${showShape(spec.shape)} of ${spec.dtype} needs ${expected} bytes, the spec says ${spec.length}`,
+    );
   }
   if (spec.offset + spec.length > payload.length) {
-    throw new ProtocolError(`tensor '${spec.name}': bytes ${spec.offset}..${spec.offset + spec.length} fall outside the ${payload.length}-byte payload`);
+    throw new ProtocolError(
+      `tensor '${spec.name}': bytes ${spec.offset}..${spec.offset + spec.length} fall outside the ${payload.length}-byte payload`,
+    );
   }
   // A copy: aligned for the typed array, and independent of the receive buffer.
   const bytes = payload.slice(spec.offset, spec.offset + spec.length);

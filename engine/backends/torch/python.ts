@@ -69,7 +69,10 @@ export function probePython(command: string, timeoutMs = 60_000): Promise<TorchP
         return resolve({ found: false, reason: `${command}: is this Python? it printed ${JSON.stringify(line.slice(0, 80))}` });
       }
       if (parsed.error || !parsed.torch) {
-        return resolve({ found: false, reason: `${command} (Python ${parsed.python}): cannot import torch (${parsed.error ?? 'unknown'})` });
+        return resolve({
+          found: false,
+          reason: `${command} (Python ${parsed.python}): cannot import torch (${parsed.error ?? 'unknown'})`,
+        });
       }
       const version = torchVersion(parsed.torch);
       if (!version || !atLeast(version, MIN_TORCH)) {
@@ -97,7 +100,7 @@ export function pythonCandidates(env: NodeJS.ProcessEnv = process.env): string[]
 }
 
 const HOW_TO =
-  "install PyTorch ≥ 1.13 (Debian: apt-get install python3-torch; or pip install torch in a venv) or point FUSEBENCH_PYTHON at a Python that has it, e.g. FUSEBENCH_PYTHON=/path/to/venv/bin/python";
+  'install PyTorch ≥ 1.13 (Debian: apt-get install python3-torch; or pip install torch in a venv) or point FUSEBENCH_PYTHON at a Python that has it, e.g. FUSEBENCH_PYTHON=/path/to/venv/bin/python';
 
 /**
  * The first Python that imports torch ≥ 1.13, or every candidate's reason and the fix.

@@ -61,7 +61,11 @@ interface Reference {
   stats: Record<string, Float32Array>;
 }
 
-async function compare(ref: Reference, got: EngineResult, mode: Mode): Promise<{ output: VectorError; grads?: VectorError; stats?: VectorError }> {
+async function compare(
+  ref: Reference,
+  got: EngineResult,
+  mode: Mode,
+): Promise<{ output: VectorError; grads?: VectorError; stats?: VectorError }> {
   if (got.output.shape.join() !== ref.outputShape.join()) {
     return { output: { relErr: Infinity, maxAbs: Infinity, worst: `output shape ${got.output.shape.join('×')}` } };
   }
@@ -112,7 +116,9 @@ export async function verifyTorch(options: TorchVerifyOptions): Promise<TorchEqu
   try {
     for (const family of options.family ? [getFamily(options.family)] : FAMILIES) {
       const config = parseConfig<object>(family, { ...family.small, ...(options.config ?? {}) });
-      const names = (worker.info.implementations[family.name] ?? []).filter((n) => !options.implementations || options.implementations.includes(n));
+      const names = (worker.info.implementations[family.name] ?? []).filter(
+        (n) => !options.implementations || options.implementations.includes(n),
+      );
       for (const mode of options.modes ?? MODES) {
         if (mode === 'training') family.trainingRules?.(config);
         results.push(...(await verifyPoint(worker, family, config, mode, names, options, tolerance)));
@@ -146,7 +152,16 @@ async function verifyPoint<C>(
     disposeLayerRun(first);
     const ref = await reference(family, config, mode, serial, x, probe);
     for (const implementation of names) {
-      const loaded = await loadEngineLayer(worker, { family, config, implementation, mode, weights: serial, input: x, probe, ...(options.options ? { options: options.options } : {}) });
+      const loaded = await loadEngineLayer(worker, {
+        family,
+        config,
+        implementation,
+        mode,
+        weights: serial,
+        input: x,
+        probe,
+        ...(options.options ? { options: options.options } : {}),
+      });
       let got: EngineResult | undefined;
       try {
         got = resultToEngine(family, config, await worker.result(loaded.handle));
@@ -183,7 +198,13 @@ async function verifyPoint<C>(
               }),
         });
       } finally {
-        if (got) tf.dispose([got.output, ...(got.inputGrad ? [got.inputGrad] : []), ...Object.values(got.grads), ...Object.values(got.runningStats)]);
+        if (got)
+          tf.dispose([
+            got.output,
+            ...(got.inputGrad ? [got.inputGrad] : []),
+            ...Object.values(got.grads),
+            ...Object.values(got.runningStats),
+          ]);
         await worker.free(loaded.handle);
       }
     }
