@@ -134,10 +134,10 @@ export function checkPytorchTensors<C>(
     else if (t.shape.join() !== entry.shape.join()) problems.push(`'${name}' is ${showShape(t.shape)}, expected ${showShape(entry.shape)}`);
   }
   if (problems.length === 0) return;
-  const form_ = options.implementation && !options.implementation.startsWith('serial') ? options.implementation : 'serial';
+  const formName = options.implementation && !options.implementation.startsWith('serial') ? options.implementation : 'serial';
   throw new FileFormatError(
     source,
-    `does not hold ${family.name} weights in the ${form_} PyTorch layout for config ${JSON.stringify(config)}: ${describeProblems(problems)}. ` +
+    `does not hold ${family.name} weights in the ${formName} PyTorch layout for config ${JSON.stringify(config)}: ${describeProblems(problems)}. ` +
       `Give the --config the checkpoint was made with, and the layout it is in (--from ${pytorchFormNames(family).join('|')}); ` +
       'names and shapes per family are in docs/pytorch.md',
   );

@@ -13,7 +13,7 @@ import os
 import platform
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, BinaryIO, Callable, Optional
 
 import torch
@@ -46,7 +46,6 @@ class Loaded:
     params: list[nn.Parameter]
     initial_buffers: dict[str, torch.Tensor]
     rules: Optional[list[cv.Rule]]
-    config: dict = field(default_factory=dict)
 
 
 def shape_text(shape: Any) -> str:
@@ -219,7 +218,6 @@ class Worker:
             params=[p for _, p in named],
             initial_buffers={k: v.clone() for k, v in state.items() if k not in names},
             rules=rules,
-            config=cfg,
         )
         return {
             "type": "loaded",
