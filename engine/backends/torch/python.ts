@@ -5,6 +5,9 @@ import type { BackendInfo } from '../backend.js';
 /** The oldest PyTorch the worker is written for (torch.frombuffer, persistent=False buffers, einsum). */
 export const MIN_TORCH = [1, 13] as const;
 
+/** The worker's modules use built-in generic types at run time (`dict[str, Tensor]`). */
+export const MIN_PYTHON = [3, 9] as const;
+
 /** A Python that imports torch, as found by findTorchPython. */
 export interface TorchPython {
   /** The interpreter to start (sys.executable of the probe). */
@@ -42,7 +45,7 @@ const probeSchema = z.object({
   deviceName: z.string().nullable().optional(),
 });
 
-/** `2.1.0+cu121` → [2, 1]; undefined when it does not start with major.minor. */
+/** `2.1.0+cu121` → [2, 1] (torch or Python versions); undefined when it does not start with major.minor. */
 export function torchVersion(text: string): [number, number] | undefined {
   const m = /^(\d+)\.(\d+)/.exec(text);
   return m ? [Number(m[1]), Number(m[2])] : undefined;
@@ -73,6 +76,10 @@ export function probePython(command: string, timeoutMs = 60_000): Promise<TorchP
           found: false,
           reason: `${command} (Python ${parsed.python}): cannot import torch (${parsed.error ?? 'unknown'})`,
         });
+      }
+      const py = torchVersion(parsed.python);
+      if (!py || !atLeast(py, MIN_PYTHON)) {
+        return resolve({ found: false, reason: `${command}: Python ${parsed.python} is older than ${MIN_PYTHON.join('.')}` });
       }
       const version = torchVersion(parsed.torch);
       if (!version || !atLeast(version, MIN_TORCH)) {
