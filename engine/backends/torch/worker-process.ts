@@ -213,8 +213,12 @@ export class TorchWorker {
     await this.request('free', { handle }, {}, freedReplySchema);
   }
 
-  /** Asks the worker to stop, kills it if it does not within 5 s, and waits until it is reaped. */
+  /**
+   * Asks the worker to stop, kills it if it does not within 5 s, and waits until it is reaped. A worker
+   * still busy with a request is killed at once: whoever disposes it no longer wants the answer.
+   */
   async dispose(): Promise<void> {
+    if (this.pending.size > 0) this.stop('was disposed while busy');
     if (!this.stopped && this.child.exitCode === null && this.child.signalCode === null) {
       const bye = this.request('shutdown', {}, {}, byeReplySchema, 5_000).catch(() => undefined);
       await Promise.race([bye, this.closed]);

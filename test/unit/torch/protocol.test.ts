@@ -182,6 +182,21 @@ describe.skipIf(!TORCH)('TorchWorker supervision', () => {
     expect(existsSync(`/proc/${pid}`)).toBe(false);
   });
 
+  it('dispose while a request runs stops the worker at once and fails that request', async () => {
+    const worker = await TorchWorker.start({ device: 'cpu' });
+    const pid = worker.pid!;
+    const failure = busy(worker).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const started = Date.now();
+    await worker.dispose();
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect((await failure)?.message).toMatch(/it was disposed while busy during '(load|run)'/);
+    expect(existsSync(`/proc/${pid}`)).toBe(false);
+  });
+
   it('a request that outlives its timeout stops the worker', async () => {
     const worker = await TorchWorker.start({ device: 'cpu' });
     const pid = worker.pid!;
