@@ -1,6 +1,7 @@
 import { tf, type Tensor } from './core/tf.js';
 import { prepare, forward, TrainingSession } from './core/run.js';
 import type { AnyFamily, Implementation, Mode, Tensors, WeightSet } from './core/types.js';
+import { cloneWeights } from './core/ops.js';
 import { TOLERANCES, knownDefect, type BackendName } from './backends/backend.js';
 import { deviceIdle } from './backends/device-sync.js';
 import { now } from './measure/clock.js';
@@ -158,9 +159,14 @@ export interface GateInputs {
   probe: Tensor;
 }
 
-/** Draws serial weights from `seed`, the input from seed + 1 and the probe from seed + 2. */
-export function drawInputs(family: AnyFamily, config: object, seed: number): GateInputs {
-  const serial = tf.tidy(() => family.init(config, seed) as unknown as tf.TensorContainer) as unknown as WeightSet;
+/**
+ * Draws serial weights from `seed` (or copies the given ones), the input from seed + 1 and the probe
+ * from seed + 2.
+ */
+export function drawInputs(family: AnyFamily, config: object, seed: number, weights?: WeightSet): GateInputs {
+  const serial = tf.tidy(
+    () => (weights ? cloneWeights(weights) : family.init(config, seed)) as unknown as tf.TensorContainer,
+  ) as unknown as WeightSet;
   return { serial, x: randomInput(family.inputShape(config), seed + 1), probe: randomInput(family.outputShape(config), seed + 2) };
 }
 
@@ -178,6 +184,8 @@ export interface EquivalenceRequest<C> {
   implementations?: readonly string[];
   /** Inputs drawn by the caller (and freed by it); drawn from `seed` here otherwise. */
   inputs?: GateInputs;
+  /** Serial weights to check (e.g. a user's checkpoint, engine/weights.ts loadWeights) instead of the seeded init; not disposed. */
+  weights?: WeightSet;
 }
 
 export interface GateResult {
@@ -200,7 +208,7 @@ export async function runGate<C>(req: EquivalenceRequest<C>): Promise<GateResult
   const [reference, ...others] = family.implementations as readonly Implementation<C>[];
   const chosen = others.filter((i) => !req.implementations || req.implementations.includes(i.name));
   const tolerance = mode === 'inference' ? TOLERANCES[backend].forward : TOLERANCES[backend].gradient;
-  const inputs = req.inputs ?? drawInputs(family, config as object, seed);
+  const inputs = req.inputs ?? drawInputs(family, config as object, seed, req.weights);
   const firstCallMs = new Map<string, number>();
   const checks: Equivalence[] = [];
   let expected: Outcome | undefined;

@@ -5,7 +5,7 @@
 import { tf } from './core/tf.js';
 import { FusebenchError } from './core/errors.js';
 import { parseConfig } from './core/config.js';
-import { MODES, type Mode } from './core/types.js';
+import { MODES, type Mode, type WeightSet } from './core/types.js';
 import { FAMILIES, getFamily } from './families/index.js';
 import { formulaReport, type FormulaReport } from './formulas.js';
 import { checkEquivalence, type Equivalence } from './equivalence.js';
@@ -53,6 +53,8 @@ export interface VerifyOptions {
   backend: BackendName;
   modes?: readonly Mode[];
   seed: number;
+  /** Serial weights to check instead of the seeded init (needs `family`; engine/weights.ts loadWeights). */
+  weights?: WeightSet;
 }
 
 /**
@@ -62,12 +64,14 @@ export interface VerifyOptions {
  */
 export async function verify(options: VerifyOptions): Promise<Equivalence[]> {
   if (options.config && !options.family) throw new FusebenchError('--config needs --family: a config belongs to one family', 'usage');
+  if (options.weights && !options.family) throw new FusebenchError('--weights needs --family: weights belong to one family', 'usage');
   const families = options.family ? [getFamily(options.family)] : FAMILIES;
   const results: Equivalence[] = [];
   for (const family of families) {
     const config = parseConfig(family, { ...family.small, ...(options.config ?? {}) });
     for (const mode of options.modes ?? MODES) {
-      results.push(...(await checkEquivalence({ family, config, mode, backend: options.backend, seed: options.seed })));
+      const weights = options.weights ? { weights: options.weights } : {};
+      results.push(...(await checkEquivalence({ family, config, mode, backend: options.backend, seed: options.seed, ...weights })));
     }
   }
   return results;
@@ -79,3 +83,6 @@ export function tfjsVersion(): string {
 
 export { FAMILIES, getFamily, parseConfig, MODES };
 export type { Mode, Equivalence, FormulaReport };
+export { loadWeights, exportWeights, pytorchFormNames, type PytorchWeightsOptions } from './weights.js';
+export type { HostTensor, HostTensors } from './core/host-tensor.js';
+export type { PytorchLayout, PytorchTensor } from './core/pytorch-layout.js';

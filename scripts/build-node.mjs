@@ -1,6 +1,7 @@
 // Bundles the Node entry points (CLI, engine worker) with esbuild. TensorFlow.js ships ESM with
 // extensionless imports that Node cannot load directly; bundling resolves them, and the banner gives
 // the ESM bundle the `require` and `__dirname` that CommonJS dependencies inside it expect.
+import { cpSync, mkdirSync, readdirSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const entries = process.argv.slice(2);
@@ -28,3 +29,10 @@ await build({
     ].join(' '),
   },
 });
+
+// The torch backend's Python worker runs beside the bundles (engine/backends/torch/worker-path.ts looks
+// in dist/node/torch/), so a built or installed CLI finds it without the source tree.
+mkdirSync('dist/node/torch', { recursive: true });
+for (const file of readdirSync('engine/backends/torch').filter((f) => f.endsWith('.py'))) {
+  cpSync(`engine/backends/torch/${file}`, `dist/node/torch/${file}`);
+}

@@ -1,5 +1,12 @@
 /** The TensorFlow.js backends Fusebench knows, in order of preference where each is available. */
-export const BACKENDS = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export const TFJS_BACKENDS = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export type TfjsBackendName = (typeof TFJS_BACKENDS)[number];
+
+/**
+ * Every backend: the TensorFlow.js ones, then `torch`, a PyTorch worker process (engine/backends/torch/,
+ * docs/pytorch.md) that is not a TensorFlow.js backend: code that runs tfjs ops checks isTfjsBackend.
+ */
+export const BACKENDS = [...TFJS_BACKENDS, 'torch'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export const DEFAULT_BACKEND: BackendName = 'wasm';
@@ -29,6 +36,11 @@ export const TOLERANCES: Record<BackendName, { forward: number; gradient: number
     why: 'fp32 shaders reorder reductions (tiled matmul, workgroup reductions) differently per layout',
   },
   tensorflow: { forward: 1e-5, gradient: 1e-5, why: 'fp32 libtensorflow kernels (TF32 is off by default in TF 2.9)' },
+  torch: {
+    forward: 1e-4,
+    gradient: 1e-4,
+    why: 'fp32 with TF32 off; cuDNN picks convolution algorithms (Winograd, FFT) that round differently. On CPU the torch verifier holds 1e-5 (TORCH_CPU_TOLERANCE)',
+  },
 };
 
 /**
@@ -52,6 +64,11 @@ export const KNOWN_DEFECTS: readonly { backend: BackendName; family: string; imp
     why: 'tfjs-backend-wasm 4.22 MaxPoolGrad sends the gradient to the first element of a window whose values are all negative',
   },
 ];
+
+/** Whether `name` is a TensorFlow.js backend (one that useBackend makes tf's active backend). */
+export function isTfjsBackend(name: BackendName): name is TfjsBackendName {
+  return (TFJS_BACKENDS as readonly string[]).includes(name);
+}
 
 export function isBackendName(value: string): value is BackendName {
   return (BACKENDS as readonly string[]).includes(value);

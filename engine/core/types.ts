@@ -1,5 +1,6 @@
 import type { Tensor } from './tf.js';
 import type { z } from 'zod';
+import type { PytorchLayout } from './pytorch-layout.js';
 
 /** `inference` runs forward only; `training` runs forward with batch statistics plus backward. */
 export type Mode = 'inference' | 'training';
@@ -103,6 +104,7 @@ export interface LayerFamily<C extends object = Record<string, unknown>> {
   init(config: C, seed: number): WeightSet;
   /** The serial reference first, then the parallel implementations. */
   readonly implementations: readonly Implementation<C>[];
+  readonly pytorch?: PytorchLayout<C>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a registry of heterogeneous configs

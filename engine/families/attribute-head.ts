@@ -1,3 +1,7 @@
+import { pt } from '../core/pytorch-layout.js';
+import { bottleneck as bottleneckFamily } from './bottleneck.js';
+import { classLinear as classLinearFamily } from './class-linear.js';
+import { classHead as classHeadFamily } from './class-head.js';
 import { z } from 'zod';
 import { tf, type Tensor } from '../core/tf.js';
 import { ConfigError } from '../core/errors.js';
@@ -262,4 +266,50 @@ export const attributeHead: LayerFamily<AttributeHeadConfig> = {
     parallelHead(fusedBottlenecks.im2col),
     parallelHead(fusedBottlenecks.blockDiag),
   ],
+  pytorch: {
+    input: 'feature-map',
+    output: 'same',
+    serialModule:
+      "reduce_conv = Sequential(Conv2d(in, gc, 1), BatchNorm2d(gc), ReLU); branches (the bottleneck's), then the seed's loop gmp(branches.attention_convs[i](x)).view(B, gc); class_linear; head",
+    serial: (c) => {
+      const p = parts(c);
+      return [
+        pt.conv2d('reduce.conv', 'reduce_conv.0.weight', [1, 1, c.inChannels, c.groupChannels]),
+        ...pt.batchNorm('reduce.bn', 'reduce_conv.1', c.groupChannels),
+        ...pt.prefixed(bottleneckFamily.pytorch!.serial(p.bottleneck), 'bottleneck.', 'branches.'),
+        ...pt.prefixed(classLinearFamily.pytorch!.serial(p.classLinear), 'classLinear.', 'class_linear.'),
+        ...pt.prefixed(classHeadFamily.pytorch!.serial(p.classHead), 'classHead.', 'head.'),
+      ];
+    },
+    parallel: Object.fromEntries(
+      (
+        [
+          ['parallel.im2colBatchedMatmul', 'parallel.im2colBatchedMatmul', 'parallel.gatherBatchedMatmul', 'parallel.batchedMatmul'],
+          ['parallel.blockDiagonalConv', 'parallel.blockDiagonalConv', 'parallel.gatherBatchedMatmul', 'parallel.batchedMatmul'],
+          ['parallel.groupedConv', 'parallel.groupedConv', 'parallel.einsum', 'parallel.einsum'],
+        ] as const
+      ).map(([name, b, cl, ch]) => {
+        const branches = bottleneckFamily.pytorch!.parallel[b]!;
+        const linear = classLinearFamily.pytorch!.parallel[cl]!;
+        const head = classHeadFamily.pytorch!.parallel[ch]!;
+        return [
+          name,
+          {
+            via: name === 'parallel.groupedConv' ? 'parallel.im2colBatchedMatmul' : name,
+            module: `reduce_conv as in the serial head; branches: ${branches.module}; amax + view; class_linear: ${linear.module}; head: ${head.module}`,
+            tensors: (c: AttributeHeadConfig) => {
+              const p = parts(c);
+              return [
+                pt.conv2d('reduce.conv', 'reduce_conv.0.weight', [1, 1, c.inChannels, c.groupChannels]),
+                ...pt.batchNorm('reduce.bn', 'reduce_conv.1', c.groupChannels),
+                ...pt.prefixed(branches.tensors(p.bottleneck), 'bottleneck.', 'branches.'),
+                ...pt.prefixed(linear.tensors(p.classLinear), 'classLinear.', 'class_linear.'),
+                ...pt.prefixed(head.tensors(p.classHead), 'classHead.', 'head.'),
+              ];
+            },
+          },
+        ];
+      }),
+    ),
+  },
 };

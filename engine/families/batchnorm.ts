@@ -1,3 +1,4 @@
+import { pt } from '../core/pytorch-layout.js';
 import { z } from 'zod';
 import { tf } from '../core/tf.js';
 import { requireBatchNormValues, groupedMapFields } from '../core/config.js';
@@ -71,4 +72,17 @@ export const batchnorm: LayerFamily<BatchnormConfig> = {
     return w;
   },
   implementations: [batchNormLoop, fusedBatchNorm],
+  pytorch: {
+    input: 'feature-map',
+    output: 'feature-map',
+    serialModule: 'bns = ModuleList(g × BatchNorm2d(C)); torch.cat([bns[i](x[:, i·C:(i+1)·C]) for i in range(g)], dim=1)',
+    serial: (c) => Array.from({ length: c.groups }, (_, i) => pt.batchNorm(`g${i}.bn`, `bns.${i}`, c.channels)).flat(),
+    parallel: {
+      'parallel.fusedBatchNorm': {
+        via: 'parallel.fusedBatchNorm',
+        module: 'bn = BatchNorm2d(g·C) (seed §7)',
+        tensors: (c) => pt.batchNorm('bn', 'bn', c.groups * c.channels),
+      },
+    },
+  },
 };

@@ -1,3 +1,4 @@
+import { pt } from '../core/pytorch-layout.js';
 import { z } from 'zod';
 import { tf, type Tensor } from '../core/tf.js';
 import { positiveInt, requireDivisible, requireBatchNormValues, groupedMapFields } from '../core/config.js';
@@ -333,4 +334,55 @@ export const bottleneck: LayerFamily<BottleneckConfig> = {
     return w;
   },
   implementations: [branchLoop('conv2d'), branchLoop('im2col'), fused(im2col), fused(blockDiag)],
+  pytorch: {
+    input: 'feature-map',
+    output: 'feature-map',
+    serialModule:
+      "attention_convs = ModuleList(g × the seed's AttentionBottleneck(C, P)); torch.cat([b(x) for b in attention_convs], dim=1)",
+    serial: (c) =>
+      Array.from({ length: c.groups }, (_, i) => {
+        const [b, m, p] = [`b${i}`, `attention_convs.${i}`, planes(c)];
+        return [
+          pt.conv2d(`${b}.conv1`, `${m}.conv1.weight`, [1, 1, c.channels, p]),
+          ...pt.batchNorm(`${b}.bn1`, `${m}.bn1`, p),
+          pt.conv2d(`${b}.conv2`, `${m}.conv2.weight`, [3, 3, p, p]),
+          ...pt.batchNorm(`${b}.bn2`, `${m}.bn2`, p),
+          pt.conv2d(`${b}.conv3`, `${m}.conv3.weight`, [1, 1, p, c.channels]),
+          ...pt.batchNorm(`${b}.bn3`, `${m}.bn3`, c.channels),
+        ];
+      }).flat(),
+    parallel: Object.fromEntries(
+      (
+        [
+          ['parallel.im2colBatchedMatmul', 'parallel.im2colBatchedMatmul', 'grouped'],
+          ['parallel.groupedConv', 'parallel.im2colBatchedMatmul', 'grouped'],
+          ['parallel.blockDiagonalConv', 'parallel.blockDiagonalConv', 'dense'],
+        ] as const
+      ).map(([name, via, kind]) => [
+        name,
+        {
+          via,
+          module:
+            kind === 'grouped'
+              ? "the seed's Parallel_Bottleneck, groups corrected: conv1 Conv2d(C, g·P, 1), conv2 Conv2d(g·P, g·P, 3, groups=g), conv3 Conv2d(g·P, g·C, 1, groups=g), bn1/bn2/bn3 BatchNorm2d(g·P / g·P / g·C)"
+              : 'a fused bottleneck with dense convolutions whose kernels are block-diagonal: conv2 Conv2d(g·P, g·P, 3), conv3 Conv2d(g·P, g·C, 1)',
+          tensors: (c: BottleneckConfig) => {
+            const [g, p, ch] = [c.groups, planes(c), c.channels];
+            return [
+              pt.conv2d('conv1', 'conv1.weight', [1, 1, ch, g * p]),
+              ...pt.batchNorm('bn1', 'bn1', g * p),
+              kind === 'grouped'
+                ? pt.groupedConv2d('conv2', 'conv2.weight', g, 3, 3, p, p)
+                : pt.conv2d('conv2', 'conv2.weight', [3, 3, g * p, g * p]),
+              ...pt.batchNorm('bn2', 'bn2', g * p),
+              kind === 'grouped'
+                ? pt.groupedConv2d('conv3', 'conv3.weight', g, 1, 1, p, ch)
+                : pt.conv2d('conv3', 'conv3.weight', [1, 1, g * p, g * ch]),
+              ...pt.batchNorm('bn3', 'bn3', g * ch),
+            ];
+          },
+        },
+      ]),
+    ),
+  },
 };

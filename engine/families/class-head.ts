@@ -1,3 +1,4 @@
+import { pt } from '../core/pytorch-layout.js';
 import { z } from 'zod';
 import { tf, type Tensor } from '../core/tf.js';
 import { positiveInt, requireDivisible } from '../core/config.js';
@@ -147,4 +148,45 @@ export const classHead: LayerFamily<ClassHeadConfig> = {
     return { trainable, buffers: {} };
   },
   implementations: [classHeadLoop, classHeadBatched],
+  pytorch: {
+    input: 'same',
+    output: 'same',
+    serialModule:
+      'fcs = ModuleList(n × Sequential(ResidualLinearBlock(cc, r) with fc1, fc2; Linear(cc, 1))); torch.cat([fcs[k](x[:, k, :])], dim=1)',
+    serial: (c) =>
+      Array.from({ length: c.classes }, (_, k) => {
+        const [e, m, h] = [`c${k}`, `fcs.${k}`, hidden(c)];
+        return [
+          pt.linear(`${e}.fc1.weight`, `${m}.0.fc1.weight`, [c.classChannels, h]),
+          pt.same(`${e}.fc1.bias`, `${m}.0.fc1.bias`, [h]),
+          pt.linear(`${e}.fc2.weight`, `${m}.0.fc2.weight`, [h, c.classChannels]),
+          pt.same(`${e}.fc2.bias`, `${m}.0.fc2.bias`, [c.classChannels]),
+          pt.linear(`${e}.out.weight`, `${m}.1.weight`, [c.classChannels, 1]),
+          pt.same(`${e}.out.bias`, `${m}.1.bias`, [1]),
+        ];
+      }).flat(),
+    parallel: Object.fromEntries(
+      [
+        ['parallel.batchedMatmul', 'torch.baddbmm over classes'],
+        ['parallel.einsum', "torch.einsum('bni,nio->bno')"],
+      ].map(([name, how]) => [
+        name!,
+        {
+          via: 'parallel.batchedMatmul',
+          module: `${how}; fc1.weight [n, cc, cc/r], fc2.weight [n, cc/r, cc], out.weight [n, cc], biases [n, out]`,
+          tensors: (c: ClassHeadConfig) => {
+            const [n, cc, h] = [c.classes, c.classChannels, hidden(c)];
+            return [
+              pt.same('fc1.weight', 'fc1.weight', [n, cc, h]),
+              pt.same('fc1.bias', 'fc1.bias', [n, 1, h], [n, h]),
+              pt.same('fc2.weight', 'fc2.weight', [n, h, cc]),
+              pt.same('fc2.bias', 'fc2.bias', [n, 1, cc], [n, cc]),
+              pt.same('out.weight', 'out.weight', [n, cc, 1], [n, cc]),
+              pt.same('out.bias', 'out.bias', [n, 1, 1], [n]),
+            ];
+          },
+        },
+      ]),
+    ),
+  },
 };

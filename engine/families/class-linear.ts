@@ -1,3 +1,4 @@
+import { pt } from '../core/pytorch-layout.js';
 import { z } from 'zod';
 import { customGrad, tf, type Tensor } from '../core/tf.js';
 import { positiveInt, positiveIntList } from '../core/config.js';
@@ -132,4 +133,30 @@ export const classLinear: LayerFamily<ClassLinearConfig> = {
     return { trainable, buffers: {} };
   },
   implementations: [classLinearLoop, classLinearBatched],
+  pytorch: {
+    input: 'same',
+    output: 'same',
+    serialModule: 'class_fcs = ModuleList(n × Linear(gc, cc)); class k of group i reads x[:, i, :]; torch.stack(outputs, dim=1)',
+    serial: (c) =>
+      Array.from({ length: classCount(c) }, (_, k) => [
+        pt.linear(`c${k}.weight`, `class_fcs.${k}.weight`, [c.groupChannels, c.classChannels]),
+        pt.same(`c${k}.bias`, `class_fcs.${k}.bias`, [c.classChannels]),
+      ]).flat(),
+    parallel: Object.fromEntries(
+      [
+        ['parallel.gatherBatchedMatmul', 'x.index_select(1, idx) then torch.baddbmm with weight [n, gc, cc]'],
+        ['parallel.einsum', "seed §4.4, corrected: torch.einsum('bni,nio->bno', x[:, idx], weight) + bias"],
+      ].map(([name, how]) => [
+        name!,
+        {
+          via: 'parallel.gatherBatchedMatmul',
+          module: `${how}; weight [n, gc, cc], bias [n, cc]`,
+          tensors: (c: ClassLinearConfig) => [
+            pt.same('weight', 'weight', [classCount(c), c.groupChannels, c.classChannels]),
+            pt.same('bias', 'bias', [classCount(c), 1, c.classChannels], [classCount(c), c.classChannels]),
+          ],
+        },
+      ]),
+    ),
+  },
 };

@@ -1,3 +1,4 @@
+import { pt } from '../core/pytorch-layout.js';
 import { z } from 'zod';
 import { tf } from '../core/tf.js';
 import { groupedMapFields } from '../core/config.js';
@@ -104,4 +105,14 @@ export const gmp: LayerFamily<GmpConfig> = {
   outputShape: (c) => [c.batch, c.groups, c.channels],
   init: noWeights,
   implementations: [gmpSliceLoop, sliceMaxPoolLoop, gmpFusedMax, maxPoolReshape],
+  pytorch: {
+    input: 'feature-map',
+    output: 'same',
+    serialModule: 'torch.stack([x[:, i·C:(i+1)·C].amax((2, 3)) for i in range(g)], dim=1) (no weights)',
+    serial: () => [],
+    parallel: {
+      'parallel.fusedMax': pt.noWeights('parallel.fusedMax', 'x.amax((2, 3)).view(B, g, C)'),
+      'parallel.maxPoolReshape': pt.noWeights('parallel.maxPoolReshape', 'AdaptiveMaxPool2d(1)(x).view(B, g, C)'),
+    },
+  },
 };

@@ -1,3 +1,4 @@
+import { pt } from '../core/pytorch-layout.js';
 import { z } from 'zod';
 import { tf } from '../core/tf.js';
 import { positiveInt } from '../core/config.js';
@@ -130,4 +131,55 @@ export const groupLinear: LayerFamily<GroupLinearConfig> = {
     return { trainable, buffers: {} };
   },
   implementations: [sliceLoop, batchedMatmul, blockDiagonalConv1d],
+  pytorch: {
+    input: 'same',
+    output: 'same',
+    serialModule: 'fcs = ModuleList(g × Linear(in, out)); torch.cat([fcs[i](x[:, i·in:(i+1)·in]) for i in range(g)], dim=1)',
+    serial: (c) =>
+      Array.from({ length: c.groups }, (_, i) => [
+        pt.linear(`g${i}.weight`, `fcs.${i}.weight`, [c.inFeatures, c.outFeatures]),
+        pt.same(`g${i}.bias`, `fcs.${i}.bias`, [c.outFeatures]),
+      ]).flat(),
+    parallel: {
+      ...Object.fromEntries(
+        [
+          ['parallel.batchedMatmul', 'x.view(B, g, in) then torch.baddbmm'],
+          ['parallel.einsum', "seed §6.2's group_divided_linear: torch.einsum('bgi,gio->bgo', x.view(B, g, in), weight) + bias"],
+        ].map(([name, how]) => [
+          name!,
+          {
+            via: 'parallel.batchedMatmul',
+            module: `${how}; weight [g, in, out], bias [g, out]`,
+            tensors: (c: GroupLinearConfig) => [
+              pt.same('weight', 'weight', [c.groups, c.inFeatures, c.outFeatures]),
+              pt.same('bias', 'bias', [c.groups, 1, c.outFeatures], [c.groups, c.outFeatures]),
+            ],
+          },
+        ]),
+      ),
+      'parallel.groupedConv1d': {
+        via: 'parallel.batchedMatmul',
+        module: "seed §6.1's fc = Conv1d(g·in, g·out, 1, groups=g), on the input made 3-D: x.unsqueeze(-1)",
+        tensors: (c: GroupLinearConfig) => [
+          pt.permuted(
+            'weight',
+            'fc.weight',
+            [c.groups, c.inFeatures, c.outFeatures],
+            [c.groups, c.inFeatures, c.outFeatures],
+            [0, 2, 1],
+            [c.groups * c.outFeatures, c.inFeatures, 1],
+          ),
+          pt.same('bias', 'fc.bias', [c.groups, 1, c.outFeatures], [c.groups * c.outFeatures]),
+        ],
+      },
+      'parallel.blockDiagonalConv1d': {
+        via: 'parallel.blockDiagonalConv1d',
+        module: 'fc = Conv1d(g·in, g·out, 1) with a block-diagonal weight, on x.unsqueeze(-1)',
+        tensors: (c: GroupLinearConfig) => {
+          const [gi, go] = [c.groups * c.inFeatures, c.groups * c.outFeatures];
+          return [pt.permuted('kernel', 'fc.weight', [1, 1, gi, go], [gi, go], [1, 0], [go, gi, 1]), pt.same('bias', 'fc.bias', [go])];
+        },
+      },
+    },
+  },
 };

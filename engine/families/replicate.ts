@@ -1,3 +1,4 @@
+import { pt } from '../core/pytorch-layout.js';
 import { z } from 'zod';
 import { tf, type Tensor } from '../core/tf.js';
 import { groupedMapFields } from '../core/config.js';
@@ -77,4 +78,15 @@ export const replicate: LayerFamily<ReplicateConfig> = {
   outputShape: (c) => [c.batch, c.height, c.width, c.groups * c.channels],
   init: noWeights,
   implementations: [concatLoop, tile, stackReshape],
+  pytorch: {
+    input: 'feature-map',
+    output: 'feature-map',
+    serialModule: 'residual = x, then residual = torch.cat((residual, x), dim=1) g − 1 times (no weights)',
+    serial: () => [],
+    parallel: {
+      'parallel.tile': pt.noWeights('parallel.tile', 'x.repeat(1, g, 1, 1)'),
+      'parallel.stackReshape': pt.noWeights('parallel.stackReshape', 'torch.stack([x] * g, dim=1).view(B, g·C, H, W)'),
+      'parallel.expandReshape': pt.noWeights('parallel.tile', 'x.unsqueeze(1).expand(B, g, C, H, W).reshape(B, g·C, H, W)'),
+    },
+  },
 };

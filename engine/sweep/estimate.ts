@@ -7,7 +7,7 @@ import type { PlannedGroup } from './expand.js';
  * Rough sustained FLOP/s per backend for estimates only (wasm measured on this project's 2-core build
  * machines; the GPU figures from DESIGN.md §7's tfjs-webgpu matmul). Measured results never use these.
  */
-const NOMINAL_FLOPS: Record<BackendName, number> = { cpu: 0.5e9, wasm: 4e9, webgpu: 5e10, tensorflow: 5e10 };
+const NOMINAL_FLOPS: Record<BackendName, number> = { cpu: 0.5e9, wasm: 4e9, webgpu: 5e10, tensorflow: 5e10, torch: 5e10 };
 /** Fixed cost of one call (dispatch, data download), in ms. */
 const CALL_OVERHEAD_MS = 0.3;
 

@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { FusebenchError } from '../core/errors.js';
+import { BackendUnavailableError, FusebenchError } from '../core/errors.js';
 import { useBackend } from '../backends/node.js';
 import { nodeEnvironment } from '../backends/environment.js';
-import type { BackendName } from '../backends/backend.js';
+import { isTfjsBackend, type BackendName } from '../backends/backend.js';
 import { TOOL } from '../index.js';
 import { JournalWriter, readJournalFile, writeFileAtomic } from '../files/node-files.js';
 import { RESULTS_SCHEMA_VERSION, type JournalHeader, type PointRecord, type Profile, type SweepResults } from '../files/schemas.js';
@@ -45,6 +45,14 @@ export function fileStem(name: string): string {
 function testHoldAfterPoints(): number | undefined {
   const raw = process.env.FUSEBENCH_TEST_HOLD_AFTER_POINTS;
   return raw && /^\d+$/.test(raw) ? Number(raw) : undefined;
+}
+
+/** The sampler measures TensorFlow.js backends only so far; torch points become `error` points saying so. */
+async function sweepBackend(name: BackendName) {
+  if (!isTfjsBackend(name)) {
+    throw new BackendUnavailableError(name, 'sweeps do not measure torch yet; use fusebench verify or forward --backend torch');
+  }
+  return useBackend(name);
 }
 
 function journalPathIn(outDir: string, name: string): string {
@@ -114,7 +122,7 @@ export async function runSweepToFiles(
       groups: expandProfile(profile, request.backend),
       settings: profile.measure,
       done,
-      useBackend,
+      useBackend: sweepBackend,
       signal,
       onProgress,
       onPoint: (p) => {

@@ -1,5 +1,10 @@
-import { describeFamilies, formulas, verify } from '../../engine/index.js';
+import { describeFamilies, formulas, getFamily, loadWeights, parseConfig, verify, type Equivalence } from '../../engine/index.js';
 import { useBackend } from '../../engine/backends/node.js';
+import { verifyTorch } from '../../engine/backends/torch/verify-torch.js';
+import { readSafetensorsFile } from '../../engine/files/node-safetensors.js';
+import { disposeWeights } from '../../engine/weights.js';
+import type { WeightSet } from '../../engine/core/types.js';
+import { deviceOption } from './weights-commands.js';
 import { nodeEnvironment } from '../../engine/backends/environment.js';
 import { backendOption, intOption, jsonOption, modesOption, parse, usage } from './args.js';
 import { bytes, human, table } from './table.js';
@@ -53,26 +58,47 @@ export function formulasCommand(argv: string[], out: Out): number {
   return 0;
 }
 
-/** `fusebench verify [--family F] [--config JSON] [--backend B] [--mode M] [--seed N] [--json]` */
+/** `--weights W.safetensors` (serial PyTorch names) for the family at its config, on the active backend. */
+function weightsOption(
+  path: string | undefined,
+  family: string | undefined,
+  config: Record<string, unknown> | undefined,
+): WeightSet | undefined {
+  if (path === undefined) return undefined;
+  if (!family) throw usage('--weights needs --family: weights belong to one family');
+  const f = getFamily(family);
+  return loadWeights(f, parseConfig(f, { ...f.small, ...(config ?? {}) }), readSafetensorsFile(path).tensors, {
+    layout: 'pytorch',
+    source: path,
+  });
+}
+
+/** `fusebench verify [--family F] [--config JSON] [--weights W] [--backend B] [--device D] [--mode M] [--seed N] [--json]` */
 export async function verifyCommand(argv: string[], out: Out, err: Out): Promise<number> {
   const { values } = parse(argv, {
     family: { type: 'string' },
     config: { type: 'string' },
+    weights: { type: 'string' },
     backend: { type: 'string' },
+    device: { type: 'string' },
     mode: { type: 'string' },
     seed: { type: 'string' },
     json: { type: 'boolean' },
   });
   const backend = backendOption(values.backend);
   const seed = intOption('--seed', values.seed) ?? Math.floor(Math.random() * 1_000_000);
-  await useBackend(backend);
-  const results = await verify({
-    family: values.family,
-    config: jsonOption('--config', values.config),
-    backend,
-    modes: modesOption(values.mode),
-    seed,
-  });
+  const config = jsonOption('--config', values.config);
+  // The reference runs on tfjs-cpu when torch is checked (engine/backends/torch/verify-torch.ts).
+  await useBackend(backend === 'torch' ? 'cpu' : backend);
+  const weights = weightsOption(values.weights, values.family, config);
+  const request = { family: values.family, config, modes: modesOption(values.mode), seed, ...(weights ? { weights } : {}) };
+  let results: (Equivalence & { device?: string })[];
+  try {
+    results =
+      backend === 'torch' ? await verifyTorch({ ...request, device: deviceOption(values.device) }) : await verify({ ...request, backend });
+  } finally {
+    if (weights) disposeWeights(weights);
+  }
   const failed = results.filter((r) => !r.pass);
   if (values.json) {
     out(JSON.stringify(results, null, 2));
@@ -84,7 +110,7 @@ export async function verifyCommand(argv: string[], out: Out, err: Out): Promise
           r.family,
           r.implementation,
           r.mode,
-          r.backend,
+          r.device ? `${r.backend} (${r.device})` : r.backend,
           r.relErr.toExponential(2),
           r.maxAbs.toExponential(2),
           r.tolerance.toExponential(0),

@@ -2,18 +2,24 @@ import { describeError, FusebenchError } from '../../engine/core/errors.js';
 import { envCommand, familiesCommand, formulasCommand, verifyCommand } from './engine-commands.js';
 import { reportCommand, sweepCommand } from './sweep-commands.js';
 import { serveCommand } from '../web/serve-command.js';
+import { convertCommand, forwardCommand } from './weights-commands.js';
 
 const HELP = `fusebench — is the fused (parallel) layer faster, by how much, and is it still the same function?
 
   fusebench families [--json]
   fusebench formulas --family F [--config JSON] [--json]
-  fusebench verify [--family F] [--config JSON] [--backend B] [--mode inference|training] [--seed N] [--json]
+  fusebench verify [--family F] [--config JSON] [--weights W.safetensors] [--backend B] [--device D] [--mode inference|training] [--seed N] [--json]
+  fusebench convert --family F --config JSON [--from serial|IMPL] --to IMPL|serial IN.safetensors OUT.safetensors
+  fusebench forward --family F --config JSON --implementation IMPL [--weights W.safetensors] --input X.safetensors
+                    [--mode inference|training] [--backend B] [--device D] --out Y.safetensors
   fusebench env [--json]
   fusebench sweep PROFILE [--backend B] [--out DIR] [--resume] [--json]
   fusebench report RESULTS --format html|csv|md|json|svg [--out PATH]
   fusebench serve [--port N] [--open] [--workspace DIR]   the UI in a browser, on 127.0.0.1 with a token
 
-Backends: wasm (default), cpu, webgpu, tensorflow. Exit status: 0 ok, 1 a check failed, 2 bad input.`;
+Backends: wasm (default), cpu, webgpu, tensorflow, torch (a PyTorch worker: FUSEBENCH_PYTHON, python3 or /usr/bin/python3
+with torch ≥ 1.13; --device auto|cpu|cuda:N). Weights files are safetensors in PyTorch names (docs/pytorch.md).
+Exit status: 0 ok, 1 a check failed, 2 bad input.`;
 
 type Command = (argv: string[], out: (t: string) => void, err: (t: string) => void) => number | Promise<number>;
 
@@ -21,6 +27,8 @@ const COMMANDS: Record<string, Command> = {
   families: familiesCommand,
   formulas: formulasCommand,
   verify: verifyCommand,
+  convert: convertCommand,
+  forward: forwardCommand,
   env: envCommand,
   sweep: sweepCommand,
   report: reportCommand,

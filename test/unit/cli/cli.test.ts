@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { FAMILIES, getFamily } from '../../../engine/families/index.js';
 import { MODES } from '../../../engine/core/types.js';
-import { knownDefect } from '../../../engine/backends/backend.js';
+import { BACKENDS, knownDefect } from '../../../engine/backends/backend.js';
 
 /** The CLI as users run it: the built bundle through bin/fusebench.mjs (`npm test` builds first). */
 const BIN = 'bin/fusebench.mjs';
@@ -74,7 +74,7 @@ describe('fusebench CLI', () => {
     [['formulas', '--family', 'nope'], /unknown family 'nope'; use one of replicate/],
     [['formulas', '--family', 'gmp', '--config', '{groups: 2}'], /--config is not valid JSON/],
     [['formulas'], /formulas needs --family/],
-    [['verify', '--backend', 'tpu'], /--backend must be one of tensorflow, webgpu, wasm, cpu/],
+    [['verify', '--backend', 'tpu'], new RegExp(`--backend must be one of ${BACKENDS.join(', ')}`)],
     [['verify', '--config', '{"groups":2}'], /--config needs --family/],
     [['verify', '--backend', 'tensorflow'], /backend tensorflow is unavailable: .*not installed/],
     [['verify', '--bogus'], /Unknown option '--bogus'/],
@@ -110,7 +110,7 @@ describe('fusebench CLI', () => {
     const r = run('env', '--json');
     expect(r.code).toBe(0);
     const env = JSON.parse(r.out) as { backends: { name: string; available: boolean; reason?: string }[] };
-    expect(env.backends.map((b) => b.name)).toEqual(['tensorflow', 'webgpu', 'wasm', 'cpu']);
+    expect(env.backends.map((b) => b.name)).toEqual([...BACKENDS]);
     for (const b of env.backends) expect(b.available || (b.reason ?? '').length > 10).toBe(true);
   });
 });

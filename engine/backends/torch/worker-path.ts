@@ -1,0 +1,21 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BackendUnavailableError } from '../../core/errors.js';
+
+/**
+ * Where worker.py is: beside this file in the source tree (tests, tsx), in `torch/` beside the bundle
+ * that holds this code (dist/node/torch/, copied by scripts/build-node.mjs), and in Electron's
+ * app.asar.unpacked (Python cannot read inside an asar archive). FUSEBENCH_TORCH_WORKER overrides.
+ */
+export function torchWorkerPath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.FUSEBENCH_TORCH_WORKER) return env.FUSEBENCH_TORCH_WORKER;
+  const here = dirname(fileURLToPath(import.meta.url));
+  const places = [join(here, 'worker.py'), join(here, 'torch', 'worker.py')];
+  const candidates = [...new Set(places.flatMap((p) => [p.replace(/app\.asar([\\/])/, 'app.asar.unpacked$1'), p]))];
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) {
+    throw new BackendUnavailableError('torch', `worker.py is not beside ${here} (looked in ${candidates.join(', ')}); run npm run build`);
+  }
+  return found;
+}

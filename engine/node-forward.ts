@@ -1,0 +1,184 @@
+/**
+ * `fusebench forward`: one layer on given weights and input, in PyTorch names and layouts, on a
+ * TensorFlow.js backend or on torch. Node-only (it may start the torch worker).
+ */
+import { tf } from './core/tf.js';
+import { FileFormatError, FusebenchError } from './core/errors.js';
+import { parseConfig } from './core/config.js';
+import { showShape, type HostTensor, type HostTensors } from './core/host-tensor.js';
+import { pytorchActivationShape } from './core/pytorch-layout.js';
+import type { Implementation, Mode, WeightSet } from './core/types.js';
+import { getFamily } from './families/index.js';
+import { disposeLayerRun, runLayer } from './run-layer.js';
+import {
+  activationFromPytorch,
+  activationToPytorch,
+  checkPytorchTensors,
+  disposeWeights,
+  exportWeights,
+  gradientsToPytorch,
+  loadWeights,
+  pytorchForm,
+  pytorchLayout,
+} from './weights.js';
+import type { BackendName } from './backends/backend.js';
+import { useBackend } from './backends/node.js';
+import { TorchWorker, type TorchDevice, type TorchLoadOptions } from './backends/torch/worker-process.js';
+
+export interface ForwardRequest {
+  family: string;
+  /** Raw config (validated here). */
+  config: Record<string, unknown>;
+  implementation: string;
+  mode: Mode;
+  backend: BackendName;
+  /** Serial weights under PyTorch names; absent: the seeded init of `seed`. */
+  weights?: HostTensors;
+  seed?: number;
+  /** `input` (PyTorch layout) and, in training, `probe` shaped like the output. */
+  inputs: HostTensors;
+  /** File names for messages. */
+  sources?: { weights?: string; inputs?: string };
+  /** torch only. */
+  device?: TorchDevice;
+  worker?: TorchWorker;
+  options?: TorchLoadOptions;
+}
+
+function requireTensor(inputs: HostTensors, name: string, shape: number[], source: string, why: string): HostTensor {
+  const t = inputs[name];
+  if (!t) throw new FileFormatError(source, `has no tensor '${name}' (${why}, ${showShape(shape)})`);
+  if (t.dtype === 'int64') throw new FileFormatError(source, `'${name}' is int64; write it as F32 or F64`);
+  if (t.shape.join() !== shape.join()) {
+    throw new FileFormatError(source, `'${name}' is ${showShape(t.shape)}, expected ${showShape(shape)} (${why}); check --config`);
+  }
+  return t;
+}
+
+/**
+ * Runs one layer once and returns, in PyTorch names and layouts, `output` and in training mode
+ * `grad.input` and `grad.<serial parameter name>` of Σ(output · probe) (BatchNorm on batch statistics).
+ * Weights are serial; a parallel implementation converts them internally.
+ *
+ * @example const out = await forwardLayer({ family: 'gmp', config: {}, implementation: 'parallel.fusedMax', mode: 'inference', backend: 'cpu', inputs: { input } });
+ */
+export async function forwardLayer(r: ForwardRequest): Promise<HostTensors> {
+  const family = getFamily(r.family);
+  const config = parseConfig<object>(family, r.config);
+  if (r.mode === 'training') family.trainingRules?.(config);
+  const layout = pytorchLayout<object>(family);
+  const inputsSource = r.sources?.inputs ?? 'inputs';
+  const input = requireTensor(
+    r.inputs,
+    'input',
+    pytorchActivationShape(layout.input, family.inputShape(config)),
+    inputsSource,
+    'the layer input',
+  );
+  if (r.weights)
+    checkPytorchTensors(family, config, r.weights, pytorchForm(family, config), {
+      layout: 'pytorch',
+      source: r.sources?.weights ?? 'weights',
+    });
+  // tfjs-cpu also builds seeded weights and moves layouts for torch.
+  await useBackend(r.backend === 'torch' ? 'cpu' : r.backend);
+  if (r.backend === 'torch' && r.weights) return onTorch(r, config, r.weights, input, inputsSource);
+  const serial: WeightSet = r.weights
+    ? loadWeights(family, config, r.weights, { layout: 'pytorch', source: r.sources?.weights ?? 'weights' })
+    : (tf.tidy(() => family.init(config, r.seed ?? 1) as unknown as tf.TensorContainer) as unknown as WeightSet);
+  try {
+    if (r.backend !== 'torch') return onTfjs(r, config, serial, input, inputsSource);
+    return await onTorch(r, config, exportWeights(family, config, serial, { layout: 'pytorch' }), input, inputsSource);
+  } finally {
+    disposeWeights(serial);
+  }
+}
+
+function onTfjs(r: ForwardRequest, config: object, serial: WeightSet, input: HostTensor, inputsSource: string): HostTensors {
+  const family = getFamily(r.family);
+  const layout = pytorchLayout<object>(family);
+  const impl = (family.implementations as readonly Implementation<object>[]).find((i) => i.name === r.implementation);
+  if (!impl) {
+    throw new FusebenchError(
+      `${family.name} has no ${r.backend} implementation '${r.implementation}'; use one of ${family.implementations.map((i) => i.name).join(', ')}`,
+      'usage',
+    );
+  }
+  const x = activationFromPytorch(input, layout.input);
+  let probe: tf.Tensor | undefined;
+  try {
+    if (r.mode === 'training') {
+      const shape = outputShape(impl, serial, config, x);
+      probe = activationFromPytorch(
+        requireTensor(r.inputs, 'probe', pytorchActivationShape(layout.output, shape), inputsSource, 'training: shaped like the output'),
+        layout.output,
+      );
+    }
+    const run = runLayer(impl, serial, config, r.mode, x, probe);
+    try {
+      const out: HostTensors = { output: activationToPytorch(run.output, layout.output) };
+      if (r.mode === 'training') {
+        out['grad.input'] = activationToPytorch(run.inputGrad!, layout.input);
+        Object.assign(out, gradientsToPytorch(family, config, run.grads!));
+      }
+      return out;
+    } finally {
+      disposeLayerRun(run);
+    }
+  } finally {
+    tf.dispose([x, ...(probe ? [probe] : [])]);
+  }
+}
+
+function outputShape(impl: Implementation<object>, serial: WeightSet, config: object, x: tf.Tensor): number[] {
+  const run = runLayer(impl, serial, config, 'inference', x);
+  const shape = [...run.output.shape];
+  disposeLayerRun(run);
+  return shape;
+}
+
+async function onTorch(
+  r: ForwardRequest,
+  config: object,
+  weights: HostTensors,
+  input: HostTensor,
+  inputsSource: string,
+): Promise<HostTensors> {
+  const family = getFamily(r.family);
+  const worker = r.worker ?? (await TorchWorker.start({ device: r.device ?? 'auto' }));
+  try {
+    const known = worker.info.implementations[family.name] ?? [];
+    if (!known.includes(r.implementation)) {
+      throw new FusebenchError(`${family.name} has no torch implementation '${r.implementation}'; use one of ${known.join(', ')}`, 'usage');
+    }
+    const base = {
+      family: family.name,
+      implementation: r.implementation,
+      config,
+      weights,
+      input,
+      ...(r.options ? { options: r.options } : {}),
+    };
+    let probe: HostTensor | undefined;
+    if (r.mode === 'training') {
+      // The output's shape comes from the worker itself (an inference load costs one forward).
+      const shaped = await worker.load({ ...base, mode: 'inference' });
+      await worker.free(shaped.handle);
+      probe = requireTensor(r.inputs, 'probe', shaped.outputShape, inputsSource, 'training: shaped like the output');
+    }
+    const loaded = await worker.load({ ...base, mode: r.mode, ...(probe ? { probe } : {}) });
+    try {
+      const res = await worker.result(loaded.handle);
+      const out: HostTensors = { output: res.output };
+      if (r.mode === 'training') {
+        out['grad.input'] = res.inputGrad!;
+        for (const [k, t] of Object.entries(res.grads)) out[`grad.${k}`] = t;
+      }
+      return out;
+    } finally {
+      await worker.free(loaded.handle);
+    }
+  } finally {
+    if (!r.worker) await worker.dispose();
+  }
+}
