@@ -1,6 +1,6 @@
 import { tf, type Tensor } from './core/tf.js';
 import { prepare, forward, TrainingSession } from './core/run.js';
-import type { AnyFamily, Implementation, Mode, Tensors, WeightSet } from './core/types.js';
+import { runsOn, type AnyFamily, type Implementation, type Mode, type Tensors, type WeightSet } from './core/types.js';
 import { cloneWeights } from './core/ops.js';
 import { TOLERANCES, knownDefect, type BackendName } from './backends/backend.js';
 import { deviceIdle } from './backends/device-sync.js';
@@ -196,7 +196,7 @@ export interface GateResult {
 
 /**
  * The equivalence gate: runs the family's reference (its first implementation) and every chosen other
- * implementation once on the same weights and input, and compares them in the serial layout: the
+ * implementation that runs on the backend once on the same weights and input, and compares them in the serial layout: the
  * output; in training also the gradients (input and every weight, one vector) and the BatchNorm running
  * statistics after the step. Times each first call on the way (cold). Leaves no tensor behind.
  *
@@ -206,7 +206,7 @@ export async function runGate<C>(req: EquivalenceRequest<C>): Promise<GateResult
   const { family, config, mode, backend, seed } = req;
   if (mode === 'training') family.trainingRules?.(config);
   const [reference, ...others] = family.implementations as readonly Implementation<C>[];
-  const chosen = others.filter((i) => !req.implementations || req.implementations.includes(i.name));
+  const chosen = others.filter((i) => runsOn(i, backend) && (!req.implementations || req.implementations.includes(i.name)));
   const tolerance = mode === 'inference' ? TOLERANCES[backend].forward : TOLERANCES[backend].gradient;
   const inputs = req.inputs ?? drawInputs(family, config as object, seed, req.weights);
   const firstCallMs = new Map<string, number>();

@@ -1,4 +1,5 @@
 import type { Tensor } from './tf.js';
+import type { BackendName } from '../backends/backend.js';
 import type { z } from 'zod';
 import type { PytorchLayout } from './pytorch-layout.js';
 
@@ -61,6 +62,11 @@ export interface Implementation<C> {
    * speedup isolates fusion rather than kernel choice.
    */
   readonly baseline?: string;
+  /**
+   * The backends it runs on, where it needs one (e.g. ['webgpu'] for a hand-written WGSL kernel);
+   * every TensorFlow.js backend when absent.
+   */
+  readonly backends?: readonly BackendName[];
   /** Serial weights → this layout, BatchNorm running statistics included (identity clone for serial). */
   toParallel(serial: WeightSet, config: C): WeightSet;
   /**
@@ -109,3 +115,11 @@ export interface LayerFamily<C extends object = Record<string, unknown>> {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a registry of heterogeneous configs
 export type AnyFamily = LayerFamily<any>;
+
+/** What planning, reports and the UI need to know of an implementation, on any backend (torch's included). */
+export type ImplementationInfo = Pick<Implementation<unknown>, 'name' | 'role' | 'summary' | 'primitive' | 'baseline'>;
+
+/** Whether a TensorFlow.js implementation runs on `backend`. */
+export function runsOn(impl: Pick<Implementation<unknown>, 'backends'>, backend: BackendName): boolean {
+  return !impl.backends || impl.backends.includes(backend);
+}

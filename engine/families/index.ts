@@ -1,4 +1,6 @@
-import type { AnyFamily, Implementation } from '../core/types.js';
+import { runsOn, type AnyFamily, type Implementation, type ImplementationInfo } from '../core/types.js';
+import type { BackendName } from '../backends/backend.js';
+import { TORCH_IMPLEMENTATIONS } from '../backends/torch/implementations.js';
 import { FusebenchError } from '../core/errors.js';
 import { replicate } from './replicate.js';
 import { bottleneck } from './bottleneck.js';
@@ -30,4 +32,13 @@ export function getImplementation(family: AnyFamily, name: string): Implementati
     );
   }
   return impl;
+}
+
+/**
+ * The implementations a family has on `backend`, the reference first: the TypeScript ones that run
+ * there, or on `torch` the PyTorch worker's (engine/backends/torch/implementations.ts).
+ */
+export function implementationsOn(family: AnyFamily, backend: BackendName): readonly ImplementationInfo[] {
+  if (backend === 'torch') return TORCH_IMPLEMENTATIONS[family.name] ?? [];
+  return (family.implementations as readonly Implementation<object>[]).filter((i) => runsOn(i, backend));
 }

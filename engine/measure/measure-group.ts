@@ -1,6 +1,7 @@
 import { tf } from '../core/tf.js';
 import { describeError } from '../core/errors.js';
-import type { AnyFamily, Implementation, Mode } from '../core/types.js';
+import type { AnyFamily, Implementation, ImplementationInfo, Mode } from '../core/types.js';
+import { getImplementation } from '../families/index.js';
 import { countElements } from '../core/ops.js';
 import { prepare, forward, TrainingSession, type StepResult } from '../core/run.js';
 import { drawInputs, disposeInputs, runGate, type Equivalence, type GateInputs } from '../equivalence.js';
@@ -24,7 +25,7 @@ export interface PointGroup {
   mode: Mode;
   backend: BackendInfo;
   /** The family's reference first, then the others to measure (every parallel form's baseline included). */
-  implementations: readonly Implementation<object>[];
+  implementations: readonly ImplementationInfo[];
 }
 
 /**
@@ -34,12 +35,12 @@ export interface PointGroup {
 export const TRAINING_FLOP_FACTOR = 3;
 
 /** The serial implementation a parallel one is judged against: its declared twin, else the reference. */
-export function baselineOf(impl: Implementation<object>, reference: Implementation<object>): string {
+export function baselineOf(impl: ImplementationInfo, reference: ImplementationInfo): string {
   return impl.baseline ?? reference.name;
 }
 
 /** Every parallel implementation of the group paired with its baseline. */
-export function pairingsOf(implementations: readonly Implementation<object>[]): Pairing[] {
+export function pairingsOf(implementations: readonly ImplementationInfo[]): Pairing[] {
   const [reference] = implementations;
   return implementations
     .filter((i) => i.role === 'parallel')
@@ -110,7 +111,7 @@ export async function measureGroup(group: PointGroup, settings: MeasureSettings,
       inputs,
     });
     const checks = new Map(gate.checks.map((e) => [e.implementation, e]));
-    const runners = group.implementations.map((impl) => makeRunner(impl, inputs, config, mode));
+    const runners = group.implementations.map((impl) => makeRunner(getImplementation(family, impl.name), inputs, config, mode));
     try {
       times = await sampleGroup(
         runners.map((r) => r.contender),
@@ -249,7 +250,7 @@ function record(
  * The paired speedup of every parallel point over its baseline: median of rᵢ = baselineᵢ / parallelᵢ
  * with a bootstrap interval and a verdict; only where both passed the equivalence gate and were timed.
  */
-function addSpeedups(records: PointRecord[], implementations: readonly Implementation<object>[], seed: number): void {
+function addSpeedups(records: PointRecord[], implementations: readonly ImplementationInfo[], seed: number): void {
   const byName = new Map(records.map((r) => [r.implementation, r]));
   for (const { parallel, baseline } of pairingsOf(implementations)) {
     const p = byName.get(parallel);

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { ConfigError, describeError, FusebenchError } from '../core/errors.js';
 import { parseConfig } from '../core/config.js';
-import type { AnyFamily, Implementation, Mode } from '../core/types.js';
-import { FAMILIES, getFamily } from '../families/index.js';
-import type { BackendName } from '../backends/backend.js';
+import type { AnyFamily, ImplementationInfo, Mode } from '../core/types.js';
+import { FAMILIES, getFamily, implementationsOn } from '../families/index.js';
+import { BACKENDS, type BackendName } from '../backends/backend.js';
 import type { Profile } from '../files/schemas.js';
 import { pointKey } from '../measure/point-key.js';
 
@@ -18,7 +18,7 @@ export interface PlannedGroup {
   config?: Record<string, unknown>;
   /** Why the config is invalid (names the field and the rule). */
   invalid?: string;
-  implementations: readonly Implementation<object>[];
+  implementations: readonly ImplementationInfo[];
   /** One point key per implementation, in order. */
   keys: string[];
 }
@@ -59,7 +59,8 @@ export function expandProfile(profile: Profile, backendOverride?: BackendName): 
         );
       }
     }
-    const implementations = chooseImplementations(family, spec.implementations ?? profile.implementations, index);
+    const names = spec.implementations ?? profile.implementations;
+    checkImplementationNames(family, names, index);
     for (const point of cartesian([...axes.entries()])) {
       const raw = { ...fixed, ...point };
       let config: Record<string, unknown> | undefined;
@@ -71,6 +72,7 @@ export function expandProfile(profile: Profile, backendOverride?: BackendName): 
         invalid = e.message;
       }
       for (const backend of backends) {
+        const { implementations, elsewhere } = chooseImplementations(family, backend, names);
         for (const mode of profile.modes) {
           let why = invalid;
           if (!why && mode === 'training') {
@@ -81,15 +83,18 @@ export function expandProfile(profile: Profile, backendOverride?: BackendName): 
             }
           }
           const effective = config ?? raw;
-          groups.push({
+          const group = (impls: readonly ImplementationInfo[], invalidWhy?: string): PlannedGroup => ({
             family,
             backend,
             mode,
             raw,
-            ...(why ? { invalid: why } : { config }),
-            implementations,
-            keys: implementations.map((i) => pointKey(family.name, i.name, mode, backend, effective)),
+            ...(invalidWhy ? { invalid: invalidWhy } : { config }),
+            implementations: impls,
+            keys: impls.map((i) => pointKey(family.name, i.name, mode, backend, effective)),
           });
+          if (implementations.length > 0) groups.push(group(implementations, why));
+          // Named implementations that do not run on this backend: recorded, with the reason, not measured.
+          if (elsewhere.length > 0) groups.push(group(elsewhere, `does not run on ${backend}; see fusebench families for where it runs`));
         }
       }
     }
@@ -108,27 +113,47 @@ function familyOrError(name: string, index: number): AnyFamily {
   }
 }
 
-/**
- * The named implementations, or all of them, plus what their speedups need: the family's reference
- * (always) and each chosen parallel form's baseline (its serial twin with the same primitive).
- */
-function chooseImplementations(family: AnyFamily, names: string[] | undefined, index: number): Implementation<object>[] {
-  const all = family.implementations as readonly Implementation<object>[];
-  if (!names) return [...all];
-  const known = all.map((i) => i.name);
-  const chosen = all.filter((i) => names.includes(i.name));
-  if (!chosen.some((i) => i.role === 'parallel')) {
+/** Every implementation name a family has on any backend. */
+function knownNames(family: AnyFamily): string[] {
+  return [...new Set(BACKENDS.flatMap((b) => implementationsOn(family, b).map((i) => i.name)))];
+}
+
+function checkImplementationNames(family: AnyFamily, names: readonly string[] | undefined, index: number): void {
+  if (!names) return;
+  const known = knownNames(family);
+  if (!names.some((n) => n.startsWith('parallel.') && known.includes(n))) {
     throw new FusebenchError(
-      `profile.families[${index}] (${family.name}): none of the implementations ${JSON.stringify(names)} exists here; use some of ${known.join(', ')}`,
+      `profile.families[${index}] (${family.name}): none of the implementations ${JSON.stringify(names)} is a parallel implementation of ${family.name}; use some of ${known.filter((n) => n.startsWith('parallel.')).join(', ')}`,
       'config',
     );
   }
+}
+
+/**
+ * On one backend: the named implementations, or all of them, plus what their speedups need (the
+ * family's reference and each chosen parallel form's baseline); `elsewhere` holds named
+ * implementations that exist only on other backends.
+ */
+function chooseImplementations(
+  family: AnyFamily,
+  backend: BackendName,
+  names: readonly string[] | undefined,
+): { implementations: ImplementationInfo[]; elsewhere: ImplementationInfo[] } {
+  const all = implementationsOn(family, backend);
+  if (!names) return { implementations: [...all], elsewhere: [] };
+  const chosen = all.filter((i) => names.includes(i.name));
+  const elsewhere = names
+    .filter((n) => !all.some((i) => i.name === n))
+    .map((n) => BACKENDS.flatMap((b) => implementationsOn(family, b)).find((i) => i.name === n))
+    .filter((i): i is ImplementationInfo => i !== undefined);
+  if (!chosen.some((i) => i.role === 'parallel')) return { implementations: [], elsewhere };
+  const reference = all[0]!.name;
   const needed = new Set([
-    all[0]!.name,
+    reference,
     ...chosen.map((i) => i.name),
-    ...chosen.filter((i) => i.role === 'parallel').map((i) => i.baseline ?? all[0]!.name),
+    ...chosen.filter((i) => i.role === 'parallel').map((i) => i.baseline ?? reference),
   ]);
-  return all.filter((i) => needed.has(i.name));
+  return { implementations: all.filter((i) => needed.has(i.name)), elsewhere };
 }
 
 /** Points in a plan: implementations × groups. */

@@ -52,7 +52,10 @@ describe('profile expansion', () => {
   it.each([
     [{ families: ['nope'] }, /profile.families\[0\]: unknown family 'nope'/],
     [{ families: [{ family: 'gmp', axes: { squeeze: [2] } }] }, /'squeeze' is not a gmp setting/],
-    [{ implementations: ['parallel.nothing'] }, /none of the implementations \["parallel.nothing"\] exists/],
+    [
+      { implementations: ['parallel.nothing'] },
+      /none of the implementations \["parallel.nothing"\] is a parallel implementation of bottleneck; use some of parallel\./,
+    ],
   ])('refuses a profile naming what does not exist: %j', (over, message) => {
     expect(() => expandProfile(profile(over))).toThrow(FusebenchError);
     expect(() => expandProfile(profile(over))).toThrow(message);
@@ -63,5 +66,28 @@ describe('profile expansion', () => {
     expect(groups.length).toBeGreaterThan(0);
     expect(groups.filter((g) => g.invalid).map((g) => g.invalid)).toEqual([]);
     if (name === 'smoke') expect(new Set(groups.map((g) => g.family.name)).size).toBe(8);
+  });
+});
+
+describe('implementations per backend', () => {
+  it('plans torch points from the worker’s implementations and tfjs points from the TypeScript ones', () => {
+    const groups = expandProfile(profile({ backends: ['wasm', 'torch'], axes: { groups: [2] } }));
+    const names = (backend: string) => groups.find((g) => g.backend === backend)!.implementations.map((i) => i.name);
+    expect(names('wasm')).toEqual(getFamily('bottleneck').implementations.map((i) => i.name));
+    expect(names('torch')).toContain('parallel.groupedConv');
+    expect(names('wasm')).not.toContain('parallel.groupedConv');
+  });
+
+  it('records a named implementation that runs only elsewhere as invalid on that backend, with its baseline kept where it runs', () => {
+    const groups = expandProfile(
+      profile({ backends: ['wasm', 'torch'], axes: { groups: [2] }, implementations: ['parallel.groupedConv'] }),
+    );
+    const wasm = groups.filter((g) => g.backend === 'wasm');
+    expect(wasm).toHaveLength(1);
+    expect(wasm[0]!.invalid).toMatch(/does not run on wasm/);
+    expect(wasm[0]!.implementations.map((i) => i.name)).toEqual(['parallel.groupedConv']);
+    const torch = groups.filter((g) => g.backend === 'torch');
+    expect(torch.map((g) => g.invalid)).toEqual([undefined]);
+    expect(torch[0]!.implementations.map((i) => i.name)).toEqual(['serial.branchLoop', 'parallel.groupedConv']);
   });
 });

@@ -1,3 +1,4 @@
+import { implementationsOn } from '../../../engine/families/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../../engine/core/tf.js';
 import { FAMILIES } from '../../../engine/families/index.js';
@@ -37,6 +38,9 @@ describe.skipIf(!TORCH)('torch backend (CPU)', () => {
         expect(Object.keys(family.pytorch!.parallel), family.name).toContain(name);
     }
     expect(worker.info).toMatchObject({ protocol: 1, device: 'cpu', cudaAvailable: false });
+    // The list plans are made from, before any worker starts, is the worker's own.
+    for (const family of FAMILIES)
+      expect(implementationsOn(family, 'torch').map((i) => i.name)).toEqual(worker.info.implementations[family.name]);
   });
 
   describe.each(FAMILIES.map((f) => [f.name, f] as const))('%s', (_name, family) => {
