@@ -71,7 +71,7 @@ export const POINT_STATUSES = ['ok', 'invalid', 'error', 'cancelled'] as const;
 export type PointStatus = (typeof POINT_STATUSES)[number];
 
 /** What a point's measured peak memory counts (engine/measure/allocation-meter.ts). */
-export const MEMORY_SOURCES = ['wasm-heap', 'gpu-buffers', 'js-arrays', 'tfjs-tensors', 'tfjs-tensors-v1'] as const;
+export const MEMORY_SOURCES = ['wasm-heap', 'gpu-buffers', 'js-arrays', 'tfjs-tensors', 'cuda-allocator', 'tfjs-tensors-v1'] as const;
 
 export const STOP_REASONS = ['converged', 'maxSamples', 'timeBudget', 'cancelled', 'nothingToCompare', 'stable'] as const;
 
@@ -103,9 +103,10 @@ export const pointSchema = z.strictObject({
       /** High-water bytes this call allocated above what existed before it: allocator-true where `source` says so. */
       peakBytes: z.number(),
       source: z.enum(MEMORY_SOURCES),
-      /** TensorFlow.js's tensor accounting of the same call (unique buffers: a reshape view is not new bytes). */
-      tfjsPeakBytes: z.number(),
-      predictedPeakBytes: z.number(),
+      /** TensorFlow.js's tensor accounting of the same call (unique buffers: a reshape view is not new bytes); tfjs backends only. */
+      tfjsPeakBytes: z.number().optional(),
+      /** From the formulas; absent where none models the implementation (PyTorch-only forms). */
+      predictedPeakBytes: z.number().optional(),
       newTensors: z.number(),
       kernelCount: z.number(),
       kernels: z.array(kernelSummary),

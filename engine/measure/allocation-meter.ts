@@ -2,7 +2,7 @@ import { tf } from '../core/tf.js';
 import type { MEMORY_SOURCES } from '../files/schemas.js';
 
 /** What a meter counts; recorded with each point (`memory.source`, explained in engine/report/memory-sources.ts). */
-export type MemorySource = Exclude<(typeof MEMORY_SOURCES)[number], 'tfjs-tensors-v1'>;
+export type MemorySource = Exclude<(typeof MEMORY_SOURCES)[number], 'tfjs-tensors-v1' | 'cuda-allocator'>;
 
 /** A running high-water mark: bytes live now and the most seen since `start`. */
 class HighWater {

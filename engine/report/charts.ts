@@ -12,13 +12,14 @@ import {
   sweptAxes,
   viewPoints,
 } from './series.js';
-import type { AxisScale, Series, View } from './series.js';
+import type { AxisScale, BackendName, Series, View } from './series.js';
 import { speedupIndex } from './speedup.js';
 import type { SpeedupInfo } from './speedup.js';
 import { summarize } from '../stats/sample-stats.js';
 
-export type ChartId = 'latency' | 'speedup' | 'memory' | 'params' | 'flops';
-export const CHART_IDS: readonly ChartId[] = ['latency', 'speedup', 'memory', 'params', 'flops'];
+export type ChartId = 'latency' | 'speedup' | 'backends' | 'memory' | 'params' | 'flops';
+/** Every chart a view can have; `backends` only where the family and mode were measured on more than one backend. */
+export const CHART_IDS: readonly ChartId[] = ['latency', 'speedup', 'backends', 'memory', 'params', 'flops'];
 
 /** One plotted value; `flagged` says why it must not be read as a like-for-like comparison. */
 export interface ChartPoint {
@@ -264,6 +265,37 @@ function speedupChart(frame: Frame, groups: Series[], speedupOf: (p: PointRecord
   return buildSpec('speedup', 'Speedup over the serial loop (paired median, 95% band)', 'speedup (×)', frame, lines, note);
 }
 
+/**
+ * The same family and mode on every backend it was measured on, one line per backend × parallel
+ * implementation (paired median with its 95% band): where backends disagree about whether fusing
+ * pays, it shows.
+ */
+function backendsChart(frame: Frame, backends: readonly BackendName[], speedupOf: (p: PointRecord) => SpeedupInfo): ChartSpec {
+  const lines: Line[] = [];
+  let color = 0;
+  for (const backend of backends) {
+    for (const g of groupSeries(frame.results, { ...frame.view, backend })) {
+      if (g.role !== 'parallel') continue;
+      const data: Datum[] = [];
+      const band: { x: number; low: number; high: number }[] = [];
+      for (const p of g.points) {
+        const x = axisX(p, frame.view.axis, frame.scale);
+        const info = speedupOf(p);
+        if (x === undefined || info.speedup === undefined) continue;
+        data.push(datum(p, x, info.speedup, `${g.label} · ${backend}`, [], info));
+        if (info.speedupLow !== undefined && info.speedupHigh !== undefined) band.push({ x, low: info.speedupLow, high: info.speedupHigh });
+      }
+      lines.push({ name: `${g.label} · ${backend}`, color: colorOf(color++), data: data.sort(byX), band: band.sort(byX) });
+    }
+  }
+  const xs = lines.flatMap((l) => l.data.map((d) => d.x));
+  if (xs.length > 0) {
+    const ends = [Math.min(...xs), Math.max(...xs)];
+    lines.push({ name: 'serial = 1', color: '#7F7F7F', dashed: 'dashed', data: ends.map((x) => ({ x, y: 1, tooltip: ['serial = 1'] })) });
+  }
+  return buildSpec('backends', `Speedup by backend: ${backends.join(' vs ')}`, 'speedup (×)', frame, lines);
+}
+
 function memoryChart(frame: Frame, groups: Series[]): ChartSpec {
   const lines: Line[] = [];
   groups.forEach((g, i) => {
@@ -274,12 +306,12 @@ function memoryChart(frame: Frame, groups: Series[]): ChartSpec {
       if (x === undefined || p.status !== 'ok' || !p.memory) continue;
       const m = p.memory;
       const extra = [
-        `peak ${formatBytes(m.peakBytes)} measured (${m.source}) · ${formatBytes(m.predictedPeakBytes)} predicted`,
-        `tfjs tensor accounting ${formatBytes(m.tfjsPeakBytes)} · ${m.newTensors} new tensors · ${m.kernelCount} kernels`,
+        `peak ${formatBytes(m.peakBytes)} measured (${m.source})${m.predictedPeakBytes !== undefined ? ` · ${formatBytes(m.predictedPeakBytes)} predicted` : ''}`,
+        `${m.tfjsPeakBytes !== undefined ? `tfjs tensor accounting ${formatBytes(m.tfjsPeakBytes)} · ` : ''}${m.newTensors} new tensors · ${m.kernelCount} kernels`,
         ...(m.note ? [m.note] : []),
       ];
       measured.push(datum(p, x, m.peakBytes, `${g.label} measured`, extra));
-      predicted.push(datum(p, x, m.predictedPeakBytes, `${g.label} predicted`, extra));
+      if (m.predictedPeakBytes !== undefined) predicted.push(datum(p, x, m.predictedPeakBytes, `${g.label} predicted`, extra));
     }
     lines.push({ name: `${g.label} measured`, color: colorOf(i), data: measured.sort(byX) });
     lines.push({ name: `${g.label} predicted`, color: colorOf(i), dashed: 'dashed', data: predicted.sort(byX) });
@@ -337,7 +369,8 @@ function flopsChart(frame: Frame, groups: Series[]): ChartSpec {
 }
 
 /**
- * The five charts of one view: latency, speedup, memory, parameters and FLOP/s.
+ * The charts of one view: latency, speedup, the backends side by side (where the family and mode were
+ * measured on more than one backend), memory, parameters and FLOP/s.
  *
  * @example buildCharts(results, defaultViews(results)[0], { logX: true }).map((c) => c.id)
  * // ['latency', 'speedup', 'memory', 'params', 'flops']
@@ -350,9 +383,13 @@ export function buildCharts(results: SweepResults, view: View, options: ChartOpt
   const frame: Frame = { view, scale, logX, logY: options.logY === true, integerX: xs.every(Number.isInteger), results };
   const groups = groupSeries(results, view);
   const speedupOf = speedupIndex(results);
+  const backends = dimensions(results).backends.filter(
+    (b) => viewPoints(results, { family: view.family, mode: view.mode, backend: b }).length > 0,
+  );
   return [
     latencyChart(frame, groups, speedupOf),
     speedupChart(frame, groups, speedupOf),
+    ...(backends.length > 1 ? [backendsChart(frame, backends, speedupOf)] : []),
     memoryChart(frame, groups),
     paramsChart(frame, groups),
     flopsChart(frame, groups),

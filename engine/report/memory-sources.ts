@@ -6,5 +6,6 @@ export const MEMORY_SOURCE_TEXT: Record<(typeof MEMORY_SOURCES)[number], string>
   'gpu-buffers': 'GPU buffer bytes in use from tfjs’s buffer pool (uniform and staging buffers included)',
   'js-arrays': 'bytes of the typed arrays the cpu backend holds for tensor data (kernel temporaries that are plain JS arrays not seen)',
   'tfjs-tensors': 'TensorFlow.js tensor accounting (unique data buffers; no allocator figure on this backend)',
+  'cuda-allocator': "PyTorch's CUDA caching allocator: torch.cuda.max_memory_allocated over one call, above what was allocated before it",
   'tfjs-tensors-v1': 'TensorFlow.js tensor accounting of Fusebench before results v2, which counted reshape views as new bytes',
 };

@@ -1,16 +1,19 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { BackendUnavailableError, FusebenchError } from '../core/errors.js';
+import { FusebenchError } from '../core/errors.js';
 import { useBackend } from '../backends/node.js';
 import { nodeEnvironment } from '../backends/environment.js';
-import { isTfjsBackend, type BackendName } from '../backends/backend.js';
+import type { BackendName } from '../backends/backend.js';
+import { TorchError, TorchWorker, type TorchDevice } from '../backends/torch/worker-process.js';
+import { measureTorchGroup } from '../backends/torch/measure-torch.js';
+import { measureGroup } from '../measure/measure-group.js';
 import { TOOL } from '../index.js';
 import { JournalWriter, readJournalFile, writeFileAtomic } from '../files/node-files.js';
 import { RESULTS_SCHEMA_VERSION, type JournalHeader, type PointRecord, type Profile, type SweepResults } from '../files/schemas.js';
 import { renderReport } from '../report/node-report.js';
 import { expandProfile } from './expand.js';
 import { canonicalJson } from '../measure/point-key.js';
-import { runSweep, type SweepProgress } from './run-sweep.js';
+import { runSweep, type SweepOptions, type SweepProgress } from './run-sweep.js';
 
 export interface SweepFilesRequest {
   /** The profile to run; with `resume`, it must be the one the journal was started with. */
@@ -22,6 +25,8 @@ export interface SweepFilesRequest {
   resume?: boolean;
   /** Also write report.html beside the results. */
   report?: boolean;
+  /** Where the torch backend runs: `cuda:0`, `cpu`, or `auto` (CUDA when present; the default). */
+  torchDevice?: TorchDevice;
 }
 
 export interface SweepFilesResult {
@@ -47,12 +52,29 @@ function testHoldAfterPoints(): number | undefined {
   return raw && /^\d+$/.test(raw) ? Number(raw) : undefined;
 }
 
-/** The sampler measures TensorFlow.js backends only so far; torch points become `error` points saying so. */
-async function sweepBackend(name: BackendName) {
-  if (!isTfjsBackend(name)) {
-    throw new BackendUnavailableError(name, 'sweeps do not measure torch yet; use fusebench verify or forward --backend torch');
-  }
-  return useBackend(name);
+/**
+ * Measures each group on its backend: TensorFlow.js groups in this process, torch groups in one PyTorch
+ * worker per sweep, started on the first torch group; a worker that fails is replaced for the next group
+ * (the failed group's points become `error` points with the reason).
+ */
+function sweepMeasurer(device: TorchDevice): { measure: NonNullable<SweepOptions['measure']>; dispose(): Promise<void> } {
+  let worker: TorchWorker | undefined;
+  return {
+    async measure(group, settings, signal) {
+      if (group.backend.name !== 'torch') return measureGroup(group, settings, signal);
+      worker ??= await TorchWorker.start({ device });
+      try {
+        return await measureTorchGroup(group, settings, worker, signal);
+      } catch (e) {
+        if (e instanceof TorchError) {
+          await worker.dispose();
+          worker = undefined;
+        }
+        throw e;
+      }
+    },
+    dispose: async () => worker?.dispose(),
+  };
 }
 
 function journalPathIn(outDir: string, name: string): string {
@@ -116,13 +138,15 @@ export async function runSweepToFiles(
   const done = new Set(previous.map((p) => p.key));
   let fresh: PointRecord[];
   const holdAfterPoints = testHoldAfterPoints();
+  const measurer = sweepMeasurer(request.torchDevice ?? 'auto');
   try {
     fresh = await runSweep({
       ...(holdAfterPoints !== undefined ? { holdAfterPoints } : {}),
       groups: expandProfile(profile, request.backend),
       settings: profile.measure,
       done,
-      useBackend: sweepBackend,
+      useBackend,
+      measure: measurer.measure,
       signal,
       onProgress,
       onPoint: (p) => {
@@ -132,6 +156,7 @@ export async function runSweepToFiles(
     });
   } finally {
     writer.close();
+    await measurer.dispose();
   }
   const byKey = new Map<string, PointRecord>();
   for (const p of [...previous, ...fresh]) byKey.set(p.key, p);

@@ -1,7 +1,7 @@
 import { describeError } from '../core/errors.js';
 import type { BackendInfo, BackendName } from '../backends/backend.js';
 import type { MeasureSettings, PointRecord } from '../files/schemas.js';
-import { measureGroup } from '../measure/measure-group.js';
+import { measureGroup, type PointGroup } from '../measure/measure-group.js';
 import { now } from '../measure/clock.js';
 import { countPoints, type PlannedGroup } from './expand.js';
 
@@ -21,6 +21,8 @@ export interface SweepOptions {
   done?: ReadonlySet<string>;
   /** Activates a backend (or throws BackendUnavailableError). */
   useBackend: (name: BackendName) => Promise<BackendInfo>;
+  /** Measures one valid group; measureGroup (the active TensorFlow.js backend) by default. */
+  measure?: (group: PointGroup, settings: MeasureSettings, signal?: AbortSignal) => Promise<PointRecord[]>;
   signal?: AbortSignal;
   onProgress?: (p: SweepProgress) => void;
   /** Called once per finished point, in order, before the next group starts (journal it here). */
@@ -107,7 +109,7 @@ export async function runSweep(options: SweepOptions): Promise<PointRecord[]> {
         records = unmeasured(group, 'error', backendErrors.get(group.backend)!);
       } else {
         try {
-          records = await measureGroup(
+          records = await (options.measure ?? measureGroup)(
             { family: group.family, config: group.config!, mode: group.mode, backend, implementations: group.implementations },
             settings,
             signal,

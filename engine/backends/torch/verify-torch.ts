@@ -1,13 +1,11 @@
 import { tf, type Tensor } from '../../core/tf.js';
 import { FusebenchError } from '../../core/errors.js';
 import { parseConfig } from '../../core/config.js';
-import { cloneWeights } from '../../core/ops.js';
 import { MODES, type AnyFamily, type Implementation, type Mode, type WeightSet } from '../../core/types.js';
 import { FAMILIES, getFamily } from '../../families/index.js';
-import { randomInput, type Equivalence } from '../../equivalence.js';
+import { drawInputs, disposeInputs, type Equivalence, type GateInputs } from '../../equivalence.js';
 import { disposeLayerRun, runLayer } from '../../run-layer.js';
 import { vectorError, type VectorError } from '../../vector-error.js';
-import { disposeWeights } from '../../weights.js';
 import { TOLERANCES } from '../backend.js';
 import { useBackend } from '../node.js';
 import { loadEngineLayer, resultToEngine, type EngineResult } from './layer.js';
@@ -110,7 +108,7 @@ export async function verifyTorch(options: TorchVerifyOptions): Promise<TorchEqu
   }
   await useBackend('cpu');
   const worker = options.worker ?? (await TorchWorker.start({ device: options.device ?? 'auto' }));
-  const tolerance = worker.info.device === 'cpu' ? TORCH_CPU_TOLERANCE : TOLERANCES.torch.forward;
+  const tolerance = torchTolerance(worker);
   const results: TorchEquivalence[] = [];
   try {
     for (const family of options.family ? [getFamily(options.family)] : FAMILIES) {
@@ -129,6 +127,73 @@ export async function verifyTorch(options: TorchVerifyOptions): Promise<TorchEqu
   return results;
 }
 
+/** The TypeScript reference at one config and mode, downloaded once; every torch implementation is checked against it. */
+export type TorchReference = Reference;
+
+/**
+ * The TypeScript serial reference on the active tfjs backend (cpu: the reference backend) for the
+ * gate's inputs: output, and in training the gradients and running statistics after one step.
+ */
+export function torchReference<C>(family: AnyFamily, config: C, mode: Mode, inputs: GateInputs): Promise<TorchReference> {
+  return reference(family, config, mode, inputs.serial, inputs.x, inputs.probe);
+}
+
+/**
+ * One loaded torch implementation against the TypeScript reference: its `result` (one call from the
+ * loaded running statistics) compared as engine/equivalence.ts compares (outputs; gradients as one
+ * vector; running statistics), with the verdict and a replayable message.
+ */
+export async function checkTorchHandle<C>(
+  worker: TorchWorker,
+  handle: number,
+  ref: TorchReference,
+  at: { family: AnyFamily; config: C; mode: Mode; implementation: string; seed: number; tolerance: number },
+): Promise<TorchEquivalence> {
+  const { family, config, mode, implementation, seed, tolerance } = at;
+  const got = resultToEngine(family, config, await worker.result(handle));
+  try {
+    const errs = await compare(ref, got, mode);
+    const parts = [
+      { what: 'output', e: errs.output },
+      ...(errs.grads ? [{ what: 'gradient', e: errs.grads }] : []),
+      ...(errs.stats ? [{ what: 'running statistic', e: errs.stats }] : []),
+    ];
+    const worst = parts.reduce((a, b) => (!(b.e.relErr <= a.e.relErr) ? b : a));
+    const relErr = worst.e.relErr;
+    const maxAbs = Math.max(...parts.map((p) => p.e.maxAbs));
+    const pass = Number.isFinite(relErr) && relErr <= tolerance;
+    const where = worst.what === 'output' ? 'output' : `${worst.what} ${worst.e.worst}`;
+    return {
+      family: family.name,
+      implementation,
+      mode,
+      backend: 'torch',
+      device: worker.info.device,
+      relErr,
+      maxAbs,
+      pass,
+      tolerance,
+      seed,
+      outputRelErr: errs.output.relErr,
+      ...(errs.grads ? { gradientRelErr: errs.grads.relErr } : {}),
+      ...(errs.stats ? { runningStatsRelErr: errs.stats.relErr } : {}),
+      ...(mode === 'training' ? { worst: where } : {}),
+      ...(pass
+        ? {}
+        : {
+            message: `torch ${implementation} differs from the TypeScript ${family.implementations[0]!.name} (${mode}, ${worker.info.device}): relErr ${relErr} in ${where} > ${tolerance}; replay with --seed ${seed}`,
+          }),
+    };
+  } finally {
+    tf.dispose([got.output, ...(got.inputGrad ? [got.inputGrad] : []), ...Object.values(got.grads), ...Object.values(got.runningStats)]);
+  }
+}
+
+/** The bound a torch device is held to: plain fp32 on CPU, TOLERANCES.torch on CUDA. */
+export function torchTolerance(worker: TorchWorker): number {
+  return worker.info.device === 'cpu' ? TORCH_CPU_TOLERANCE : TOLERANCES.torch.forward;
+}
+
 async function verifyPoint<C>(
   worker: TorchWorker,
   family: AnyFamily,
@@ -139,74 +204,29 @@ async function verifyPoint<C>(
   tolerance: number,
 ): Promise<TorchEquivalence[]> {
   const seed = options.seed;
-  const serial = options.weights
-    ? (tf.tidy(() => cloneWeights(options.weights!) as unknown as tf.TensorContainer) as unknown as WeightSet)
-    : (tf.tidy(() => family.init(config, seed) as unknown as tf.TensorContainer) as unknown as WeightSet);
-  const x = randomInput(family.inputShape(config), seed + 1);
-  const probe = randomInput(family.outputShape(config), seed + 2);
+  const inputs = drawInputs(family, config as object, seed, options.weights);
   const results: TorchEquivalence[] = [];
   try {
-    const ref = await reference(family, config, mode, serial, x, probe);
+    const ref = await torchReference(family, config, mode, inputs);
     for (const implementation of names) {
       const loaded = await loadEngineLayer(worker, {
         family,
         config,
         implementation,
         mode,
-        weights: serial,
-        input: x,
-        probe,
+        weights: inputs.serial,
+        input: inputs.x,
+        probe: inputs.probe,
         ...(options.options ? { options: options.options } : {}),
       });
-      let got: EngineResult | undefined;
       try {
-        got = resultToEngine(family, config, await worker.result(loaded.handle));
-        const errs = await compare(ref, got, mode);
-        const parts = [
-          { what: 'output', e: errs.output },
-          ...(errs.grads ? [{ what: 'gradient', e: errs.grads }] : []),
-          ...(errs.stats ? [{ what: 'running statistic', e: errs.stats }] : []),
-        ];
-        const worst = parts.reduce((a, b) => (!(b.e.relErr <= a.e.relErr) ? b : a));
-        const relErr = worst.e.relErr;
-        const maxAbs = Math.max(...parts.map((p) => p.e.maxAbs));
-        const pass = Number.isFinite(relErr) && relErr <= tolerance;
-        const where = worst.what === 'output' ? 'output' : `${worst.what} ${worst.e.worst}`;
-        results.push({
-          family: family.name,
-          implementation: implementation,
-          mode,
-          backend: 'torch',
-          device: worker.info.device,
-          relErr,
-          maxAbs,
-          pass,
-          tolerance,
-          seed,
-          outputRelErr: errs.output.relErr,
-          ...(errs.grads ? { gradientRelErr: errs.grads.relErr } : {}),
-          ...(errs.stats ? { runningStatsRelErr: errs.stats.relErr } : {}),
-          ...(mode === 'training' ? { worst: where } : {}),
-          ...(pass
-            ? {}
-            : {
-                message: `torch ${implementation} differs from the TypeScript ${family.implementations[0]!.name} (${mode}, ${worker.info.device}): relErr ${relErr} in ${where} > ${tolerance}; replay with --seed ${seed}`,
-              }),
-        });
+        results.push(await checkTorchHandle(worker, loaded.handle, ref, { family, config, mode, implementation, seed, tolerance }));
       } finally {
-        if (got)
-          tf.dispose([
-            got.output,
-            ...(got.inputGrad ? [got.inputGrad] : []),
-            ...Object.values(got.grads),
-            ...Object.values(got.runningStats),
-          ]);
         await worker.free(loaded.handle);
       }
     }
   } finally {
-    disposeWeights(serial);
-    tf.dispose([x, probe]);
+    disposeInputs(inputs);
   }
   return results;
 }
