@@ -18,6 +18,8 @@ export interface PlannedGroup {
   config?: Record<string, unknown>;
   /** Why the config is invalid (names the field and the rule). */
   invalid?: string;
+  /** The field at fault when invalid, a JSON path into the config (`config.groups`). */
+  invalidField?: string;
   implementations: readonly Implementation<object>[];
   /** One point key per implementation, in order. */
   keys: string[];
@@ -64,20 +66,24 @@ export function expandProfile(profile: Profile, backendOverride?: BackendName): 
       const raw = { ...fixed, ...point };
       let config: Record<string, unknown> | undefined;
       let invalid: string | undefined;
+      let invalidField: string | undefined;
       try {
         config = parseConfig<Record<string, unknown>>(family, raw);
       } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
         invalid = e.message;
+        invalidField = e.field;
       }
       for (const backend of backends) {
         for (const mode of profile.modes) {
           let why = invalid;
+          let whyField = invalidField;
           if (!why && mode === 'training') {
             try {
               family.trainingRules?.(config!);
             } catch (e) {
               why = describeError(e);
+              whyField = e instanceof ConfigError ? e.field : undefined;
             }
           }
           const effective = config ?? raw;
@@ -86,7 +92,7 @@ export function expandProfile(profile: Profile, backendOverride?: BackendName): 
             backend,
             mode,
             raw,
-            ...(why ? { invalid: why } : { config }),
+            ...(why ? { invalid: why, ...(whyField ? { invalidField: whyField } : {}) } : { config }),
             implementations,
             keys: implementations.map((i) => pointKey(family.name, i.name, mode, backend, effective)),
           });

@@ -1,7 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { FusebenchError } from '../../engine/core/errors.js';
-import { BACKENDS, DEFAULT_BACKEND, isBackendName, type BackendName } from '../../engine/backends/backend.js';
-import { MODES, type Mode } from '../../engine/core/types.js';
+import { BACKENDS, DEFAULT_BACKEND, FusebenchError, isBackendName, MODES, type BackendName, type Mode } from '../../engine/common.js';
 
 /** A command's usage error: exit 2 with this one line. */
 export function usage(message: string): FusebenchError {

@@ -1,6 +1,5 @@
 import { describeFamilies, formulas, verify } from '../../engine/index.js';
-import { useBackend } from '../../engine/backends/node.js';
-import { nodeEnvironment } from '../../engine/backends/environment.js';
+import { nodeEnvironment, useBackend } from '../../engine/node.js';
 import { backendOption, intOption, jsonOption, modesOption, parse, usage } from './args.js';
 import { bytes, human, table } from './table.js';
 

@@ -1,4 +1,4 @@
-import { describeError, FusebenchError } from '../../engine/core/errors.js';
+import { describeError, FusebenchError } from '../../engine/common.js';
 import { envCommand, familiesCommand, formulasCommand, verifyCommand } from './engine-commands.js';
 import { reportCommand, sweepCommand } from './sweep-commands.js';
 import { serveCommand } from '../web/serve-command.js';
