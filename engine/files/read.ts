@@ -42,9 +42,24 @@ function parseJson(name: string, text: string, maxChars: number): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    const truncated = endsOpen(text);
-    throw new FileFormatError(name, `is not valid JSON${truncated ? ' (it looks truncated)' : ''}: ${(e as Error).message}`);
+    // V8's message quotes the text around the error: never repeat a file's content (it may be a
+    // secret someone tried to read through us), only where it stops being JSON.
+    const at = /position (\d+)/.exec((e as Error).message);
+    const where = at ? ` at ${lineAndColumn(text, Number(at[1]))}` : '';
+    throw new FileFormatError(name, `is not valid JSON${endsOpen(text) ? ' (it looks truncated)' : where}`);
   }
+}
+
+function lineAndColumn(text: string, position: number): string {
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i < position && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      start = i + 1;
+    }
+  }
+  return `line ${line}, column ${position - start + 1}`;
 }
 
 /**

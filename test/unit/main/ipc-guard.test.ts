@@ -73,7 +73,10 @@ describe('guardedCall', () => {
     const user = await guardedCall('validateProfile', good, trusted, [{}], async () => {
       throw new ConfigError('profile.families', 'must list at least one family');
     });
-    expect(user).toEqual({ ok: false, error: { kind: 'config', message: 'profile.families: must list at least one family' } });
+    expect(user).toEqual({
+      ok: false,
+      error: { kind: 'config', field: 'profile.families', message: 'profile.families: must list at least one family' },
+    });
     const bug = await guardedCall('families', good, trusted, [], async () => {
       throw new TypeError('x is undefined');
     });
