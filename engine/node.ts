@@ -6,8 +6,7 @@
  */
 export { nodeEnvironment } from './backends/environment.js';
 export { probeBackend, probeBackends, useBackend } from './backends/node.js';
-export { readProfileFile, readResultsFile, readText, writeFileAtomic } from './files/node-files.js';
-export { fsError } from './files/fs-errors.js';
+export { makeDirectory, readProfileFile, readResultsFile, readText, writeFileAtomic } from './files/node-files.js';
 export { parseProfile, parseResults, validateProfileObject, validateResultsObject } from './files/read.js';
 export { countPoints, expandProfile } from './sweep/expand.js';
 export { estimateSweepMs } from './sweep/estimate.js';

@@ -1,5 +1,18 @@
-import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { FileFormatError } from '../core/errors.js';
 import { fsError } from './fs-errors.js';
@@ -48,6 +61,26 @@ export function readText(path: string, maxBytes: number): string {
 export const readProfileFile = (path: string): Profile => parseProfile(path, readText(path, MAX_PROFILE_BYTES));
 export const readResultsFile = (path: string): SweepResults => parseResults(path, readText(path, MAX_RESULTS_BYTES));
 export const readJournalFile = (path: string): Journal => parseJournal(path, readText(path, MAX_RESULTS_BYTES));
+
+/**
+ * Creates a folder and its parents, or throws a FusebenchError naming it and the fix. Node's recursive
+ * mkdir reports some refusals (a read-only file system) as ENOENT; the real reason comes from creating
+ * the missing levels one by one.
+ */
+export function makeDirectory(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (first) {
+    const missing: string[] = [];
+    for (let d = resolve(dir); !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
+    try {
+      for (const d of missing) mkdirSync(d);
+    } catch (e) {
+      throw fsError(e, 'cannot create', dir);
+    }
+    throw fsError(first, 'cannot create', dir);
+  }
+}
 
 /** Writes all of `data` at the fd's position, looping over short writes (a full disk writes part, then throws). */
 function writeAll(fd: number, data: Uint8Array): void {

@@ -95,6 +95,8 @@ export function renderCsv(results: SweepResults): string {
     speedupOf(p).speedup,
     p.message,
   ];
-  const lines = [header.map(neutralizeFormula), ...results.points.map((p) => row(p).map(cell))].map((fields) => fields.map(csvField).join(','));
+  const lines = [header.map(neutralizeFormula), ...results.points.map((p) => row(p).map(cell))].map((fields) =>
+    fields.map(csvField).join(','),
+  );
   return `${lines.join('\r\n')}\r\n`;
 }

@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BackendUnavailableError, FusebenchError } from '../core/errors.js';
 import { probeBackend, useBackend } from '../backends/node.js';
 import { nodeEnvironment } from '../backends/environment.js';
 import type { BackendName } from '../backends/backend.js';
 import { TOOL } from '../index.js';
-import { fsError } from '../files/fs-errors.js';
 import { MAX_RESULTS_BYTES } from '../files/limits.js';
-import { JournalWriter, readText, writeFileAtomic } from '../files/node-files.js';
+import { JournalWriter, makeDirectory, readText, writeFileAtomic } from '../files/node-files.js';
 import { parseJournal, type Journal } from '../files/read.js';
 import { RESULTS_SCHEMA_VERSION, type JournalHeader, type PointRecord, type Profile, type SweepResults } from '../files/schemas.js';
 import { renderReport } from '../report/node-report.js';
@@ -70,11 +69,7 @@ export async function runSweepToFiles(
   onProgress?: (p: SweepProgress) => void,
   onPoint?: (p: PointRecord) => void,
 ): Promise<SweepFilesResult> {
-  try {
-    mkdirSync(request.outDir, { recursive: true });
-  } catch (e) {
-    throw fsError(e, 'cannot create', request.outDir);
-  }
+  makeDirectory(request.outDir);
   const lock = acquireSweepLock(request.outDir);
   try {
     return await runLocked(request, signal, onProgress, onPoint);

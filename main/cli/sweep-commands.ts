@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
   checkPlan,
   fileStem,
-  fsError,
+  makeDirectory,
   probeBackend,
   readProfileFile,
   readResultsFile,
@@ -65,13 +65,17 @@ export async function sweepCommand(argv: string[], out: Out, err: Out): Promise<
     }
   }
   const outDir = resolve(values.out ?? defaultOutDir(profile.name, Boolean(values.resume)));
-  if (!values.json) err(`${profile.name}: ${plan.points} points → ${outDir}`);
 
   const view = new ProgressView(process.stderr);
   const launch = workerThreadLauncher();
   const request = { profile, outDir, ...(backend ? { backend } : {}), ...(maxPoints ? { maxPoints } : {}), resume: Boolean(values.resume) };
+  let started = false;
   const handle = launch(request, (m) => {
-    if (m.type === 'progress') view.update(m.progress);
+    if (m.type !== 'progress') return;
+    // Announced once the engine has the folder and its journal: a refusal before that is the only line printed.
+    if (!started && !values.json) err(`${profile.name}: ${m.progress.total} points → ${outDir}`);
+    started = true;
+    view.update(m.progress);
   });
   let interrupts = 0;
   const onSigint = () => {
@@ -131,23 +135,15 @@ export function reportCommand(argv: string[], out: Out): number {
   let targets: { path: string; content: string }[];
   if (format === 'svg') {
     const dir = resolve(values.out ?? join(defaultDir, 'charts'));
-    makeDir(dir);
+    makeDirectory(dir);
     targets = files.map((f) => ({ path: join(dir, f.name), content: f.content }));
   } else {
     targets = [{ path: resolve(values.out ?? join(defaultDir, files[0]!.name)), content: files[0]!.content }];
   }
   for (const t of targets) {
-    makeDir(dirname(t.path));
+    makeDirectory(dirname(t.path));
     writeFileAtomic(t.path, t.content);
     out(t.path);
   }
   return 0;
-}
-
-function makeDir(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    throw fsError(e, 'cannot create', dir);
-  }
 }

@@ -112,7 +112,7 @@ describe('workbench service (the host side of the contract)', () => {
   });
 
   it('cannot be made to read outside the workspace, and leaks nothing of what is there', async () => {
-    const { s, dir } = service();
+    const { s } = service();
     // The old attack: overwrite the recent list through saveFile, then open what it names.
     const forged = JSON.stringify([{ kind: 'profile', name: 'shadow', path: '/etc/hostname', at: '2026-01-01T00:00:00Z' }]);
     await expect(s.saveFile({ kind: 'report', name: 'recent-files.json', content: forged })).resolves.toMatchObject({
