@@ -1,10 +1,10 @@
 import { test, expect } from './fixtures';
-import { allCharts, chartSeries, hoverTooltip, openWithInput, screenshot, SMOKE_PROFILE } from './helpers';
+import { allCharts, chartSeries, hoverTooltip, openWithInput, plannedPoints, screenshot, SMOKE_PROFILE } from './helpers';
 
 test('runs profiles/smoke.profile.json on wasm: progress, charts with real points, summary, table and point detail', async ({ app }) => {
   await openWithInput(app, 'profile', SMOKE_PROFILE);
   await expect(app.locator('input[name="name"]')).toHaveValue('smoke');
-  await expect(app.locator('[data-plan-points]')).toHaveText('70');
+  const total = await plannedPoints(app);
   await app.locator('[data-action="run"]').click();
 
   // The run view: a progress bar that reaches the end, and charts filled with measured points.
@@ -12,13 +12,13 @@ test('runs profiles/smoke.profile.json on wasm: progress, charts with real point
   await expect(run).toBeVisible();
   await expect(run.locator('[data-run-phase]')).toHaveText('Finished', { timeout: 150_000 });
   await expect(run.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
-  await expect(run.locator('[data-run-done]')).toHaveText('70 / 70 points');
+  await expect(run.locator('[data-run-done]')).toHaveText(`${total} / ${total} points`);
   const live = await allCharts(app, 'run');
   expect(Object.keys(live).sort()).toEqual(['latency', 'speedup']);
   const livePoints = live.latency!.flatMap((s) => s.points);
   expect(livePoints.length).toBeGreaterThan(0);
   for (const p of livePoints) expect(p.y).toBeGreaterThan(0);
-  await expect(run.locator('[data-row-count]')).toHaveText('70 of 70 points');
+  await expect(run.locator('[data-row-count]')).toHaveText(`${total} of ${total} points`);
   await screenshot(app, 'run');
 
   // The results view: five charts of the first family (replicate), inference, wasm, against groups.
@@ -67,7 +67,7 @@ test('runs profiles/smoke.profile.json on wasm: progress, charts with real point
   // The table: filter, sort, and the point detail (raw samples, kernels, equivalence).
   const table = results.getByRole('region', { name: 'All points' });
   await table.locator('input[name="points-filter"]').fill('bottleneck training');
-  await expect(table.locator('[data-row-count]')).toHaveText('6 of 70 points');
+  await expect(table.locator('[data-row-count]')).toHaveText(`6 of ${total} points`);
   await table.locator('[data-sort="median"]').click();
   await expect(table.locator('th[aria-sort="ascending"]')).toContainText('Median');
   const medians = await table.locator('tbody tr td:nth-child(7)').allTextContents();
