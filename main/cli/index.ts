@@ -9,7 +9,7 @@ const HELP = `fusebench — is the fused (parallel) layer faster, by how much, a
   fusebench formulas --family F [--config JSON] [--json]
   fusebench verify [--family F] [--config JSON] [--backend B] [--mode inference|training] [--seed N] [--json]
   fusebench env [--json]
-  fusebench sweep PROFILE [--backend B] [--out DIR] [--resume] [--json]
+  fusebench sweep PROFILE [--backend B] [--out DIR] [--resume] [--max-points N] [--json]
   fusebench report RESULTS --format html|csv|md|json|svg [--out PATH]
   fusebench serve [--port N] [--open] [--workspace DIR]   the UI in a browser, on 127.0.0.1 with a token
 
