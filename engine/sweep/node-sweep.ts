@@ -6,7 +6,7 @@ import { probeBackend, useBackend } from '../backends/node.js';
 import { nodeEnvironment } from '../backends/environment.js';
 import type { BackendName } from '../backends/backend.js';
 import { TOOL } from '../index.js';
-import { MAX_RESULTS_BYTES } from '../files/limits.js';
+import { MAX_POINTS_CEILING, MAX_RESULTS_BYTES } from '../files/limits.js';
 import { JournalWriter, makeDirectory, readText, writeFileAtomic } from '../files/node-files.js';
 import { parseJournal, type Journal } from '../files/read.js';
 import { RESULTS_SCHEMA_VERSION, type JournalHeader, type PointRecord, type Profile, type SweepResults } from '../files/schemas.js';
@@ -14,7 +14,7 @@ import { renderReport } from '../report/node-report.js';
 import { expandProfile } from './expand.js';
 import { canonicalJson } from '../measure/point-key.js';
 import { checkPlan } from './plan-check.js';
-import { acquireSweepLock } from './sweep-lock.js';
+import { acquireSweepLock, type SweepLock } from './sweep-lock.js';
 import { runSweep, type SweepProgress } from './run-sweep.js';
 
 export interface SweepFilesRequest {
@@ -72,7 +72,7 @@ export async function runSweepToFiles(
   makeDirectory(request.outDir);
   const lock = acquireSweepLock(request.outDir);
   try {
-    return await runLocked(request, signal, onProgress, onPoint);
+    return await runLocked(request, lock, signal, onProgress, onPoint);
   } finally {
     lock.release();
   }
@@ -106,6 +106,7 @@ function overrideOf(backends: readonly BackendName[], profile: Profile): Backend
 
 async function runLocked(
   request: SweepFilesRequest,
+  lock: SweepLock,
   signal: AbortSignal | undefined,
   onProgress: ((p: SweepProgress) => void) | undefined,
   onPoint: ((p: PointRecord) => void) | undefined,
@@ -116,7 +117,8 @@ async function runLocked(
   let header: JournalHeader;
   let previous: PointRecord[] = [];
   let writer: JournalWriter;
-  if (request.resume && !existsSync(journalPath)) {
+  // A sweep killed before its journal existed left only its lock: resuming it starts it afresh.
+  if (request.resume && !existsSync(journalPath) && !lock.replaced) {
     throw new FusebenchError(`--resume: there is no journal ${journalPath} to continue; run without --resume`, 'usage');
   }
   if (request.resume && journal) {
@@ -141,7 +143,8 @@ async function runLocked(
     header = { ...journal.header, backends: recorded ?? (request.backend ? [request.backend] : [...journal.header.profile.backends]) };
     // Error points (a backend that could not start, a runtime failure) hold no measurement: measure them again.
     previous = journal.points.filter((p) => p.status !== 'error');
-    checkPlan(header.profile, { backend: overrideOf(header.backends!, header.profile), maxPoints: request.maxPoints });
+    // The plan's size was accepted when the sweep started; a resume is not asked again.
+    checkPlan(header.profile, { backend: overrideOf(header.backends!, header.profile), maxPoints: MAX_POINTS_CEILING });
     await assertBackendsAvailable(header.backends!);
     writer = JournalWriter.resume(journalPath, journal);
   } else {

@@ -85,6 +85,8 @@ function removeStale(path: string, seen: LockOwner | undefined): void {
 
 export interface SweepLock {
   owner: LockOwner;
+  /** The writer whose stale lock this one replaced: a sweep in this folder was stopped (kill -9, crash) mid-way. */
+  replaced?: LockOwner;
   release(): void;
 }
 
@@ -103,11 +105,13 @@ export function acquireSweepLock(outDir: string): SweepLock {
     startedAt: new Date().toISOString(),
     nonce: randomBytes(8).toString('hex'),
   };
+  let replaced: LockOwner | undefined;
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
       if (tryCreate(path, owner)) {
         return {
           owner,
+          ...(replaced ? { replaced } : {}),
           release: () => {
             if (readOwner(path)?.nonce === owner.nonce) rmSync(path, { force: true });
           },
@@ -124,6 +128,7 @@ export function acquireSweepLock(outDir: string): SweepLock {
         );
       }
       removeStale(path, holder);
+      replaced = holder ?? { pid: 0, threadId: 0, host: hostname(), startedAt: 'unknown', nonce: 'unreadable' };
     }
   } catch (e) {
     throw e instanceof FusebenchError ? e : fsError(e, 'cannot lock', path);

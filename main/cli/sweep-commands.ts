@@ -55,8 +55,10 @@ export async function sweepCommand(argv: string[], out: Out, err: Out): Promise<
   const maxPoints = intOption('--max-points', values['max-points']);
   if (maxPoints !== undefined && (maxPoints < 1 || maxPoints > MAX_POINTS_CEILING))
     throw usage(`--max-points must be between 1 and ${MAX_POINTS_CEILING}, got ${maxPoints}`);
-  // Profile errors and oversize plans surface here, from counts alone, before any work.
-  const plan = checkPlan(profile, { ...(backend ? { backend } : {}), ...(maxPoints ? { maxPoints } : {}) });
+  // Profile errors and oversize plans surface here, from counts alone, before any work (a resume's size
+  // was accepted when its sweep started).
+  const limit = values.resume ? MAX_POINTS_CEILING : maxPoints;
+  const plan = checkPlan(profile, { ...(backend ? { backend } : {}), ...(limit ? { maxPoints: limit } : {}) });
   // A backend that cannot run here stops the sweep before its first point (a resume checks the journal's own).
   if (!values.resume) {
     for (const name of plan.backends) {

@@ -106,16 +106,20 @@ describe('one writer per sweep folder', () => {
     expect(new Set(results.points.map((p) => p.backend))).toEqual(new Set(['cpu']));
   });
 
-  it('a journal cut at creation (0 bytes, or a partial header) is started afresh, with or without --resume', () => {
+  it('a journal cut at creation (0 bytes, a partial header, or only the lock of a killed writer) is started afresh', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fb-cut-'));
     const profile = tinyProfile(dir);
-    for (const [content, resume] of [
-      ['', false],
-      ['{"kind":"header","schemaVersion":1,"to', true],
+    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    const staleLock = JSON.stringify({ pid: dead, threadId: 0, host: hostname(), startedAt: 'then', nonce: 'z' });
+    for (const [content, resume, lock] of [
+      ['', false, undefined],
+      ['{"kind":"header","schemaVersion":1,"to', true, undefined],
+      [undefined, true, staleLock],
     ] as const) {
-      const out = join(dir, `out-${resume}`);
+      const out = join(dir, `out-${resume}-${lock !== undefined}`);
       mkdirSync(out, { recursive: true });
-      writeFileSync(join(out, 'tiny.sweep.ndjson'), content);
+      if (content !== undefined) writeFileSync(join(out, 'tiny.sweep.ndjson'), content);
+      if (lock !== undefined) writeFileSync(join(out, LOCK_FILE), lock);
       const r = cli(['sweep', profile, '--out', out, '--json', ...(resume ? ['--resume'] : [])]);
       expect(r.code, r.err).toBe(0);
       expect(JSON.parse(r.out)).toMatchObject({ complete: true, points: tinyPoints(profile) });
