@@ -21,10 +21,13 @@ function within(path: string, root: string): boolean {
 export class Confinement {
   constructor(private readonly roots: readonly string[]) {}
 
-  /** Whether an existing file resolves inside a root. */
+  /**
+   * Whether a file resolves inside a root. A missing file is judged by its path (reading it will say
+   * it does not exist, which leaks nothing).
+   */
   allowsRead(path: string): boolean {
-    const file = real(path);
-    return file !== undefined && this.roots.some((r) => within(file, real(r) ?? resolve(r)));
+    const file = real(path) ?? resolve(path);
+    return this.roots.some((r) => within(file, real(r) ?? resolve(r)));
   }
 
   /** Whether a file may be written at `path`: its folder resolves inside a root. */

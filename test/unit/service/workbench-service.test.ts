@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWorkbenchService, type FileAccess } from '../../../main/service/workbench-service.js';
@@ -109,6 +109,8 @@ describe('workbench service (the host side of the contract)', () => {
     expect((await s.openRecent(saved!.path)).profile!.name).toBe('smoke');
     writeFileSync(join(dir, 'secret.txt'), 'x');
     await expect(s.openRecent(join(dir, 'secret.txt'))).rejects.toThrow(/not in the recent files list/);
+    rmSync(saved!.path);
+    await expect(s.openRecent(saved!.path)).rejects.toThrow(/mine.profile.json: does not exist/);
   });
 
   it('cannot be made to read outside the workspace, and leaks nothing of what is there', async () => {
@@ -123,7 +125,6 @@ describe('workbench service (the host side of the contract)', () => {
     const saved = await s.saveFile({ kind: 'profile', name: 'p.profile.json', content: JSON.stringify(smoke) });
     const victim = join(mkdtempSync(join(tmpdir(), 'fb-outside-')), 'secret.json');
     writeFileSync(victim, '{"secret": "do-not-leak"}');
-    const { rmSync } = await import('node:fs');
     rmSync(saved!.path);
     symlinkSync(victim, saved!.path);
     const refused = await s.openRecent(saved!.path).catch((e: Error) => e);
