@@ -124,6 +124,19 @@ describe('profile bounds', () => {
     );
   });
 
+  it('never repeats a file’s content in its error (a secret read through us stays secret)', () => {
+    for (const text of ['root:$6$secret-hash:19000:0:99999:7:::\n', 'API_KEY=secret-hash\nPATH=/usr/bin', '{"a": secret-hash}']) {
+      let message = '';
+      try {
+        parseProfile('/etc/shadow', text);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(/^\/etc\/shadow: is not valid JSON/);
+      expect(message).not.toContain('secret-hash');
+    }
+  });
+
   it('suggests only near names', () => {
     expect(nearestName('grups', ['groups', 'channels'])).toBe('groups');
     expect(nearestName('xyzzy', ['groups', 'channels'])).toBeUndefined();
