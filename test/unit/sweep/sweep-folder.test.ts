@@ -66,16 +66,20 @@ describe('one writer per sweep folder', () => {
       stdio: 'ignore',
       env: { ...process.env, FUSEBENCH_TEST_HOLD_AFTER_POINTS: '1' },
     });
-    const deadline = Date.now() + 60_000;
-    while (journalLines(journal) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    const t0 = Date.now();
-    const second = cli(['sweep', profile, '--out', out, '--resume']);
-    expect(second.code).toBe(2);
-    expect(lines(second.err)).toHaveLength(1);
-    expect(second.err).toMatch(/is in use by another Fusebench sweep \(pid \d+ on .*\); wait for it to finish or stop it/);
-    expect(Date.now() - t0).toBeLessThan(30_000);
-    first.kill('SIGKILL');
-    await new Promise((r) => first.once('exit', r));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (journalLines(journal) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const t0 = Date.now();
+      const second = cli(['sweep', profile, '--out', out, '--resume']);
+      expect(second.code).toBe(2);
+      expect(lines(second.err)).toHaveLength(1);
+      expect(second.err).toMatch(/is in use by another Fusebench sweep \(pid \d+ on .*\); wait for it to finish or stop it/);
+      expect(Date.now() - t0).toBeLessThan(30_000);
+    } finally {
+      // The first writer holds its sweep (the test hook) until killed: kill it whatever happened above.
+      first.kill('SIGKILL');
+      await new Promise((r) => (first.exitCode !== null || first.signalCode !== null ? r(undefined) : first.once('exit', r)));
+    }
     const before = parseJournal(journal, readFileSync(journal, 'utf8')).points;
     const resumed = cli(['sweep', profile, '--out', out, '--resume', '--json']);
     expect(resumed.code, resumed.err).toBe(0);
