@@ -38,8 +38,8 @@ export default tseslint.config(
   // Server-side chart rendering (SVG reports) is the one engine use of ECharts, in Node-only files.
   noUpward('engine/report/node-*', ['**/main/**', '**/renderer/**', 'electron', 'vue', 'pinia']),
   // The renderer talks to hosts only through the API contract: from main/ it imports main/api.ts (types and
-  // constants); from engine/ only the pure report builders (engine/report/*, not node-*) and, as types, the
-  // file schemas. The typescript-eslint variant is needed for `allowTypeImports`.
+  // constants); from engine/ only the pure report builders (engine/report/*, not node-*), the pure statistics
+  // (engine/stats/*), the format versions and, as types, the file schemas. The typescript-eslint variant is needed for `allowTypeImports`.
   {
     files: ['renderer/**/*.{ts,vue}'],
     rules: {
@@ -49,9 +49,9 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '(^|/)engine/(?!report/(?!node-)[^/]+$)(?!files/schemas(\\.[jt]s)?$)',
+              regex: '(^|/)engine/(?!report/(?!node-)[^/]+$)(?!stats/[^/]+$)(?!files/(schemas|versions)(\\.[jt]s)?$)',
               message:
-                'Bad layering: renderer/ may import from engine/ only the pure engine/report/* builders and engine/files/schemas types',
+                'Bad layering: renderer/ may import from engine/ only the pure engine/report/* builders, engine/stats/*, engine/files/versions and engine/files/schemas types',
             },
             {
               regex: '(^|/)engine/files/schemas(\\.[jt]s)?$',

@@ -1,7 +1,9 @@
 import { tf, type Tensor } from './core/tf.js';
-import { prepare, forward, trainingStep, disposeTraining, type Prepared, type TrainingResult } from './core/run.js';
-import type { AnyFamily, Implementation, Mode, Tensors } from './core/types.js';
+import { prepare, forward, TrainingSession } from './core/run.js';
+import type { AnyFamily, Implementation, Mode, Tensors, WeightSet } from './core/types.js';
 import { TOLERANCES, knownDefect, type BackendName } from './backends/backend.js';
+import { deviceIdle } from './backends/device-sync.js';
+import { now } from './measure/clock.js';
 
 /** How far one parallel implementation is from the serial reference at one config. */
 export interface Equivalence {
@@ -9,14 +11,14 @@ export interface Equivalence {
   implementation: string;
   mode: Mode;
   backend: BackendName;
-  /** ‖par − ser‖ / ‖ser‖ of the outputs; in training, the larger of that and the gradients' (see compareGradients). */
+  /** ‖par − ser‖ / ‖ser‖ of the outputs; in training, the largest of that, the gradients' and the running statistics' (see compareSets). */
   relErr: number;
   maxAbs: number;
   pass: boolean;
   tolerance: number;
   /** Replays the check: same seed, same weights and inputs. */
   seed: number;
-  /** Training mode: `output`, or the gradient (`input` or a serial weight name) contributing most to the error. */
+  /** Training mode: `output`, the gradient (`input` or a serial weight name) or the running statistic contributing most to the error. */
   worst?: string;
   message?: string;
   /** Set when this backend × implementation × mode is a listed backend defect (KNOWN_DEFECTS). */
@@ -55,22 +57,18 @@ async function compareTensors(expected: Tensor, actual: Tensor): Promise<{ relEr
 }
 
 /**
- * Training-mode gradients compared as one vector: d loss / d input and every weight gradient (serial
- * layout), relErr = ‖Δ‖/‖g‖ over all of them. Per-tensor ratios are meaningless for weights that feed
- * a batch-statistics BatchNorm: its scale invariance makes their true gradient orthogonal to them (zero
- * for a single weight per channel), so what is left is rounding noise. `name` is the tensor
- * contributing most to ‖Δ‖.
+ * Tensors compared as one vector: relErr = ‖Δ‖/‖ref‖ over all of them. Per-tensor ratios are
+ * meaningless for weights that feed a batch-statistics BatchNorm: its scale invariance makes their true
+ * gradient orthogonal to them (zero for a single weight per channel), so what is left is rounding
+ * noise. `name` is the tensor contributing most to ‖Δ‖.
  */
-async function compareGradients(expected: Outcome, actual: Outcome): Promise<{ name: string; relErr: number; maxAbs: number }> {
-  const names = ['input', ...Object.keys(expected.grads!)];
-  const pick = (o: Outcome, name: string) => (name === 'input' ? o.inputGrad : o.grads![name]);
+async function compareSets(expected: Tensors, actual: Tensors): Promise<{ name: string; relErr: number; maxAbs: number }> {
   let diff2 = 0;
   let ref2 = 0;
   let maxAbs = 0;
-  let worst = { name: 'input', diff2: -1 };
-  for (const name of names) {
-    const e = pick(expected, name)!;
-    const a = pick(actual, name);
+  let worst = { name: Object.keys(expected)[0] ?? 'output', diff2: -1 };
+  for (const [name, e] of Object.entries(expected)) {
+    const a = actual[name];
     if (!a || a.shape.join() !== e.shape.join()) return { name, relErr: Infinity, maxAbs: Infinity };
     const sums = errorSums(await e.data<'float32'>(), await a.data<'float32'>());
     if (!sums) return { name, relErr: NaN, maxAbs: NaN };
@@ -82,24 +80,92 @@ async function compareGradients(expected: Outcome, actual: Outcome): Promise<{ n
   return { name: worst.name, relErr: ratio(diff2, ref2), maxAbs };
 }
 
-/** Serial-layout tensors to compare in training mode: the output, the input gradient and each weight gradient. */
-type Outcome = { output: Tensor; grads?: Tensors; inputGrad?: Tensor; training?: TrainingResult };
-
-function run<C>(p: Prepared<C>, x: Tensor, probe: Tensor, config: C, mode: Mode): Outcome {
-  const output = forward(p, x, config, mode);
-  if (mode === 'inference') return { output };
-  const training = trainingStep(p, x, probe, config);
-  return { output, grads: training.grads, inputGrad: training.inputGrad, training };
+/** What the gate compares, in the serial layout: the output, and in training the gradients and running statistics. */
+interface Outcome {
+  output: Tensor;
+  /** d loss / d input (`input`) and d loss / d each serial weight. */
+  grads?: Tensors;
+  /** BatchNorm running statistics after one training step, serial names. */
+  statistics?: Tensors;
+  /** The first call, cold: dispatch plus completion, in milliseconds. */
+  firstCallMs: number;
 }
 
 function disposeOutcome(o: Outcome): void {
-  o.output.dispose();
-  if (o.training) disposeTraining(o.training);
+  tf.dispose([o.output, ...Object.values(o.grads ?? {}), ...Object.values(o.statistics ?? {})]);
+}
+
+/** The names in `all` that are keys of `of`. */
+function pick(all: Tensors, of: object): Tensors {
+  return Object.fromEntries(Object.entries(all).filter(([k]) => k in of));
+}
+
+/**
+ * Runs `impl` once, cold, and maps what it computed back to the serial layout. Inference: one forward.
+ * Training: one step of a TrainingSession (forward with batch statistics, backward, running statistics
+ * updated); parallel gradients and statistics go through toSerial here, never inside a timed sample.
+ */
+async function runOnce<C>(impl: Implementation<C>, inputs: GateInputs, config: C, mode: Mode): Promise<Outcome> {
+  const p = prepare(impl, inputs.serial, config);
+  try {
+    if (mode === 'inference') {
+      const t0 = now();
+      const output = forward(p, inputs.x, config);
+      await deviceIdle();
+      return { output, firstCallMs: now() - t0 };
+    }
+    const session = new TrainingSession(p, inputs.x, inputs.probe, config);
+    try {
+      const t0 = now();
+      const step = session.step(true);
+      await deviceIdle();
+      const firstCallMs = now() - t0;
+      const statistics = session.runningStatistics();
+      const mapped = tf.tidy(
+        () => impl.toSerial({ ...step.grads, ...statistics }, config) as unknown as tf.TensorContainer,
+      ) as unknown as Tensors;
+      // toSerial may hand back a tensor it was given (the identity of a serial layout): gradients handed
+      // back stay alive, and running statistics handed back (the session's variables) are copied out.
+      const mappedBack = new Set(Object.values(mapped));
+      const sessionOwned = new Set(Object.values(statistics));
+      tf.dispose([step.loss, ...Object.values(step.grads).filter((t) => !mappedBack.has(t))]);
+      return {
+        output: step.output!,
+        grads: { input: step.inputGrad, ...pick(mapped, inputs.serial.trainable) },
+        statistics: Object.fromEntries(
+          Object.entries(pick(mapped, inputs.serial.buffers)).map(([k, t]) => [k, sessionOwned.has(t) ? tf.clone(t) : t]),
+        ),
+        firstCallMs,
+      };
+    } finally {
+      session.dispose();
+    }
+  } finally {
+    p.dispose();
+  }
 }
 
 /** Fresh random input: normal(0, 1) drawn from `seed`, never zeros. */
 export function randomInput(shape: number[], seed: number): Tensor {
   return tf.randomNormal(shape, 0, 1, 'float32', seed);
+}
+
+/** The gate's inputs, drawn once from a seed: serial weights, the input and the training probe. */
+export interface GateInputs {
+  serial: WeightSet;
+  x: Tensor;
+  /** Same shape as the output: loss = Σ output ⊙ probe in training mode. */
+  probe: Tensor;
+}
+
+/** Draws serial weights from `seed`, the input from seed + 1 and the probe from seed + 2. */
+export function drawInputs(family: AnyFamily, config: object, seed: number): GateInputs {
+  const serial = tf.tidy(() => family.init(config, seed) as unknown as tf.TensorContainer) as unknown as WeightSet;
+  return { serial, x: randomInput(family.inputShape(config), seed + 1), probe: randomInput(family.outputShape(config), seed + 2) };
+}
+
+export function disposeInputs(i: GateInputs): void {
+  tf.dispose([i.x, i.probe, ...Object.values(i.serial.trainable), ...Object.values(i.serial.buffers)]);
 }
 
 export interface EquivalenceRequest<C> {
@@ -108,54 +174,62 @@ export interface EquivalenceRequest<C> {
   mode: Mode;
   backend: BackendName;
   seed: number;
-  /** Parallel implementations to check; all by default. */
+  /** Implementations to check against the reference; every other one by default. */
   implementations?: readonly string[];
+  /** Inputs drawn by the caller (and freed by it); drawn from `seed` here otherwise. */
+  inputs?: GateInputs;
+}
+
+export interface GateResult {
+  checks: Equivalence[];
+  /** The cold first call of the reference and of every checked implementation, by name. */
+  firstCallMs: Map<string, number>;
 }
 
 /**
- * Checks every (or the chosen) parallel implementation of a family against its serial reference on
- * fresh random weights and inputs from `seed`, on the active backend. Leaves no tensor behind.
+ * The equivalence gate: runs the family's reference (its first implementation) and every chosen other
+ * implementation once on the same weights and input, and compares them in the serial layout: the
+ * output; in training also the gradients (input and every weight, one vector) and the BatchNorm running
+ * statistics after the step. Times each first call on the way (cold). Leaves no tensor behind.
  *
- * @example await checkEquivalence({ family: getFamily('gmp'), config, mode: 'inference', backend: 'wasm', seed: 1 })
+ * @example const { checks } = await runGate({ family: getFamily('gmp'), config, mode: 'inference', backend: 'wasm', seed: 1 })
  */
-export async function checkEquivalence<C>(req: EquivalenceRequest<C>): Promise<Equivalence[]> {
+export async function runGate<C>(req: EquivalenceRequest<C>): Promise<GateResult> {
   const { family, config, mode, backend, seed } = req;
   if (mode === 'training') family.trainingRules?.(config);
-  const [serialImpl, ...parallel] = family.implementations as readonly Implementation<C>[];
-  const chosen = parallel.filter((i) => !req.implementations || req.implementations.includes(i.name));
+  const [reference, ...others] = family.implementations as readonly Implementation<C>[];
+  const chosen = others.filter((i) => !req.implementations || req.implementations.includes(i.name));
   const tolerance = mode === 'inference' ? TOLERANCES[backend].forward : TOLERANCES[backend].gradient;
-  const serialWeights = tf.tidy(() => family.init(config, seed) as unknown as tf.TensorContainer) as unknown as ReturnType<
-    AnyFamily['init']
-  >;
-  const x = randomInput(family.inputShape(config), seed + 1);
-  const reference = prepare(serialImpl!, serialWeights, config);
-  const sample = forward(reference, x, config, 'inference');
-  const probe = randomInput(sample.shape, seed + 2);
-  sample.dispose();
-  const expected = run(reference, x, probe, config, mode);
-  const results: Equivalence[] = [];
+  const inputs = req.inputs ?? drawInputs(family, config as object, seed);
+  const firstCallMs = new Map<string, number>();
+  const checks: Equivalence[] = [];
+  let expected: Outcome | undefined;
   try {
+    expected = await runOnce(reference!, inputs, config, mode);
+    firstCallMs.set(reference!.name, expected.firstCallMs);
     for (const impl of chosen) {
-      const p = prepare(impl, serialWeights, config);
-      let actual: Outcome | undefined;
+      const actual = await runOnce(impl, inputs, config, mode);
       try {
-        actual = run(p, x, probe, config, mode);
-        const output = await compareTensors(expected.output, actual.output);
-        let worst = { name: 'output', ...output };
+        firstCallMs.set(impl.name, actual.firstCallMs);
+        const parts = [{ name: 'output', ...(await compareTensors(expected.output, actual.output)) }];
         if (mode === 'training') {
-          const gradients = await compareGradients(expected, actual);
-          if (!(gradients.relErr <= output.relErr)) worst = gradients;
-          worst.maxAbs = Math.max(output.maxAbs, gradients.maxAbs);
+          parts.push(await compareSets(expected.grads!, actual.grads!));
+          if (Object.keys(expected.statistics!).length > 0) {
+            const stats = await compareSets(expected.statistics!, actual.statistics!);
+            parts.push({ ...stats, name: `running statistics (${stats.name})` });
+          }
         }
+        const worst = parts.reduce((a, b) => (b.relErr > a.relErr || Number.isNaN(b.relErr) ? b : a));
+        const maxAbs = Math.max(...parts.map((x) => x.maxAbs));
         const pass = Number.isFinite(worst.relErr) && worst.relErr <= tolerance;
         const defect = knownDefect(backend, family.name, impl.name, mode);
-        results.push({
+        checks.push({
           family: family.name,
           implementation: impl.name,
           mode,
           backend,
           relErr: worst.relErr,
-          maxAbs: worst.maxAbs,
+          maxAbs,
           pass,
           tolerance,
           seed,
@@ -164,20 +238,28 @@ export async function checkEquivalence<C>(req: EquivalenceRequest<C>): Promise<E
             ? {}
             : {
                 message:
-                  `${impl.name} differs from ${serialImpl!.name} (${mode}, ${backend}): relErr ${worst.relErr} in ${worst.name} > ${tolerance}; ` +
+                  `${impl.name} differs from ${reference!.name} (${mode}, ${backend}): relErr ${worst.relErr} in ${worst.name} > ${tolerance}; ` +
                   `replay with --seed ${seed}${defect ? ` (known backend defect: ${defect})` : ''}`,
                 ...(defect ? { knownDefect: defect } : {}),
               }),
         });
       } finally {
-        if (actual) disposeOutcome(actual);
-        p.dispose();
+        disposeOutcome(actual);
       }
     }
   } finally {
-    disposeOutcome(expected);
-    reference.dispose();
-    tf.dispose([x, probe, ...Object.values(serialWeights.trainable), ...Object.values(serialWeights.buffers)]);
+    if (expected) disposeOutcome(expected);
+    if (!req.inputs) disposeInputs(inputs);
   }
-  return results;
+  return { checks, firstCallMs };
+}
+
+/**
+ * Checks every (or the chosen) implementation of a family against its reference on fresh random
+ * weights and inputs from `seed`, on the active backend.
+ *
+ * @example await checkEquivalence({ family: getFamily('gmp'), config, mode: 'inference', backend: 'wasm', seed: 1 })
+ */
+export async function checkEquivalence<C>(req: EquivalenceRequest<C>): Promise<Equivalence[]> {
+  return (await runGate(req)).checks;
 }

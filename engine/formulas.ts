@@ -1,17 +1,18 @@
 import type { AnyFamily, Formulas, ImplementationFormulas } from './core/types.js';
+import { getImplementation } from './families/index.js';
 
 const BYTES_PER_ELEMENT = 4;
 
 /** Stored parameters, executed FLOPs and predicted peak bytes of one implementation at `config`. */
 export function implementationFormulas(family: AnyFamily, implementation: string, config: object): ImplementationFormulas {
-  const impl = family.implementations.find((i) => i.name === implementation);
-  if (!impl) throw new Error(`${family.name} has no implementation ${implementation}`);
+  const impl = getImplementation(family, implementation);
   const f = family.formulas(config);
   const allocated = impl.allocations(config).reduce((a: number, b: number) => a + b, 0) * BYTES_PER_ELEMENT;
   return {
     storedParams: impl.storedParams?.(config) ?? f.params,
     executedFlops: impl.executedFlops?.(config) ?? f.flops,
-    predictedPeakBytes: allocated,
+    // Temporaries are freed before the call ends, but the last ones can sit on top of everything kept.
+    predictedPeakBytes: allocated + (impl.scratch?.(config) ?? 0) * BYTES_PER_ELEMENT,
     bytesWritten: allocated,
   };
 }

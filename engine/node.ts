@@ -15,5 +15,6 @@ export { fileStem, profileHash } from './sweep/node-sweep.js';
 export { LOCK_FILE, releaseAbandonedLock } from './sweep/sweep-lock.js';
 export { fromWorkerSchema } from './worker/protocol.js';
 export { renderReport } from './report/node-report.js';
-export { REPORT_FORMATS, summaryTable } from './report/index.js';
+export { REPORT_FORMATS } from './report/index.js';
+export { summaryLines } from './report/summary.js';
 export type { ReportFormat } from './report/index.js';

@@ -5,6 +5,7 @@ import { tf } from '../core/tf.js';
 import { BackendUnavailableError } from '../core/errors.js';
 import { describeError } from '../core/errors.js';
 import { BACKENDS, type BackendInfo, type BackendName } from './backend.js';
+import { registerWasmSliceFix } from './wasm-slice.js';
 import '@tensorflow/tfjs-backend-cpu';
 
 const require = createRequire(import.meta.url);
@@ -23,6 +24,7 @@ async function loadWasm(): Promise<BackendInfo> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   const dir = process.env.FUSEBENCH_WASM_DIR ?? join(packageDir('@tensorflow/tfjs-backend-wasm'), 'dist');
   wasm.setWasmPaths(`${dir}/`);
+  registerWasmSliceFix();
   return { name: 'wasm', available: true, device: 'CPU (WebAssembly SIMD, single-threaded in Node)', kernelTiming: 'host' };
 }
 

@@ -14,18 +14,31 @@ export function batchNormParams(w: WeightSet, prefix: string) {
   };
 }
 
+/** BatchNorm momentum for the running statistics, as PyTorch's default. */
+export const BN_MOMENTUM = 0.1;
+
 /**
  * BatchNorm over the last (channel) axis. Inference uses running statistics; training uses the
- * batch's own (biased variance, as PyTorch normalises); running statistics are not updated.
+ * batch's own (biased variance, as PyTorch normalises) and, where the running statistics are
+ * variables (a training session, engine/core/run.ts), updates them as PyTorch does: momentum 0.1, the
+ * unbiased variance for the running estimate.
  */
 export function batchNorm(x: Tensor, w: WeightSet, prefix: string, mode: Mode): Tensor {
   const p = batchNormParams(w, prefix);
   if (mode === 'training') {
     const axes = x.shape.slice(0, -1).map((_, i) => i);
     const { mean, variance } = tf.moments(x, axes);
+    updateRunningStatistics(p.mean, p.variance, mean, variance, x.size / x.shape[x.shape.length - 1]!);
     return tf.batchNorm(x, mean, variance, p.beta, p.gamma, BN_EPSILON);
   }
   return tf.batchNorm(x, p.mean, p.variance, p.beta, p.gamma, BN_EPSILON);
+}
+
+function updateRunningStatistics(runningMean: Tensor, runningVariance: Tensor, mean: Tensor, variance: Tensor, n: number): void {
+  if (!(runningMean instanceof tf.Variable) || !(runningVariance instanceof tf.Variable)) return;
+  const unbiased = n > 1 ? n / (n - 1) : 1;
+  runningMean.assign(tf.add(tf.mul(runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
+  runningVariance.assign(tf.add(tf.mul(runningVariance, 1 - BN_MOMENTUM), tf.mul(variance, BN_MOMENTUM * unbiased)));
 }
 
 /**
@@ -197,7 +210,10 @@ export function concatBatchNorms(serial: WeightSet, branch: string, g: number, b
   for (const t of BN_TENSORS.buffers) out.buffers[`${fused}.${t}`] = concatBranches(serial.buffers, branch, g, `${bn}.${t}`, 0);
 }
 
-/** The adjoint of concatBatchNorms on trainable tensors (or their gradients). */
+/** The adjoint of concatBatchNorms on trainable tensors (or their gradients), and running statistics where given. */
 export function splitBatchNorms(own: Tensors, fused: string, branch: string, g: number, bn: string, out: Tensors): void {
-  for (const t of BN_TENSORS.trainable) splitBranches(own[`${fused}.${t}`]!, branch, g, `${bn}.${t}`, 0, out);
+  for (const t of [...BN_TENSORS.trainable, ...BN_TENSORS.buffers]) {
+    const tensor = own[`${fused}.${t}`];
+    if (tensor) splitBranches(tensor, branch, g, `${bn}.${t}`, 0, out);
+  }
 }

@@ -1,5 +1,5 @@
 import { tf, type Tensor } from './tf.js';
-import type { Implementation, Mode, Tensors, WeightSet } from './types.js';
+import type { Implementation, Tensors, WeightSet } from './types.js';
 
 /** Weights converted for one implementation, with a way to free them. */
 export interface Prepared<C> {
@@ -21,48 +21,81 @@ export function prepare<C>(impl: Implementation<C>, serial: WeightSet, config: C
   };
 }
 
-/** One forward pass; every intermediate is freed, the output is the caller's. */
-export function forward<C>(p: Prepared<C>, x: Tensor, config: C, mode: Mode): Tensor {
-  return tf.tidy(() => p.impl.forward(p.weights, x, config, mode));
+/** One inference forward pass; every intermediate is freed, the output is the caller's. */
+export function forward<C>(p: Prepared<C>, x: Tensor, config: C): Tensor {
+  return tf.tidy(() => p.impl.forward(p.weights, x, config, 'inference'));
 }
 
-/** What one training step gives back, gradients already in the serial layout. */
-export interface TrainingResult {
+/** What one training step gives back, in the implementation's own layout; the caller disposes it. */
+export interface StepResult {
   loss: Tensor;
-  /** d loss / d weight, keyed by serial weight name. */
+  /** d loss / d weight, keyed by this implementation's weight names. */
   grads: Tensors;
   /** d loss / d input. */
   inputGrad: Tensor;
+  /** The forward output, only when the step was asked to keep it (the equivalence gate). */
+  output?: Tensor;
+}
+
+export function disposeStep(r: StepResult): void {
+  tf.dispose([r.loss, r.inputGrad, ...Object.values(r.grads), ...(r.output ? [r.output] : [])]);
 }
 
 /**
- * Forward plus backward with tf.variableGrads for loss = Σ output ⊙ probe, where `probe` is a fixed
- * random tensor (so every output element gets its own gradient). Gradients are mapped back to the
- * serial layout with the implementation's toSerial (the adjoint of its weight conversion).
+ * The state of training one implementation, created once outside any timed region: its trainable
+ * weights and the input as variables, its BatchNorm running statistics as non-trainable variables
+ * (a training forward updates them, as PyTorch does). `step()` is then exactly a training step:
+ * forward with batch statistics + backward for loss = Σ output ⊙ probe (a fixed random probe, so every
+ * output element gets its own gradient), gradients for every weight and the input, and nothing else:
+ * no weight copies, no re-layout of gradients (the gate maps them with toSerial itself).
+ *
+ * @example const s = new TrainingSession(prepared, x, probe, config); disposeStep(s.step()); s.dispose();
  */
-export function trainingStep<C>(p: Prepared<C>, x: Tensor, probe: Tensor, config: C): TrainingResult {
-  const names = Object.keys(p.weights.trainable);
-  const variables = names.map((n) => tf.variable(p.weights.trainable[n]!, true));
-  const input = tf.variable(x, true);
-  try {
-    const live: WeightSet = {
-      trainable: Object.fromEntries(names.map((n, i) => [n, variables[i]!])),
-      buffers: p.weights.buffers,
-    };
-    const { value, grads } = tf.variableGrads(
-      () => tf.sum(tf.mul(p.impl.forward(live, input, config, 'training'), probe)) as tf.Scalar,
-      [...variables, input],
-    );
-    const own: Tensors = Object.fromEntries(names.map((n, i) => [n, grads[variables[i]!.name]!]));
-    const serialGrads = tf.tidy(() => p.impl.toSerial(own, config) as unknown as tf.TensorContainer) as unknown as Tensors;
-    const kept = new Set(Object.values(serialGrads));
-    tf.dispose(Object.values(own).filter((t) => !kept.has(t)));
-    return { loss: value, grads: serialGrads, inputGrad: grads[input.name]! };
-  } finally {
-    tf.dispose([...variables, input]);
-  }
-}
+export class TrainingSession<C> {
+  private readonly names: string[];
+  private readonly variables: tf.Variable[];
+  private readonly input: tf.Variable;
+  private readonly live: WeightSet;
 
-export function disposeTraining(r: TrainingResult): void {
-  tf.dispose([r.loss, r.inputGrad, ...Object.values(r.grads)]);
+  constructor(
+    readonly prepared: Prepared<C>,
+    x: Tensor,
+    private readonly probe: Tensor,
+    private readonly config: C,
+  ) {
+    const { trainable, buffers } = prepared.weights;
+    this.names = Object.keys(trainable);
+    // tf.variable shares the tensor's data (no copy); a variable's assign swaps in new data.
+    this.variables = this.names.map((n) => tf.variable(trainable[n]!, true));
+    this.input = tf.variable(x, true);
+    this.live = {
+      trainable: Object.fromEntries(this.names.map((n, i) => [n, this.variables[i]!])),
+      buffers: Object.fromEntries(Object.entries(buffers).map(([n, t]) => [n, tf.variable(t, false)])),
+    };
+  }
+
+  /** One training step; the result is the caller's to dispose. `keepOutput` also returns the forward output. */
+  step(keepOutput = false): StepResult {
+    let output: Tensor | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const y = this.prepared.impl.forward(this.live, this.input, this.config, 'training');
+      if (keepOutput) output = tf.keep(y);
+      return tf.sum(tf.mul(y, this.probe)) as tf.Scalar;
+    }, [...this.variables, this.input]);
+    return {
+      loss: value,
+      grads: Object.fromEntries(this.names.map((n, i) => [n, grads[this.variables[i]!.name]!])),
+      inputGrad: grads[this.input.name]!,
+      ...(output ? { output } : {}),
+    };
+  }
+
+  /** The running statistics as they are now (this implementation's layout); owned by the session. */
+  runningStatistics(): Tensors {
+    return this.live.buffers;
+  }
+
+  dispose(): void {
+    tf.dispose([...this.variables, this.input, ...Object.values(this.live.buffers)]);
+  }
 }

@@ -49,14 +49,33 @@ export interface Implementation<C> {
   readonly name: string;
   readonly role: 'serial' | 'parallel';
   readonly summary: string;
+  /**
+   * The kernels that do the work, e.g. `MaxPool (H×W window)`: where a parallel form uses another
+   * primitive than the serial loop, its speedup would mix kernel choice with fusion (see `baseline`).
+   */
+  readonly primitive: string;
+  /**
+   * Parallel forms only: the serial implementation their speedup is measured against, the loop that
+   * uses the same primitive (default: the family's reference, its first implementation). So a
+   * speedup isolates fusion rather than kernel choice.
+   */
+  readonly baseline?: string;
   /** Serial weights → this layout, BatchNorm running statistics included (identity clone for serial). */
   toParallel(serial: WeightSet, config: C): WeightSet;
-  /** This layout's trainable tensors (weights or their gradients) → serial layout: the adjoint of toParallel. */
+  /**
+   * This layout's tensors → serial layout: the adjoint of toParallel. Takes trainable tensors or their
+   * gradients, and BatchNorm running statistics (buffers) where present, so both can be compared.
+   */
   toSerial(own: Tensors, config: C): Tensors;
   /** The layer's forward pass. `training` uses batch statistics in BatchNorm. */
   forward(weights: WeightSet, x: Tensor, config: C, mode: Mode): Tensor;
   /** Element counts of the tensors forward allocates in inference mode, for memory predictions. */
   allocations(config: C): number[];
+  /**
+   * Elements of the largest temporary a kernel allocates and frees inside the call, where one does:
+   * a reduction over axes that are not innermost (Max over H, W of NHWC) first transposes its input.
+   */
+  scratch?(config: C): number;
   /** FLOPs executed when they differ from the family's useful FLOPs (block-diagonal kernels). */
   executedFlops?(config: C): number;
   /** Trainable elements stored when they differ from the family's parameter count. */
@@ -78,6 +97,8 @@ export interface LayerFamily<C extends object = Record<string, unknown>> {
   trainingRules?(config: C): void;
   formulas(config: C): Formulas;
   inputShape(config: C): number[];
+  /** Shape of the output in the canonical (serial) layout. */
+  outputShape(config: C): number[];
   /** Fresh serial weights; `seed` makes them reproducible. */
   init(config: C, seed: number): WeightSet;
   /** The serial reference first, then the parallel implementations. */

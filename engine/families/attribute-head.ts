@@ -19,6 +19,7 @@ import {
   initBottleneck,
   unfuseBottleneck,
   type BottleneckShape,
+  type BranchConvs,
 } from './bottleneck.js';
 import { gmpFusedMax } from './gmp.js';
 import {
@@ -88,41 +89,55 @@ function reduceWeights(w: WeightSet): WeightSet {
   return { trainable: pick(w.trainable), buffers: pick(w.buffers) };
 }
 
-/** The seed's serial head: the loop `y = attention_convs[i](x); y = gmp(y).view(B, C)`, then per-class layers. */
-const serialHead: Implementation<AttributeHeadConfig> = {
-  name: 'serial.seedLoops',
-  role: 'serial',
-  summary: "the seed's serial head: reduce conv, a loop of g bottleneck + max-pool branches, a Linear per class, a residual head per class",
-  toParallel: (w) => ({ trainable: cloneAll(w.trainable), buffers: cloneAll(w.buffers) }),
-  toSerial: (ts) => ({ ...ts }),
-  forward(w, x, c, mode) {
-    const p = parts(c);
-    const r = reduce(w, x, mode);
-    const bw = stage(w, 'bottleneck.');
-    const pooled = tf.stack(
-      Array.from({ length: c.groups }, (_, i) => tf.max(bottleneckBranch(bw, i, r, mode), [1, 2])),
-      1,
-    );
-    const perClass = classLinearLoop.forward(stage(w, 'classLinear.'), pooled, p.classLinear, mode);
-    return classHeadLoop.forward(stage(w, 'classHead.'), perClass, p.classHead, mode);
-  },
-  allocations(c) {
-    const p = parts(c);
-    return [
-      ...reduceAllocations(c),
-      ...Array.from({ length: c.groups }, () => [...branchAllocations(p.bottleneck), c.batch * c.groupChannels]).flat(),
-      c.batch * c.groups * c.groupChannels,
-      ...classLinearLoop.allocations(p.classLinear),
-      ...classHeadLoop.allocations(p.classHead),
-    ];
-  },
-};
+/**
+ * The seed's serial head: the loop `y = attention_convs[i](x); y = gmp(y).view(B, C)`, then per-class
+ * layers. With im2col branches it is the serial twin of the im2col form (same primitives, unfused).
+ */
+function serialHead(convs: BranchConvs): Implementation<AttributeHeadConfig> {
+  return {
+    name: convs === 'conv2d' ? 'serial.seedLoops' : 'serial.seedLoopsIm2col',
+    role: 'serial',
+    summary:
+      convs === 'conv2d'
+        ? "the seed's serial head: reduce conv, a loop of g bottleneck + max-pool branches, a Linear per class, a residual head per class"
+        : "the seed's serial head with each branch's 3×3 and last 1×1 as im2col + matmul: the im2col form's primitives, unfused",
+    primitive:
+      convs === 'conv2d' ? 'Conv2D per branch, Max, _FusedMatMul' : 'Conv2D 1×1, im2col + BatchMatMul per branch, Max, _FusedMatMul',
+    toParallel: (w) => ({ trainable: cloneAll(w.trainable), buffers: cloneAll(w.buffers) }),
+    toSerial: (ts) => ({ ...ts }),
+    forward(w, x, c, mode) {
+      const p = parts(c);
+      const r = reduce(w, x, mode);
+      const bw = stage(w, 'bottleneck.');
+      const pooled = tf.stack(
+        Array.from({ length: c.groups }, (_, i) => tf.max(bottleneckBranch(bw, i, r, mode, p.bottleneck, convs), [1, 2])),
+        1,
+      );
+      const perClass = classLinearLoop.forward(stage(w, 'classLinear.'), pooled, p.classLinear, mode);
+      return classHeadLoop.forward(stage(w, 'classHead.'), perClass, p.classHead, mode);
+    },
+    allocations(c) {
+      const p = parts(c);
+      return [
+        ...reduceAllocations(c),
+        ...Array.from({ length: c.groups }, () => [...branchAllocations(p.bottleneck, convs), c.batch * c.groupChannels]).flat(),
+        c.batch * c.groups * c.groupChannels,
+        ...classLinearLoop.allocations(p.classLinear),
+        ...classHeadLoop.allocations(p.classHead),
+      ];
+    },
+    // Max over H, W of a branch's NHWC output transposes it first.
+    scratch: (c) => pixels(c) * c.groupChannels,
+  };
+}
 
 function parallelHead(convs: (typeof fusedBottlenecks)[keyof typeof fusedBottlenecks]): Implementation<AttributeHeadConfig> {
   return {
     name: convs.name,
     role: 'parallel',
     summary: `every stage fused: ${convs.summary}; one max + view; batched per-class Linear and head`,
+    primitive: `${convs.primitive}, Max, GatherV2 + BatchMatMul`,
+    baseline: convs.baseline === 'serial.branchLoopIm2col' ? 'serial.seedLoopsIm2col' : 'serial.seedLoops',
     toParallel(w, c) {
       const p = parts(c);
       const fused = fuseBottleneck(stage(w, 'bottleneck.'), p.bottleneck, convs);
@@ -167,6 +182,8 @@ function parallelHead(convs: (typeof fusedBottlenecks)[keyof typeof fusedBottlen
         ...classHeadBatched.allocations(p.classHead),
       ];
     },
+    // One Max over H, W of the fused g·gc-channel map transposes it first.
+    scratch: (c) => pixels(c) * c.groups * c.groupChannels,
     executedFlops: (c) =>
       attributeHead.formulas(c).flops - bottleneckFlops(parts(c).bottleneck) + fusedBottleneckFlops(parts(c).bottleneck, convs),
     storedParams: (c) =>
@@ -222,6 +239,7 @@ export const attributeHead: LayerFamily<AttributeHeadConfig> = {
     };
   },
   inputShape: (c) => [c.batch, c.height, c.width, c.inChannels],
+  outputShape: (c) => [c.batch, classCount(c)],
   init(c, seed) {
     const p = parts(c);
     const draw = new SeededInit(seed);
@@ -238,5 +256,10 @@ export const attributeHead: LayerFamily<AttributeHeadConfig> = {
     Object.assign(w.buffers, withPrefix(b.buffers, 'bottleneck.'));
     return w;
   },
-  implementations: [serialHead, parallelHead(fusedBottlenecks.im2col), parallelHead(fusedBottlenecks.blockDiag)],
+  implementations: [
+    serialHead('conv2d'),
+    serialHead('im2col'),
+    parallelHead(fusedBottlenecks.im2col),
+    parallelHead(fusedBottlenecks.blockDiag),
+  ],
 };

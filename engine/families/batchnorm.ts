@@ -17,6 +17,7 @@ const batchNormLoop: Implementation<BatchnormConfig> = {
   name: 'serial.batchNormLoop',
   role: 'serial',
   summary: "g BatchNorms, each on its group's channel slice, concatenated",
+  primitive: 'FusedBatchNorm (moments in training)',
   toParallel: (w) => cloneWeights(w),
   toSerial: (ts) => ({ ...ts }),
   forward: (w, x, c, mode) =>
@@ -33,6 +34,7 @@ const fusedBatchNorm: Implementation<BatchnormConfig> = {
   name: 'parallel.fusedBatchNorm',
   role: 'parallel',
   summary: 'one BatchNorm over all g·C channels, parameters and running statistics concatenated',
+  primitive: 'FusedBatchNorm (moments in training)',
   toParallel(w, c) {
     const out: WeightSet = { trainable: {}, buffers: {} };
     concatBatchNorms(w, 'g', c.groups, 'bn', 'bn', out);
@@ -61,6 +63,7 @@ export const batchnorm: LayerFamily<BatchnormConfig> = {
     activationBytes: 8 * c.groups * sliceElements(c),
   }),
   inputShape: (c) => [c.batch, c.height, c.width, c.groups * c.channels],
+  outputShape: (c) => [c.batch, c.height, c.width, c.groups * c.channels],
   init(c, seed) {
     const draw = new SeededInit(seed);
     const w: WeightSet = { trainable: {}, buffers: {} };

@@ -60,40 +60,64 @@ export function initBottleneck(c: BottleneckShape, draw: SeededInit, w: WeightSe
   }
 }
 
+/**
+ * How a serial branch computes its 3×3 and second 1×1 convolutions: Conv2D (the seed's loop), or
+ * im2col + matmul, the primitives of the fused im2col form, so that form's speedup isolates fusion.
+ */
+export type BranchConvs = 'conv2d' | 'im2col';
+
 /** One branch of the seed's serial loop: y_i = bottleneck_i(x), [B,H,W,C]. */
-export function bottleneckBranch(w: WeightSet, i: number, x: Tensor, mode: Mode): Tensor {
+export function bottleneckBranch(w: WeightSet, i: number, x: Tensor, mode: Mode, c: BottleneckShape, convs: BranchConvs): Tensor {
   const b = `b${i}`;
+  const p = planes(c);
+  const one = { ...c, groups: 1 };
+  const conv2 = w.trainable[`${b}.conv2`]!;
+  const conv3 = w.trainable[`${b}.conv3`]!;
   let h = tf.relu(batchNorm(conv(x, w.trainable[`${b}.conv1`]!), w, `${b}.bn1`, mode));
-  h = tf.relu(batchNorm(conv(h, w.trainable[`${b}.conv2`]!), w, `${b}.bn2`, mode));
-  h = batchNorm(conv(h, w.trainable[`${b}.conv3`]!), w, `${b}.bn3`, mode);
+  h = convs === 'conv2d' ? conv(h, conv2) : im2col.conv2(h, tf.reshape(conv2, [1, 9 * p, p]), one);
+  h = tf.relu(batchNorm(h, w, `${b}.bn2`, mode));
+  h = convs === 'conv2d' ? conv(h, conv3) : im2col.conv3(h, tf.reshape(conv3, [1, p, c.channels]), one);
+  h = batchNorm(h, w, `${b}.bn3`, mode);
   return tf.relu(tf.add(h, x));
 }
 
 /** Elements one serial branch allocates (conv, BN and ReLU outputs, the residual add). */
-export function branchAllocations(c: BottleneckShape): number[] {
+export function branchAllocations(c: BottleneckShape, convs: BranchConvs): number[] {
   const n = pixels(c);
   const p = planes(c);
-  return [n * p, n * p, n * p, n * p, n * p, n * p, n * c.channels, n * c.channels, n * c.channels, n * c.channels];
+  const one = { ...c, groups: 1 };
+  const conv2 = convs === 'conv2d' ? [n * p] : im2col.conv2Allocations(one);
+  const conv3 = convs === 'conv2d' ? [n * c.channels] : im2col.conv3Allocations(one);
+  return [n * p, n * p, n * p, ...conv2, n * p, n * p, ...conv3, n * c.channels, n * c.channels, n * c.channels];
 }
 
-const branchLoop: Implementation<BottleneckConfig> = {
-  name: 'serial.branchLoop',
-  role: 'serial',
-  summary: 'g separate bottlenecks on the same x, outputs concatenated along channels',
-  toParallel: (w) => cloneWeights(w),
-  toSerial: (ts) => ({ ...ts }),
-  forward: (w, x, c, mode) =>
-    tf.concat(
-      Array.from({ length: c.groups }, (_, i) => bottleneckBranch(w, i, x, mode)),
-      3,
-    ),
-  allocations: (c) => [...Array.from({ length: c.groups }, () => branchAllocations(c)).flat(), pixels(c) * c.groups * c.channels],
-};
+function branchLoop(convs: BranchConvs): Implementation<BottleneckConfig> {
+  return {
+    name: convs === 'conv2d' ? 'serial.branchLoop' : 'serial.branchLoopIm2col',
+    role: 'serial',
+    summary:
+      convs === 'conv2d'
+        ? 'g separate bottlenecks on the same x, outputs concatenated along channels'
+        : "the same loop with each branch's 3×3 as im2col + matmul and its last 1×1 as matmul: the im2col form's primitives, unfused",
+    primitive: convs === 'conv2d' ? 'Conv2D per branch' : 'Conv2D 1×1, then im2col + BatchMatMul per branch',
+    toParallel: (w) => cloneWeights(w),
+    toSerial: (ts) => ({ ...ts }),
+    forward: (w, x, c, mode) =>
+      tf.concat(
+        Array.from({ length: c.groups }, (_, i) => bottleneckBranch(w, i, x, mode, c, convs)),
+        3,
+      ),
+    allocations: (c) => [...Array.from({ length: c.groups }, () => branchAllocations(c, convs)).flat(), pixels(c) * c.groups * c.channels],
+  };
+}
 
 /** How a fused bottleneck computes its grouped 3×3 and grouped 1×1 convolutions. */
 interface GroupedConvs {
   name: string;
   summary: string;
+  primitive: string;
+  /** The serial loop with the same primitives. */
+  baseline: string;
   /** conv2 and conv3 of every branch in this layout. */
   fuse(serial: Tensors, c: BottleneckShape): { conv2: Tensor; conv3: Tensor };
   unfuse(conv2: Tensor, conv3: Tensor, c: BottleneckShape, out: Tensors): void;
@@ -113,6 +137,8 @@ interface GroupedConvs {
 const im2col: GroupedConvs = {
   name: 'parallel.im2colBatchedMatmul',
   summary: 'fused bottleneck; grouped 3×3 as im2col (9 shifted slices) + batched matmul, grouped 1×1 as batched matmul',
+  primitive: 'Conv2D 1×1, then im2col + BatchMatMul',
+  baseline: 'serial.branchLoopIm2col',
   fuse: (s, c) => ({
     conv2: tf.stack(branchNames('b', c.groups, 'conv2').map((n) => tf.reshape(s[n]!, [9 * planes(c), planes(c)]))),
     conv3: tf.stack(branchNames('b', c.groups, 'conv3').map((n) => tf.reshape(s[n]!, [planes(c), c.channels]))),
@@ -166,6 +192,8 @@ const im2col: GroupedConvs = {
 const blockDiag: GroupedConvs = {
   name: 'parallel.blockDiagonalConv',
   summary: 'fused bottleneck; grouped 3×3 and 1×1 as dense convolutions with block-diagonal kernels (g× the FLOPs)',
+  primitive: 'Conv2D (dense, block-diagonal kernels)',
+  baseline: 'serial.branchLoop',
   fuse: (s, c) => ({
     conv2: blockDiagonal(branchNames('b', c.groups, 'conv2').map((n) => s[n]!)),
     conv3: blockDiagonal(branchNames('b', c.groups, 'conv3').map((n) => s[n]!)),
@@ -199,12 +227,22 @@ export function unfuseBottleneck(own: Tensors, c: BottleneckShape, convs: Groupe
   return out;
 }
 
-/** The fused bottleneck: [B,H,W,C] → [B,H,W,g·C], residual = x tiled g times. */
+/** The fused bottleneck: [B,H,W,C] → [B,H,W,g·C], residual = x repeated g times along channels. */
 export function fusedBottleneckForward(w: WeightSet, x: Tensor, c: BottleneckShape, mode: Mode, convs: GroupedConvs): Tensor {
   let h = tf.relu(batchNorm(conv(x, w.trainable.conv1!), w, 'bn1', mode));
   h = tf.relu(batchNorm(convs.conv2(h, w.trainable.conv2!, c), w, 'bn2', mode));
   h = batchNorm(convs.conv3(h, w.trainable.conv3!, c), w, 'bn3', mode);
-  return tf.relu(tf.add(h, tf.tile(x, [1, 1, 1, c.groups])));
+  // The residual is x once per group along channels. One Concat of g references, not Tile: tfjs's Tile
+  // runs ~20× slower on wasm and cpu, which would charge a kernel choice to fusion.
+  return tf.relu(
+    tf.add(
+      h,
+      tf.concat(
+        Array.from({ length: c.groups }, () => x),
+        3,
+      ),
+    ),
+  );
 }
 
 export function fusedBottleneckAllocations(c: BottleneckShape, convs: GroupedConvs): number[] {
@@ -260,6 +298,8 @@ function fused(convs: GroupedConvs): Implementation<BottleneckConfig> {
     name: convs.name,
     role: 'parallel',
     summary: convs.summary,
+    primitive: convs.primitive,
+    baseline: convs.baseline,
     toParallel: (w, c) => fuseBottleneck(w, c, convs),
     toSerial: (own, c) => unfuseBottleneck(own, c, convs),
     forward: (w, x, c, mode) => fusedBottleneckForward(w, x, c, mode, convs),
@@ -286,10 +326,11 @@ export const bottleneck: LayerFamily<BottleneckConfig> = {
     activationBytes: 4 * pixels(c) * (c.channels + c.groups * c.channels),
   }),
   inputShape: (c) => [c.batch, c.height, c.width, c.channels],
+  outputShape: (c) => [c.batch, c.height, c.width, c.groups * c.channels],
   init(c, seed) {
     const w: WeightSet = { trainable: {}, buffers: {} };
     initBottleneck(c, new SeededInit(seed), w);
     return w;
   },
-  implementations: [branchLoop, fused(im2col), fused(blockDiag)],
+  implementations: [branchLoop('conv2d'), branchLoop('im2col'), fused(im2col), fused(blockDiag)],
 };

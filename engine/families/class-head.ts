@@ -72,6 +72,7 @@ export const classHeadLoop: Implementation<ClassHeadShape> = {
   name: 'serial.blockPerClass',
   role: 'serial',
   summary: 'per class: ResidualLinearBlock then Linear(cc, 1) on its row, logits concatenated',
+  primitive: '_FusedMatMul (matmul + bias, ReLU)',
   toParallel: (w) => cloneWeights(w),
   toSerial: (ts) => ({ ...ts }),
   forward(w, x, c) {
@@ -91,6 +92,7 @@ export const classHeadBatched: Implementation<ClassHeadShape> = {
   name: 'parallel.batchedMatmul',
   role: 'parallel',
   summary: 'the same layers batched over classes: weights stacked [n, in, out], biases [n, 1, out]',
+  primitive: 'BatchMatMul + Add (bias), ReLU',
   toParallel(w, c) {
     const trainable: Tensors = {};
     for (const [name, shape] of Object.entries(layerShapes(c))) {
@@ -138,6 +140,7 @@ export const classHead: LayerFamily<ClassHeadConfig> = {
     activationBytes: 4 * c.batch * c.classes * (c.classChannels + 1),
   }),
   inputShape: (c) => [c.batch, c.classes, c.classChannels],
+  outputShape: (c) => [c.batch, c.classes],
   init(c, seed) {
     const trainable: Tensors = {};
     initClassHead(c, new SeededInit(seed), trainable);

@@ -62,6 +62,7 @@ export const classLinearLoop: Implementation<ClassLinearShape> = {
   name: 'serial.linearPerClass',
   role: 'serial',
   summary: "one Linear per class on its group's row x[:, i, :], results stacked",
+  primitive: '_FusedMatMul (matmul + bias)',
   toParallel: (w) => cloneWeights(w),
   toSerial: (ts) => ({ ...ts }),
   forward(w, x, c) {
@@ -82,6 +83,7 @@ export const classLinearBatched: Implementation<ClassLinearShape> = {
   name: 'parallel.gatherBatchedMatmul',
   role: 'parallel',
   summary: "gather rows to [B, n, gc], one batched matmul with [n, gc, cc] plus bias (einsum 'bni,nio->bno')",
+  primitive: 'GatherV2 + BatchMatMul + Add (bias)',
   toParallel: (w, c) => ({
     trainable: {
       weight: stackBranches(w.trainable, 'c', classCount(c), 'weight'),
@@ -123,6 +125,7 @@ export const classLinear: LayerFamily<ClassLinearConfig> = {
     activationBytes: 4 * c.batch * (c.classesPerGroup.length * c.groupChannels + classCount(c) * c.classChannels),
   }),
   inputShape: (c) => [c.batch, c.classesPerGroup.length, c.groupChannels],
+  outputShape: (c) => [c.batch, classCount(c), c.classChannels],
   init(c, seed) {
     const trainable: Tensors = {};
     initClassLinear(c, new SeededInit(seed), trainable);

@@ -16,6 +16,7 @@ export const gmpSliceLoop: Implementation<GmpConfig> = {
   name: 'serial.sliceMaxLoop',
   role: 'serial',
   summary: "slice each group's channels, global max over H×W, stack the g results",
+  primitive: 'Max over H, W (a reduction)',
   toParallel: noWeights,
   toSerial: () => ({}),
   forward: (_w, x, c) =>
@@ -29,22 +30,58 @@ export const gmpSliceLoop: Implementation<GmpConfig> = {
     ...Array.from({ length: c.groups }, () => [c.batch * c.height * c.width * c.channels, c.batch * c.channels]).flat(),
     c.batch * c.groups * c.channels,
   ],
+  // Max over H, W of NHWC transposes its input so the reduced axes are innermost: one slice's worth.
+  scratch: (c) => c.batch * c.height * c.width * c.channels,
 };
 
 export const gmpFusedMax: Implementation<GmpConfig> = {
   name: 'parallel.fusedMax',
   role: 'parallel',
   summary: 'one max over H×W of all g·C channels, reshaped to [B, g, C] (row-major view)',
+  primitive: 'Max over H, W (a reduction)',
   toParallel: noWeights,
   toSerial: () => ({}),
   forward: (_w, x, c) => tf.reshape(tf.max(x, [1, 2]), [c.batch, c.groups, c.channels]),
   allocations: (c) => [c.batch * c.groups * c.channels],
+  // Max over H, W of NHWC transposes its whole input first.
+  scratch: inputElements,
+};
+
+/** The serial twin of maxPoolReshape: the same MaxPool kernel per group slice, so its speedup isolates fusion. */
+const sliceMaxPoolLoop: Implementation<GmpConfig> = {
+  name: 'serial.sliceMaxPoolLoop',
+  role: 'serial',
+  summary: "slice each group's channels, one H×W max-pool window each (AdaptiveMaxPool2d(1) per branch), stack the g results",
+  primitive: 'MaxPool (one H×W window)',
+  toParallel: noWeights,
+  toSerial: () => ({}),
+  forward: (_w, x, c) =>
+    tf.stack(
+      Array.from({ length: c.groups }, (_, i) =>
+        tf.reshape(
+          tf.maxPool(
+            tf.slice(x, [0, 0, 0, i * c.channels], [c.batch, c.height, c.width, c.channels]) as tf.Tensor4D,
+            [c.height, c.width],
+            1,
+            'valid',
+          ),
+          [c.batch, c.channels],
+        ),
+      ),
+      1,
+    ),
+  allocations: (c) => [
+    ...Array.from({ length: c.groups }, () => [c.batch * c.height * c.width * c.channels, c.batch * c.channels]).flat(),
+    c.batch * c.groups * c.channels,
+  ],
 };
 
 const maxPoolReshape: Implementation<GmpConfig> = {
   name: 'parallel.maxPoolReshape',
   role: 'parallel',
   summary: 'one H×W max-pool window over all g·C channels (AdaptiveMaxPool2d(1)), reshaped to [B, g, C]',
+  primitive: 'MaxPool (one H×W window)',
+  baseline: 'serial.sliceMaxPoolLoop',
   toParallel: noWeights,
   toSerial: () => ({}),
   forward: (_w, x, c) => tf.reshape(tf.maxPool(x as tf.Tensor4D, [c.height, c.width], 1, 'valid'), [c.batch, c.groups, c.channels]),
@@ -64,6 +101,7 @@ export const gmp: LayerFamily<GmpConfig> = {
     activationBytes: 4 * (inputElements(c) + c.batch * c.groups * c.channels),
   }),
   inputShape: (c) => [c.batch, c.height, c.width, c.groups * c.channels],
+  outputShape: (c) => [c.batch, c.groups, c.channels],
   init: noWeights,
-  implementations: [gmpSliceLoop, gmpFusedMax, maxPoolReshape],
+  implementations: [gmpSliceLoop, sliceMaxPoolLoop, gmpFusedMax, maxPoolReshape],
 };

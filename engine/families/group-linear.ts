@@ -29,6 +29,7 @@ const sliceLoop: Implementation<GroupLinearConfig> = {
   name: 'serial.linearLoop',
   role: 'serial',
   summary: 'slice each group, one Linear per group, concat the outputs',
+  primitive: '_FusedMatMul (matmul + bias)',
   toParallel: (w) => cloneWeights(w),
   toSerial: (ts) => ({ ...ts }),
   forward(w, x, c) {
@@ -48,6 +49,7 @@ const batchedMatmul: Implementation<GroupLinearConfig> = {
   name: 'parallel.batchedMatmul',
   role: 'parallel',
   summary: "one batched matmul with weight [g, in, out] and bias [g, out] (einsum 'bgi,gio->bgo')",
+  primitive: 'BatchMatMul + Add (bias)',
   toParallel: (w, c) => ({
     trainable: {
       weight: stackBranches(w.trainable, 'g', c.groups, 'weight'),
@@ -77,6 +79,7 @@ const blockDiagonalConv1d: Implementation<GroupLinearConfig> = {
   name: 'parallel.blockDiagonalConv1d',
   role: 'parallel',
   summary: "the seed's Conv1d(groups=g) on [B, g·in, 1]: a dense 1-wide convolution with a block-diagonal [g·in, g·out] kernel",
+  primitive: 'Conv2D 1×1 (dense, block-diagonal kernel) + Add (bias)',
   toParallel: (w, c) => ({
     trainable: {
       kernel: blockDiagonal(
@@ -116,6 +119,7 @@ export const groupLinear: LayerFamily<GroupLinearConfig> = {
     activationBytes: 4 * c.batch * c.groups * (c.inFeatures + c.outFeatures),
   }),
   inputShape: (c) => [c.batch, c.groups * c.inFeatures],
+  outputShape: (c) => [c.batch, c.groups * c.outFeatures],
   init(c, seed) {
     const draw = new SeededInit(seed);
     const trainable: Tensors = {};

@@ -1,4 +1,4 @@
-import type { AnyFamily } from '../core/types.js';
+import type { AnyFamily, Implementation } from '../core/types.js';
 import { FusebenchError } from '../core/errors.js';
 import { replicate } from './replicate.js';
 import { bottleneck } from './bottleneck.js';
@@ -18,4 +18,16 @@ export function getFamily(name: string): AnyFamily {
     throw new FusebenchError(`unknown family '${name}'; use one of ${FAMILIES.map((f) => f.name).join(', ')}`, 'usage');
   }
   return family;
+}
+
+/** One implementation of a family by name, or a usage error listing the ones there are. */
+export function getImplementation(family: AnyFamily, name: string): Implementation<object> {
+  const impl = (family.implementations as readonly Implementation<object>[]).find((i) => i.name === name);
+  if (!impl) {
+    throw new FusebenchError(
+      `${family.name} has no implementation '${name}'; use one of ${family.implementations.map((i) => i.name).join(', ')}`,
+      'usage',
+    );
+  }
+  return impl;
 }

@@ -18,6 +18,7 @@ const concatLoop: Implementation<ReplicateConfig> = {
   name: 'serial.concatLoop',
   role: 'serial',
   summary: 'grow the tensor with one concat per group (quadratic copying, as the seed does)',
+  primitive: 'Concat, g − 1 times',
   toParallel: noWeights,
   toSerial: () => ({}),
   forward(_w, x, c) {
@@ -25,13 +26,15 @@ const concatLoop: Implementation<ReplicateConfig> = {
     for (let i = 1; i < c.groups; i++) out = tf.concat([out, x], 3);
     return c.groups === 1 ? tf.clone(x) : out;
   },
-  allocations: (c) => (c.groups === 1 ? [] : Array.from({ length: c.groups - 1 }, (_, i) => (i + 2) * inputElements(c))),
+  // At one group the loop returns a clone of x: an Identity kernel, which copies on wasm and webgpu.
+  allocations: (c) => (c.groups === 1 ? [inputElements(c)] : Array.from({ length: c.groups - 1 }, (_, i) => (i + 2) * inputElements(c))),
 };
 
 const tile: Implementation<ReplicateConfig> = {
   name: 'parallel.tile',
   role: 'parallel',
   summary: 'one tile along channels (torch.repeat)',
+  primitive: 'Tile',
   toParallel: noWeights,
   toSerial: () => ({}),
   forward: (_w, x, c) => tf.tile(x, [1, 1, 1, c.groups]),
@@ -42,6 +45,7 @@ const stackReshape: Implementation<ReplicateConfig> = {
   name: 'parallel.stackReshape',
   role: 'parallel',
   summary: 'stack g references on a new axis, then reshape [B,H,W,g,C] → [B,H,W,g·C]',
+  primitive: 'Pack (stack) + a reshape view',
   toParallel: noWeights,
   toSerial: () => ({}),
   forward(_w, x, c) {
@@ -70,6 +74,7 @@ export const replicate: LayerFamily<ReplicateConfig> = {
     activationBytes: 4 * inputElements(c) * (1 + c.groups),
   }),
   inputShape: (c) => [c.batch, c.height, c.width, c.channels],
+  outputShape: (c) => [c.batch, c.height, c.width, c.groups * c.channels],
   init: noWeights,
   implementations: [concatLoop, tile, stackReshape],
 };

@@ -13,7 +13,7 @@ import {
   type Profile,
   type SweepResults,
 } from './schemas.js';
-import { migrate, PROFILE_MIGRATIONS, RESULTS_MIGRATIONS, type Migration } from './migrate.js';
+import { migrate, migratePoint, PROFILE_MIGRATIONS, RESULTS_MIGRATIONS, type Migration } from './migrate.js';
 
 function issuePath(path: readonly PropertyKey[]): string {
   return jsonPath(path) || '(top level)';
@@ -134,6 +134,8 @@ export function validateResultsObject(data: unknown, name = 'results'): SweepRes
 
 export interface Journal {
   header: JournalHeader;
+  /** The schemaVersion the journal was written with (its points were migrated when older). */
+  writtenVersion: number;
   points: PointRecord[];
   /** Set when the last line was cut off (a crash mid-write); that point is measured again. */
   truncatedTail: boolean;
@@ -164,6 +166,7 @@ export function parseJournal(name: string, text: string): Journal {
     journalHeaderSchema,
     RESULTS_MIGRATIONS,
   );
+  const writtenVersion = (headerData as { schemaVersion: number }).schemaVersion;
   const points: PointRecord[] = [];
   let truncatedTail = false;
   for (let i = 1; i < lines.length; i++) {
@@ -179,6 +182,9 @@ export function parseJournal(name: string, text: string): Journal {
       }
       throw new FileFormatError(name, `line ${i + 1} is not valid JSON; the journal is damaged`);
     }
+    if (writtenVersion < RESULTS_SCHEMA_VERSION && data !== null && typeof data === 'object') {
+      data = migratePoint(data as Record<string, unknown>, writtenVersion, RESULTS_SCHEMA_VERSION);
+    }
     const parsed = pointSchema.safeParse(data);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
@@ -186,5 +192,5 @@ export function parseJournal(name: string, text: string): Journal {
     }
     points.push(parsed.data);
   }
-  return { header, points, truncatedTail };
+  return { header, writtenVersion, points, truncatedTail };
 }

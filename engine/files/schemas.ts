@@ -3,14 +3,16 @@ import { BACKENDS } from '../backends/backend.js';
 import { MODES } from '../core/types.js';
 import { canonicalJson } from '../measure/point-key.js';
 import { firstDuplicate, MAX_AXIS_VALUES, MAX_KEYS, MAX_LIST_ENTRIES, MAX_NAME_CHARS, MAX_TEXT_CHARS } from './limits.js';
+import { VERDICTS } from '../stats/paired.js';
 
 /**
  * The versioned file formats (DESIGN.md §5, docs/file-formats.md). Every file read goes through
  * these schemas (engine/files/read.ts); a newer schemaVersion is refused with a clear message and
  * older ones are migrated (engine/files/migrate.ts).
  */
-export const PROFILE_SCHEMA_VERSION = 1;
-export const RESULTS_SCHEMA_VERSION = 1;
+import { PROFILE_SCHEMA_VERSION, RESULTS_SCHEMA_VERSION } from './versions.js';
+
+export { PROFILE_SCHEMA_VERSION, RESULTS_SCHEMA_VERSION };
 
 const backendName = z.enum(BACKENDS);
 const mode = z.enum(MODES as unknown as [string, ...string[]]) as z.ZodType<(typeof MODES)[number]>;
@@ -32,12 +34,14 @@ const nameList = z.array(keyName).min(1).max(MAX_LIST_ENTRIES);
 
 /** How each point is measured (DESIGN.md §4). */
 const measureSettingsFields = z.strictObject({
-  /** Warm-up time per implementation before sampling (at least 2 calls whatever this says). */
+  /** Warm-up time per implementation before sampling (at least 2 calls whatever this says); it also picks the block size. */
   warmupMs: z.number().min(0).max(600_000).default(200),
-  minSamples: z.number().int().min(3).max(100_000).default(7),
+  /** Paired rounds before the stop rule may end a group. */
+  minSamples: z.number().int().min(3).max(100_000).default(10),
+  /** Paired rounds at most. */
   maxSamples: z.number().int().min(3).max(100_000).default(50),
-  /** Stop once relIQR = IQR / median is at most this (after minSamples). */
-  targetRelIqr: z.number().min(0).max(10).default(0.05),
+  /** Stop once every speedup's 95% interval is narrower than this on the log scale: ln(high / low). */
+  targetCiWidth: z.number().min(0).max(10).default(0.05),
   /** Time budget for one point's sampling, all its implementations together. */
   maxMsPerPoint: z.number().min(1).max(3_600_000).default(5_000),
   /** Seed of the equivalence gate's weights and inputs. */
@@ -85,6 +89,11 @@ export type Profile = z.infer<typeof profileSchema>;
 export const POINT_STATUSES = ['ok', 'invalid', 'error', 'cancelled'] as const;
 export type PointStatus = (typeof POINT_STATUSES)[number];
 
+/** What a point's measured peak memory counts (engine/measure/allocation-meter.ts). */
+export const MEMORY_SOURCES = ['wasm-heap', 'gpu-buffers', 'js-arrays', 'tfjs-tensors', 'tfjs-tensors-v1'] as const;
+
+export const STOP_REASONS = ['converged', 'maxSamples', 'timeBudget', 'cancelled', 'nothingToCompare', 'stable'] as const;
+
 const kernelSummary = z.strictObject({
   name: z.string(),
   count: z.number().int(),
@@ -99,6 +108,8 @@ export const pointSchema = z.strictObject({
   family: z.string(),
   implementation: z.string(),
   role: z.enum(['serial', 'parallel']),
+  /** The kernels that did the work, e.g. `MaxPool (one H×W window)`. */
+  primitive: z.string().optional(),
   mode,
   backend: backendName,
   config: z.record(z.string(), z.unknown()),
@@ -108,16 +119,22 @@ export const pointSchema = z.strictObject({
   flops: z.strictObject({ useful: z.number(), executed: z.number(), achievedPerSecond: z.number().optional() }).optional(),
   memory: z
     .strictObject({
+      /** High-water bytes this call allocated above what existed before it: allocator-true where `source` says so. */
       peakBytes: z.number(),
+      source: z.enum(MEMORY_SOURCES),
+      /** TensorFlow.js's tensor accounting of the same call (unique buffers: a reshape view is not new bytes). */
+      tfjsPeakBytes: z.number(),
       predictedPeakBytes: z.number(),
-      newBytes: z.number(),
       newTensors: z.number(),
       kernelCount: z.number(),
       kernels: z.array(kernelSummary),
+      /** Why measured and predicted differ by more than 10%, where they do. */
+      note: z.string().optional(),
     })
     .optional(),
   time: z
     .strictObject({
+      /** Milliseconds per call, one entry per paired round (round i of every implementation of the group aligns). */
       samplesMs: z.array(z.number()),
       medianMs: z.number(),
       iqrMs: z.number(),
@@ -125,11 +142,26 @@ export const pointSchema = z.strictObject({
       minMs: z.number(),
       meanMs: z.number(),
       n: z.number().int(),
-      firstCallMs: z.number(),
+      /** Calls per sample: a sample times k back-to-back calls (≥ 1 ms) and records the time per call. */
+      blockSize: z.number().int().min(1),
+      /** A cold first call, timed in the equivalence gate (`gate`); results v1 timed it after the gate. */
+      firstCallMs: z.number().optional(),
+      firstCallWhere: z.enum(['gate', 'after-gate']).optional(),
       warmupCalls: z.number().int(),
+      /** Median kernel time over `kernelCalls` calls (tf.time: device time on webgpu, host time elsewhere). */
       kernelMs: z.number().optional(),
+      kernelCalls: z.number().int().optional(),
       kernelTiming: z.enum(['device', 'host']),
-      stopReason: z.enum(['stable', 'maxSamples', 'timeBudget', 'cancelled']),
+      stopReason: z.enum(STOP_REASONS),
+    })
+    .optional(),
+  /** How busy the machine was while this point was measured (engine/measure/machine-load.ts). */
+  machine: z
+    .strictObject({
+      loadAvg1: z.number(),
+      /** Cores' worth of CPU other processes used during the point, where the OS tells (Linux). */
+      otherCpuCores: z.number().optional(),
+      busy: z.boolean(),
     })
     .optional(),
   equivalence: z
@@ -142,8 +174,16 @@ export const pointSchema = z.strictObject({
       knownDefect: z.string().optional(),
     })
     .optional(),
-  /** Serial median / this median at the same config, mode and backend (parallel points, equivalent only). */
+  /** Parallel points that passed the gate: median of per-round ratios baseline / this (DESIGN.md §4). */
   speedup: z.number().optional(),
+  /** 95% bootstrap interval of that median. */
+  speedupLow: z.number().optional(),
+  speedupHigh: z.number().optional(),
+  verdict: z.enum(VERDICTS).optional(),
+  /** The serial implementation the speedup is measured against (same primitive). */
+  baseline: z.string().optional(),
+  /** Why a speedup has no interval (results migrated from schemaVersion 1). */
+  intervalNote: z.string().optional(),
   finishedAt: z.string(),
 });
 export type PointRecord = z.infer<typeof pointSchema>;

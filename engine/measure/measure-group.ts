@@ -1,16 +1,20 @@
-import { tf, type Tensor } from '../core/tf.js';
+import { tf } from '../core/tf.js';
 import { describeError } from '../core/errors.js';
 import type { AnyFamily, Implementation, Mode } from '../core/types.js';
 import { countElements } from '../core/ops.js';
-import { prepare, forward, trainingStep, type Prepared } from '../core/run.js';
-import { checkEquivalence, randomInput, type Equivalence } from '../equivalence.js';
+import { prepare, forward, TrainingSession, type StepResult } from '../core/run.js';
+import { drawInputs, disposeInputs, runGate, type Equivalence, type GateInputs } from '../equivalence.js';
 import { implementationFormulas } from '../formulas.js';
 import type { BackendInfo } from '../backends/backend.js';
 import { TOLERANCES } from '../backends/backend.js';
+import { deviceIdle } from '../backends/device-sync.js';
 import type { MeasureSettings, PointRecord } from '../files/schemas.js';
-import { summarize } from '../report/stats.js';
-import { sampleInterleaved, type SampledTimes } from './sampler.js';
+import { summarize } from '../stats/sample-stats.js';
+import { hashString, pairedSpeedup, roundRatios } from '../stats/paired.js';
+import { sampleGroup, type Contender, type ContenderTimes, type GroupTimes, type Pairing } from './sampler.js';
 import { kernelTime, memoryPass, type MemoryPass } from './memory.js';
+import { memoryNote, predictedPeakBytes } from './memory-prediction.js';
+import { watchMachineLoad, type MachineLoad } from './machine-load.js';
 import { pointKey } from './point-key.js';
 
 /** One measured unit: every chosen implementation of a family at one config, mode and backend. */
@@ -19,7 +23,7 @@ export interface PointGroup {
   config: Record<string, unknown>;
   mode: Mode;
   backend: BackendInfo;
-  /** The serial reference first, then the parallel implementations to measure. */
+  /** The family's reference first, then the others to measure (every parallel form's baseline included). */
   implementations: readonly Implementation<object>[];
 }
 
@@ -29,113 +33,171 @@ export interface PointGroup {
  */
 export const TRAINING_FLOP_FACTOR = 3;
 
+/** The serial implementation a parallel one is judged against: its declared twin, else the reference. */
+export function baselineOf(impl: Implementation<object>, reference: Implementation<object>): string {
+  return impl.baseline ?? reference.name;
+}
+
+/** Every parallel implementation of the group paired with its baseline. */
+export function pairingsOf(implementations: readonly Implementation<object>[]): Pairing[] {
+  const [reference] = implementations;
+  return implementations
+    .filter((i) => i.role === 'parallel')
+    .map((i) => ({ parallel: i.name, baseline: baselineOf(i, reference!) }))
+    .filter((p) => implementations.some((i) => i.name === p.baseline));
+}
+
+/** One implementation ready to time: weights converted and, in training, its variables made, once. */
+interface Runner {
+  impl: Implementation<object>;
+  prepared: ReturnType<typeof prepare<object>>;
+  /** One call: a forward pass, or a training step; the tensors are the caller's. */
+  once(): tf.TensorContainer;
+  contender: Contender;
+  dispose(): void;
+}
+
+function stepTensors(r: StepResult): tf.Tensor[] {
+  return [r.loss, r.inputGrad, ...Object.values(r.grads)];
+}
+
+function makeRunner(impl: Implementation<object>, inputs: GateInputs, config: object, mode: Mode): Runner {
+  const prepared = prepare(impl, inputs.serial, config);
+  const session = mode === 'training' ? new TrainingSession(prepared, inputs.x, inputs.probe, config) : undefined;
+  const once = (): tf.TensorContainer => (session ? stepTensors(session.step()) : forward(prepared, inputs.x, config));
+  return {
+    impl,
+    prepared,
+    once,
+    // A sample: k calls back to back, each result freed as a framework frees it, then the completion wait.
+    contender: {
+      name: impl.name,
+      run: async (calls) => {
+        for (let i = 0; i < calls; i++) tf.dispose(once());
+        await deviceIdle();
+      },
+    },
+    dispose: () => {
+      session?.dispose();
+      prepared.dispose();
+    },
+  };
+}
+
 /**
- * Measures a group by the method of DESIGN.md §4: equivalence gate, warm-up, interleaved adaptive
- * sampling, kernel time, a separate memory pass, statistics. Leaves no tensor behind; a leak or a
- * failing call becomes an `error` record for that implementation, an abort a `cancelled` one.
+ * Measures a group by the method of DESIGN.md §4: the equivalence gate (where the cold first calls are
+ * timed), warm-up and block size, paired rounds until every speedup's interval is narrow enough, kernel
+ * time, a separate memory pass, statistics, machine load. Weights and inputs are drawn once and shared
+ * by the gate and the timing. Leaves no tensor behind; a leak or a failing call becomes an `error`
+ * record for that implementation, an abort a `cancelled` one.
  */
 export async function measureGroup(group: PointGroup, settings: MeasureSettings, signal?: AbortSignal): Promise<PointRecord[]> {
   const { family, config, mode, backend } = group;
   const tensorsBefore = tf.memory().numTensors;
-  const [serialImpl, ...parallel] = group.implementations;
-  const gate = new Map<string, Equivalence>();
-  for (const e of await checkEquivalence({
-    family,
-    config,
-    mode,
-    backend: backend.name,
-    seed: settings.seed,
-    implementations: parallel.map((i) => i.name),
-  })) {
-    gate.set(e.implementation, e);
-  }
-
-  const serialWeights = tf.tidy(() => family.init(config, settings.seed) as unknown as tf.TensorContainer) as unknown as ReturnType<
-    AnyFamily['init']
-  >;
-  const x = randomInput(family.inputShape(config), settings.seed + 1);
-  const prepared = group.implementations.map((impl) => prepare(impl, serialWeights, config));
-  const sample = forward(prepared[0]!, x, config, 'inference');
-  const probe = randomInput(sample.shape, settings.seed + 2);
-  sample.dispose();
-
-  const run = (p: Prepared<object>): tf.TensorContainer => {
-    if (mode === 'inference') return forward(p, x, config, mode);
-    const r = trainingStep(p, x, probe, config);
-    return [r.loss, r.inputGrad, ...Object.values(r.grads)];
-  };
-  // A sample ends when the device has finished. Reading one element of the last tensor produced (the
-  // output; the loss in training, after every gradient kernel was queued) waits for all queued work on
-  // a GPU, whose queue runs in order, without timing a download of the whole output (150 MB at the
-  // seed's shapes) that would swamp the kernels. On cpu and wasm the work is already done by then.
-  const awaitDevice = async (p: Prepared<object>) => {
-    const result = run(p);
-    const tensors = (Array.isArray(result) ? result : [result]) as Tensor[];
-    const last = tensors[0]!;
-    const probeElement = tf.tidy(() => tf.slice(tf.reshape(last, [-1]), 0, 1));
-    await probeElement.data();
-    tf.dispose([probeElement, ...tensors]);
-  };
-
+  const others = group.implementations.slice(1);
+  const machine = watchMachineLoad();
+  const inputs = drawInputs(family, config, settings.seed);
   const records: PointRecord[] = [];
+  let times: GroupTimes | undefined;
   try {
-    const times = await sampleInterleaved(
-      prepared.map((p) => ({ name: p.impl.name, call: () => awaitDevice(p) })),
-      settings,
-      signal,
-    );
-    for (const p of prepared) {
-      const t = times.get(p.impl.name)!;
-      let memory: MemoryPass | undefined;
-      let kernelMs: number | undefined;
-      let error = t.error;
-      if (!error && t.stopReason !== 'cancelled') {
-        try {
-          kernelMs = await kernelTime(() => run(p));
-          if (settings.memory) memory = await memoryPass(() => run(p));
-        } catch (e) {
-          error = e;
+    const gate = await runGate({
+      family,
+      config,
+      mode,
+      backend: backend.name,
+      seed: settings.seed,
+      implementations: others.map((i) => i.name),
+      inputs,
+    });
+    const checks = new Map(gate.checks.map((e) => [e.implementation, e]));
+    const runners = group.implementations.map((impl) => makeRunner(impl, inputs, config, mode));
+    try {
+      times = await sampleGroup(
+        runners.map((r) => r.contender),
+        pairingsOf(group.implementations),
+        settings,
+        signal,
+      );
+      for (const r of runners) {
+        const t = times.contenders.get(r.impl.name)!;
+        let memory: MemoryPass | undefined;
+        let kernel: Awaited<ReturnType<typeof kernelTime>>;
+        let error = t.error;
+        if (!error && times.stopReason !== 'cancelled') {
+          try {
+            kernel = await kernelTime(r.once);
+            if (settings.memory) memory = await memoryPass(r.once);
+          } catch (e) {
+            error = e;
+          }
         }
+        records.push(
+          record(
+            group,
+            r,
+            t,
+            times,
+            { memory, kernel, equivalence: checks.get(r.impl.name), firstCallMs: gate.firstCallMs.get(r.impl.name) },
+            settings,
+            inputs,
+            error,
+          ),
+        );
       }
-      records.push(record(group, p, t, memory, kernelMs, gate.get(p.impl.name), settings, serialWeights, error));
+    } finally {
+      runners.forEach((r) => r.dispose());
     }
   } finally {
-    prepared.forEach((p) => p.dispose());
-    tf.dispose([x, probe, ...Object.values(serialWeights.trainable), ...Object.values(serialWeights.buffers)]);
+    disposeInputs(inputs);
   }
   const leaked = tf.memory().numTensors - tensorsBefore;
   if (leaked !== 0) {
     for (const r of records)
       Object.assign(r, { status: 'error', message: `leaked ${leaked} tensors: a bug in ${family.name}, please report it` });
   }
-  addSpeedups(records, serialImpl!.name);
+  const load = machine();
+  for (const r of records) if (r.status === 'ok') r.machine = load;
+  addSpeedups(records, group.implementations, settings.seed);
   return records;
+}
+
+interface Measured {
+  memory: MemoryPass | undefined;
+  kernel: { ms: number; calls: number } | undefined;
+  equivalence: Equivalence | undefined;
+  firstCallMs: number | undefined;
 }
 
 function record(
   group: PointGroup,
-  p: Prepared<object>,
-  t: SampledTimes,
-  memory: MemoryPass | undefined,
-  kernelMs: number | undefined,
-  equivalence: Equivalence | undefined,
+  runner: Runner,
+  t: ContenderTimes,
+  times: GroupTimes,
+  measured: Measured,
   settings: MeasureSettings,
-  serialWeights: ReturnType<AnyFamily['init']>,
+  inputs: GateInputs,
   error: unknown,
 ): PointRecord {
   const { family, config, mode, backend } = group;
+  const impl = runner.impl;
   const formulas = family.formulas(config);
-  const impl = implementationFormulas(family, p.impl.name, config);
+  const implFormulas = implementationFormulas(family, impl.name, config);
   const flopFactor = mode === 'training' ? TRAINING_FLOP_FACTOR : 1;
+  const equivalence = measured.equivalence;
   const base = {
-    key: pointKey(family.name, p.impl.name, mode, backend.name, config),
+    key: pointKey(family.name, impl.name, mode, backend.name, config),
     family: family.name,
-    implementation: p.impl.name,
-    role: p.impl.role,
+    implementation: impl.name,
+    role: impl.role,
+    primitive: impl.primitive,
     mode,
     backend: backend.name,
     config,
-    params: { counted: countElements(serialWeights.trainable), formula: formulas.params, stored: countElements(p.weights.trainable) },
+    params: {
+      counted: countElements(inputs.serial.trainable),
+      formula: formulas.params,
+      stored: countElements(runner.prepared.weights.trainable),
+    },
     equivalence: equivalence
       ? {
           relErr: Number.isFinite(equivalence.relErr) ? equivalence.relErr : null,
@@ -146,10 +208,11 @@ function record(
           ...(equivalence.knownDefect ? { knownDefect: equivalence.knownDefect } : {}),
         }
       : { relErr: 0, maxAbs: 0, pass: true, tolerance: TOLERANCES[backend.name].forward, seed: settings.seed },
+    ...(impl.role === 'parallel' ? { baseline: baselineOf(impl, group.implementations[0]!) } : {}),
     finishedAt: new Date().toISOString(),
   };
   if (error) return { ...base, status: 'error', message: describeError(error) };
-  if (t.stopReason === 'cancelled' || t.samplesMs.length === 0) {
+  if (times.stopReason === 'cancelled' || t.samplesMs.length === 0) {
     return { ...base, status: 'cancelled', message: 'cancelled before this point finished; --resume measures it again' };
   }
   // q1 and q3 stay derivable from the samples; the record keeps the schema's fields only.
@@ -159,33 +222,45 @@ function record(
     ...base,
     status: 'ok',
     ...(equivalence && !equivalence.pass ? { message: equivalence.message } : {}),
-    flops: { useful, executed: impl.executedFlops * flopFactor, achievedPerSecond: useful / (stats.medianMs / 1000) },
-    ...(memory
+    flops: { useful, executed: implFormulas.executedFlops * flopFactor, achievedPerSecond: useful / (stats.medianMs / 1000) },
+    ...(measured.memory
       ? {
-          memory: {
-            ...memory,
-            // Training keeps the forward activations and adds gradients of the same sizes, plus weight gradients.
-            predictedPeakBytes: mode === 'inference' ? impl.predictedPeakBytes : 2 * impl.predictedPeakBytes + 4 * impl.storedParams,
-          },
+          memory: (() => {
+            const predicted = predictedPeakBytes(family, impl, config, mode, measured.memory.source);
+            const note = memoryNote(family, impl, config, mode, measured.memory, predicted);
+            return { ...measured.memory, predictedPeakBytes: predicted, ...(note ? { note } : {}) };
+          })(),
         }
       : {}),
     time: {
       samplesMs: t.samplesMs,
       ...stats,
-      firstCallMs: t.firstCallMs,
+      blockSize: t.blockSize,
+      ...(measured.firstCallMs !== undefined ? { firstCallMs: measured.firstCallMs, firstCallWhere: 'gate' as const } : {}),
       warmupCalls: t.warmupCalls,
-      ...(kernelMs !== undefined ? { kernelMs } : {}),
+      ...(measured.kernel ? { kernelMs: measured.kernel.ms, kernelCalls: measured.kernel.calls } : {}),
       kernelTiming: backend.kernelTiming,
-      stopReason: t.stopReason,
+      stopReason: times.stopReason,
     },
   };
 }
 
-/** speedup = serial median / parallel median, only for parallel points that passed the gate. */
-function addSpeedups(records: PointRecord[], serialName: string): void {
-  const serial = records.find((r) => r.implementation === serialName);
-  if (serial?.status !== 'ok' || !serial.time) return;
-  for (const r of records) {
-    if (r.role === 'parallel' && r.status === 'ok' && r.time && r.equivalence?.pass) r.speedup = serial.time.medianMs / r.time.medianMs;
+/**
+ * The paired speedup of every parallel point over its baseline: median of rᵢ = baselineᵢ / parallelᵢ
+ * with a bootstrap interval and a verdict; only where both passed the equivalence gate and were timed.
+ */
+function addSpeedups(records: PointRecord[], implementations: readonly Implementation<object>[], seed: number): void {
+  const byName = new Map(records.map((r) => [r.implementation, r]));
+  for (const { parallel, baseline } of pairingsOf(implementations)) {
+    const p = byName.get(parallel);
+    const b = byName.get(baseline);
+    if (p?.status !== 'ok' || b?.status !== 'ok' || !p.time || !b.time) continue;
+    if (p.equivalence?.pass !== true || b.equivalence?.pass !== true) continue;
+    const ratios = roundRatios(b.time.samplesMs, p.time.samplesMs);
+    if (ratios.length === 0) continue;
+    const { speedup, speedupLow, speedupHigh, verdict } = pairedSpeedup(ratios, seed ^ hashString(p.key));
+    Object.assign(p, { speedup, speedupLow, speedupHigh, verdict });
   }
 }
+
+export type { MachineLoad };

@@ -1,21 +1,36 @@
 import { tf } from '../core/tf.js';
+import { startAllocationMeter, startTensorMeter, type MemorySource } from './allocation-meter.js';
+import { summarize } from '../stats/sample-stats.js';
 
 export interface MemoryPass {
+  /** High-water bytes of the call's own allocations: allocator-true where the backend has a meter. */
   peakBytes: number;
-  newBytes: number;
+  source: MemorySource;
+  /** TensorFlow.js's tensor accounting of the same call (unique buffers). */
+  tfjsPeakBytes: number;
   newTensors: number;
   kernelCount: number;
   kernels: { name: string; count: number; outputBytes: number }[];
 }
 
 /**
- * One call under tf.profile(), apart from timing (profiling slows kernels). Bytes are counted above
- * what was allocated before the call (weights and input), so `peakBytes` is the call's own working
- * memory; the call's result is disposed afterwards.
+ * One call under tf.profile(), apart from timing (profiling slows kernels), with the backend's
+ * allocation meter and the engine's tensor meter running. Bytes are counted above what was allocated
+ * before the call (weights and input), so the figures are the call's own working memory; the call's
+ * result is disposed afterwards.
  */
 export async function memoryPass(call: () => tf.TensorContainer): Promise<MemoryPass> {
-  const startBytes = tf.memory().numBytes;
-  const info = await tf.profile(call);
+  const allocator = startAllocationMeter();
+  const tensors = startTensorMeter();
+  let info: Awaited<ReturnType<typeof tf.profile>>;
+  let allocatorBytes: number | undefined;
+  let tfjsPeakBytes: number;
+  try {
+    info = await tf.profile(call);
+  } finally {
+    allocatorBytes = allocator?.stop();
+    tfjsPeakBytes = tensors.stop();
+  }
   tf.dispose(info.result);
   const byName = new Map<string, { name: string; count: number; outputBytes: number }>();
   for (const k of info.kernels) {
@@ -25,22 +40,32 @@ export async function memoryPass(call: () => tf.TensorContainer): Promise<Memory
     byName.set(k.name, entry);
   }
   return {
-    peakBytes: info.peakBytes - startBytes,
-    newBytes: info.newBytes,
+    peakBytes: allocatorBytes ?? tfjsPeakBytes,
+    source: allocator?.source ?? 'tfjs-tensors',
+    tfjsPeakBytes,
     newTensors: info.newTensors,
     kernelCount: info.kernels.length,
     kernels: [...byName.values()].sort((a, b) => b.count - a.count || a.name.localeCompare(b.name)),
   };
 }
 
+/** Calls kernelTime takes at least, so one slow call cannot stand for the point. */
+export const KERNEL_CALLS = 5;
+
 /**
- * Kernel time of one call from tf.time(): measured on the device where the backend can (WebGPU with
- * timestamp-query), otherwise the backend's own host-side timing. Undefined where it reports none.
+ * Kernel time from tf.time(), median over `calls` calls: measured on the device where the backend can
+ * (WebGPU with timestamp-query), otherwise the backend's own host-side timing. Undefined where it
+ * reports none.
  */
-export async function kernelTime(call: () => tf.TensorContainer): Promise<number | undefined> {
-  const info = await tf.time(() => {
-    tf.dispose(call());
-  });
-  const ms = info.kernelMs as number | { error: string };
-  return typeof ms === 'number' && Number.isFinite(ms) ? ms : undefined;
+export async function kernelTime(call: () => tf.TensorContainer, calls = KERNEL_CALLS): Promise<{ ms: number; calls: number } | undefined> {
+  const times: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    const info = await tf.time(() => {
+      tf.dispose(call());
+    });
+    const ms = info.kernelMs as number | { error: string };
+    if (typeof ms !== 'number' || !Number.isFinite(ms)) return undefined;
+    times.push(ms);
+  }
+  return { ms: summarize(times).medianMs, calls };
 }

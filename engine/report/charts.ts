@@ -1,10 +1,21 @@
 import type { PointRecord, SweepResults } from '../files/schemas.js';
 import { escapeHtml, formatBytes, formatConfig, formatMs, formatNumber, formatSi } from './format.js';
-import { PREFERRED_AXES, axisScale, axisX, dimensions, equivalenceFlag, groupSeries, isTimed, sweptAxes, viewPoints } from './series.js';
+import {
+  PREFERRED_AXES,
+  axisScale,
+  axisX,
+  dimensions,
+  equivalenceFlag,
+  groupSeries,
+  hostBound,
+  isTimed,
+  sweptAxes,
+  viewPoints,
+} from './series.js';
 import type { AxisScale, Series, View } from './series.js';
 import { speedupIndex } from './speedup.js';
 import type { SpeedupInfo } from './speedup.js';
-import { summarize } from './stats.js';
+import { summarize } from '../stats/sample-stats.js';
 
 export type ChartId = 'latency' | 'speedup' | 'memory' | 'params' | 'flops';
 export const CHART_IDS: readonly ChartId[] = ['latency', 'speedup', 'memory', 'params', 'flops'];
@@ -76,12 +87,28 @@ export function pointTooltipLines(point: PointRecord, label: string, speedup?: S
     const s = t.samplesMs.length > 0 ? summarize(t.samplesMs) : undefined;
     const band = s ? ` (q1 ${formatNumber(s.q1)} – q3 ${formatNumber(s.q3)})` : '';
     lines.push(`median ${formatMs(t.medianMs)} · IQR ${formatMs(t.iqrMs)}${band} · relIQR ${formatNumber(t.relIqr * 100)}%`);
-    lines.push(`min ${formatMs(t.minMs)} · mean ${formatMs(t.meanMs)} · n ${t.n}`);
-    const kernel = t.kernelMs !== undefined ? ` · kernel ${formatMs(t.kernelMs)} (${t.kernelTiming})` : '';
-    lines.push(`first call ${formatMs(t.firstCallMs)}${kernel}`);
+    lines.push(`min ${formatMs(t.minMs)} · mean ${formatMs(t.meanMs)} · n ${t.n} rounds of ${t.blockSize} call(s) · stop: ${t.stopReason}`);
+    const kernel =
+      t.kernelMs !== undefined
+        ? `kernel ${formatMs(t.kernelMs)} (${t.kernelTiming} time${hostBound(point) ? `, wall ×${formatNumber(t.medianMs / t.kernelMs)} of it` : ''})`
+        : '';
+    const first =
+      t.firstCallMs !== undefined
+        ? `first call ${formatMs(t.firstCallMs)} (${t.firstCallWhere === 'gate' ? 'cold, in the equivalence gate' : 'after the gate'})`
+        : '';
+    const extra = [first, kernel].filter(Boolean).join(' · ');
+    if (extra) lines.push(extra);
   }
-  if (speedup?.speedup !== undefined) lines.push(`speedup ×${formatNumber(speedup.speedup)}`);
-  else if (speedup?.ratio !== undefined) lines.push(`serial/this ×${formatNumber(speedup.ratio)}, not counted as a speedup`);
+  if (speedup?.speedup !== undefined) {
+    const range = speedup.speedupLow !== undefined ? ` [${formatNumber(speedup.speedupLow)}–${formatNumber(speedup.speedupHigh)}]` : '';
+    lines.push(
+      `speedup ×${formatNumber(speedup.speedup)}${range}${speedup.verdict ? ` · ${speedup.verdict}` : ''} vs ${speedup.serial?.implementation ?? 'serial'}`,
+    );
+  } else if (speedup?.ratio !== undefined) lines.push(`baseline/this ×${formatNumber(speedup.ratio)}, not counted as a speedup`);
+  if (point.machine?.busy)
+    lines.push(
+      `⚠ measured while the machine was busy (other processes: ${formatNumber(point.machine.otherCpuCores ?? NaN)} cores, load ${formatNumber(point.machine.loadAvg1)})`,
+    );
   if (point.equivalence)
     lines.push(`relErr ${formatNumber(point.equivalence.relErr, 2)} · maxAbs ${formatNumber(point.equivalence.maxAbs, 2)}`);
   const flag = equivalenceFlag(point);
@@ -212,14 +239,17 @@ function speedupChart(frame: Frame, groups: Series[], speedupOf: (p: PointRecord
   groups.forEach((g, i) => {
     if (g.role !== 'parallel') return;
     const data: Datum[] = [];
+    const band: { x: number; low: number; high: number }[] = [];
     for (const p of g.points) {
       const x = axisX(p, frame.view.axis, frame.scale);
       const info = speedupOf(p);
       if (x === undefined) continue;
-      if (info.speedup !== undefined) data.push(datum(p, x, info.speedup, g.label, [], info));
-      else if (info.flagged && info.ratio !== undefined) flagged.push(datum(p, x, info.ratio, g.label, [], info));
+      if (info.speedup !== undefined) {
+        data.push(datum(p, x, info.speedup, g.label, [], info));
+        if (info.speedupLow !== undefined && info.speedupHigh !== undefined) band.push({ x, low: info.speedupLow, high: info.speedupHigh });
+      } else if (info.flagged && info.ratio !== undefined) flagged.push(datum(p, x, info.ratio, g.label, [], info));
     }
-    lines.push({ name: g.label, color: colorOf(i), data: data.sort(byX) });
+    lines.push({ name: g.label, color: colorOf(i), data: data.sort(byX), band: band.sort(byX) });
   });
   const xs = viewPoints(frame.results, frame.view)
     .map((p) => axisX(p, frame.view.axis, frame.scale))
@@ -227,11 +257,11 @@ function speedupChart(frame: Frame, groups: Series[], speedupOf: (p: PointRecord
   if (flagged.length > 0) lines.push({ name: 'not equivalent', color: FLAG_COLOR, markersOnly: true, data: flagged.sort(byX) });
   if (xs.length > 0) {
     const ends = [Math.min(...xs), Math.max(...xs)];
-    const reference = ends.map((x) => ({ x, y: 1, tooltip: ['serial = 1', 'above the line: faster than serial'] }));
+    const reference = ends.map((x) => ({ x, y: 1, tooltip: ['serial = 1', 'a band wholly above the line: faster than serial'] }));
     lines.push({ name: 'serial = 1', color: '#7F7F7F', dashed: 'dashed', data: reference });
   }
   const note = flagged.length > 0 ? 'red crosses: not equivalent, not counted as a speedup' : undefined;
-  return buildSpec('speedup', 'Speedup over serial (serial median / parallel median)', 'speedup (×)', frame, lines, note);
+  return buildSpec('speedup', 'Speedup over the serial loop (paired median, 95% band)', 'speedup (×)', frame, lines, note);
 }
 
 function memoryChart(frame: Frame, groups: Series[]): ChartSpec {
@@ -244,8 +274,9 @@ function memoryChart(frame: Frame, groups: Series[]): ChartSpec {
       if (x === undefined || p.status !== 'ok' || !p.memory) continue;
       const m = p.memory;
       const extra = [
-        `peak ${formatBytes(m.peakBytes)} measured · ${formatBytes(m.predictedPeakBytes)} predicted`,
-        `${m.newTensors} new tensors · ${m.kernelCount} kernels`,
+        `peak ${formatBytes(m.peakBytes)} measured (${m.source}) · ${formatBytes(m.predictedPeakBytes)} predicted`,
+        `tfjs tensor accounting ${formatBytes(m.tfjsPeakBytes)} · ${m.newTensors} new tensors · ${m.kernelCount} kernels`,
+        ...(m.note ? [m.note] : []),
       ];
       measured.push(datum(p, x, m.peakBytes, `${g.label} measured`, extra));
       predicted.push(datum(p, x, m.predictedPeakBytes, `${g.label} predicted`, extra));

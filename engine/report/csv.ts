@@ -10,10 +10,14 @@ export const CSV_METRIC_COLUMNS = [
   'min_ms',
   'mean_ms',
   'n',
+  'block_size',
+  'stop_reason',
   'first_call_ms',
   'kernel_ms',
   'kernel_timing',
   'peak_bytes',
+  'memory_source',
+  'tfjs_peak_bytes',
   'predicted_peak_bytes',
   'params_counted',
   'params_formula',
@@ -22,7 +26,12 @@ export const CSV_METRIC_COLUMNS = [
   'rel_err',
   'max_abs',
   'equivalent',
+  'baseline',
   'speedup',
+  'speedup_low',
+  'speedup_high',
+  'verdict',
+  'machine_busy',
   'message',
 ] as const;
 
@@ -48,8 +57,9 @@ function cell(value: unknown): string {
 
 /**
  * One row per point, every status, with a header. Config keys are the union over all points, sorted,
- * as `config.<key>` columns; an absent figure is an empty field. `speedup` is filled only for
- * equivalent parallel points (serial median / its median). Lines end in CRLF as RFC 4180 asks.
+ * as `config.<key>` columns; an absent figure is an empty field. `speedup` (the median of paired
+ * ratios baseline / parallel, with its 95% interval and verdict) is filled only for equivalent parallel
+ * points. Lines end in CRLF as RFC 4180 asks.
  *
  * @example renderCsv(results).split('\r\n')[0] // 'family,implementation,role,mode,backend,status,config.batch,...'
  */
@@ -80,10 +90,14 @@ export function renderCsv(results: SweepResults): string {
     p.time?.minMs,
     p.time?.meanMs,
     p.time?.n,
+    p.time?.blockSize,
+    p.time?.stopReason,
     p.time?.firstCallMs,
     p.time?.kernelMs,
     p.time?.kernelTiming,
     p.memory?.peakBytes,
+    p.memory?.source,
+    p.memory?.tfjsPeakBytes,
     p.memory?.predictedPeakBytes,
     p.params?.counted,
     p.params?.formula,
@@ -92,7 +106,9 @@ export function renderCsv(results: SweepResults): string {
     p.equivalence?.relErr,
     p.equivalence?.maxAbs,
     p.equivalence?.pass,
-    speedupOf(p).speedup,
+    p.baseline,
+    ...((info) => [info.speedup, info.speedupLow, info.speedupHigh, info.verdict])(speedupOf(p)),
+    p.machine?.busy,
     p.message,
   ];
   const lines = [header.map(neutralizeFormula), ...results.points.map((p) => row(p).map(cell))].map((fields) =>

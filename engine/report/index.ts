@@ -5,8 +5,8 @@
 export type ReportFormat = 'html' | 'csv' | 'md' | 'json' | 'svg';
 export const REPORT_FORMATS: readonly ReportFormat[] = ['html', 'csv', 'md', 'json', 'svg'];
 
-export { quantile, summarize } from './stats.js';
-export type { SampleSummary } from './stats.js';
+export { quantile, summarize } from '../stats/sample-stats.js';
+export type { SampleSummary } from '../stats/sample-stats.js';
 export {
   PREFERRED_AXES,
   axisScale,

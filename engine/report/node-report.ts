@@ -5,6 +5,7 @@ import type { ReportFormat } from './index.js';
 import { renderMarkdown } from './markdown.js';
 import { renderHtml } from './node-html.js';
 import { renderChartSvg } from './node-svg.js';
+import { summaryRows } from './summary.js';
 
 export type { ReportFormat } from './index.js';
 
@@ -28,7 +29,7 @@ export function renderReport(results: SweepResults, format: ReportFormat): { fil
     case 'md':
       return { files: [{ name: 'report.md', content: renderMarkdown(results) }] };
     case 'json':
-      return { files: [{ name: 'report.json', content: `${JSON.stringify(results, null, 2)}\n` }] };
+      return { files: [{ name: 'report.json', content: `${JSON.stringify({ summary: summaryRows(results), ...results }, null, 2)}\n` }] };
     case 'svg':
       return {
         files: defaultViews(results).flatMap((view) =>

@@ -2,7 +2,7 @@ import type { PointRecord, SweepResults } from '../files/schemas.js';
 import { formatBytes, formatConfig, formatMs, formatNumber, formatSi, formatValue } from './format.js';
 import { dimensions, equivalenceFlag, sweptAxes, varyingKeys } from './series.js';
 import { speedupIndex } from './speedup.js';
-import { SUMMARY_METHOD, describeBest, describeCrossover, failedPoints, summarizeResults, summaryTable } from './summary.js';
+import { SUMMARY_METHOD, failedPoints, summarizeResults, summaryTable } from './summary.js';
 
 /** A table of plain-text cells; Markdown and HTML each escape them their own way. */
 export interface TextTable {
@@ -78,7 +78,8 @@ function familyTable(results: SweepResults, points: readonly PointRecord[], swep
     'IQR',
     'relIQR',
     'n',
-    'speedup',
+    'speedup [95%]',
+    'verdict',
     'peak memory',
     'params',
     'relErr',
@@ -91,7 +92,7 @@ function familyTable(results: SweepResults, points: readonly PointRecord[], swep
     if (p.equivalence?.pass === false) flaggedRows.push(i);
     const speedup =
       info.speedup !== undefined
-        ? `×${formatNumber(info.speedup)}`
+        ? `×${formatNumber(info.speedup)}${info.speedupLow !== undefined ? ` [${formatNumber(info.speedupLow)}–${formatNumber(info.speedupHigh)}]` : ''}`
         : info.ratio !== undefined
           ? `not counted (×${formatNumber(info.ratio)})`
           : '';
@@ -107,6 +108,7 @@ function familyTable(results: SweepResults, points: readonly PointRecord[], swep
       p.time ? `${formatNumber(p.time.relIqr * 100)}%` : '',
       p.time ? String(p.time.n) : '',
       speedup,
+      info.verdict ?? '',
       p.memory ? formatBytes(p.memory.peakBytes) : '',
       p.params ? formatSi(p.params.counted) : '',
       p.equivalence ? formatNumber(p.equivalence.relErr, 2) : '',
@@ -170,7 +172,10 @@ export function reportModel(results: SweepResults): ReportModel {
       const swept = sweptAxes(results, family);
       const verdicts = summaries
         .filter((s) => s.family === family)
-        .map((s) => `${s.mode} · ${s.backend}: best ${describeBest(s)}; crossover ${describeCrossover(s.crossover, swept)}`);
+        .flatMap((s) => [
+          `${s.mode} · ${s.backend}: ${s.note}`,
+          ...(s.primitives.length > 0 ? [`primitives: ${s.primitives.join('; ')}`] : []),
+        ]);
       return { family, swept, fixed: fixedKeys(points), verdicts, table: familyTable(results, points, swept) };
     }),
     nonEquivalent: nonEquivalentTable(results),

@@ -168,3 +168,15 @@ export function equivalenceFlag(point: PointRecord): string | undefined {
   if (!eq && point.role === 'parallel' && point.status === 'ok') return 'equivalence not recorded';
   return undefined;
 }
+
+/** Wall time above this multiple of device time means the host, not the kernels, sets the pace. */
+export const HOST_BOUND_FACTOR = 1.5;
+
+/**
+ * Whether a point's wall median exceeds its device-measured kernel time by more than HOST_BOUND_FACTOR:
+ * dispatch, allocation or copies outside the kernels dominate (only where kernel time is device time).
+ */
+export function hostBound(point: PointRecord): boolean {
+  const t = point.time;
+  return !!t && t.kernelTiming === 'device' && t.kernelMs !== undefined && t.kernelMs > 0 && t.medianMs > HOST_BOUND_FACTOR * t.kernelMs;
+}

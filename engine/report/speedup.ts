@@ -1,42 +1,63 @@
 import type { PointRecord, SweepResults } from '../files/schemas.js';
+import type { Verdict } from '../stats/paired.js';
 import { canonicalJson } from '../measure/point-key.js';
 import { equivalenceFlag, isTimed } from './series.js';
 
-/** A parallel point's standing against the serial reference at the same config, mode and backend. */
+/** A parallel point's standing against its baseline (the serial form with the same primitive) at the same config. */
 export interface SpeedupInfo {
-  /** Serial median / this median: set only when both are timed and this point passed its equivalence gate. */
+  /** Median of per-round ratios baseline / this, with its 95% interval: set only when it counts. */
   speedup?: number;
-  /** The same ratio whether or not it counts, so a flagged point can still be placed on a chart. */
+  speedupLow?: number;
+  speedupHigh?: number;
+  verdict?: Verdict;
+  /** Baseline median / this median whether or not it counts, so a flagged point can still be placed on a chart. */
   ratio?: number;
-  /** The serial reference point, when the results hold one. */
+  /** The baseline point, when the results hold one. */
   serial?: PointRecord;
   /** Why the ratio does not count as a speedup (see equivalenceFlag). */
   flagged?: string;
 }
 
-function comparisonKey(p: PointRecord): string {
-  return canonicalJson([p.family, p.mode, p.backend, p.config]);
+function comparisonKey(p: PointRecord, implementation: string): string {
+  return canonicalJson([p.family, p.mode, p.backend, p.config, implementation]);
 }
 
 /**
- * Indexes the serial points once and answers, for any point, its speedup over serial. Serial points
- * get an empty answer; a non-equivalent point gets its ratio and a flag but never a speedup.
+ * Indexes the serial points once and answers, for any point, its speedup over its baseline: the paired
+ * figures the measurement recorded. Serial points get an empty answer; a non-equivalent point (or one
+ * whose baseline is not equivalent) gets its ratio and a flag but never a speedup.
  *
- * @example const speedupOf = speedupIndex(results); speedupOf(point).speedup // 1.6
+ * @example const speedupOf = speedupIndex(results); speedupOf(point).speedupLow // 1.5
  */
 export function speedupIndex(results: SweepResults): (point: PointRecord) => SpeedupInfo {
   const serials = new Map<string, PointRecord>();
-  for (const p of results.points) if (p.role === 'serial' && isTimed(p)) serials.set(comparisonKey(p), p);
+  const references = new Map<string, PointRecord>();
+  for (const p of results.points) {
+    if (p.role !== 'serial' || p.status !== 'ok') continue;
+    serials.set(comparisonKey(p, p.implementation), p);
+    // The first serial of a config is the family's reference: results v1 named no baseline.
+    const any = comparisonKey(p, '');
+    if (!references.has(any)) references.set(any, p);
+  }
   return (point) => {
     if (point.role !== 'parallel') return {};
-    const serial = serials.get(comparisonKey(point));
-    const flagged = equivalenceFlag(point);
+    const serial = point.baseline ? serials.get(comparisonKey(point, point.baseline)) : references.get(comparisonKey(point, ''));
+    const flagged =
+      equivalenceFlag(point) ??
+      (serial?.equivalence?.pass === false ? `its baseline ${serial.implementation} is not equivalent` : undefined);
     const ratio = serial && isTimed(serial) && isTimed(point) ? serial.time.medianMs / point.time.medianMs : undefined;
     const info: SpeedupInfo = {};
     if (serial) info.serial = serial;
     if (ratio !== undefined) info.ratio = ratio;
     if (flagged) info.flagged = flagged;
-    else if (ratio !== undefined && point.equivalence?.pass === true) info.speedup = ratio;
+    else if (point.speedup !== undefined) {
+      info.speedup = point.speedup;
+      if (point.speedupLow !== undefined && point.speedupHigh !== undefined) {
+        info.speedupLow = point.speedupLow;
+        info.speedupHigh = point.speedupHigh;
+      }
+      if (point.verdict) info.verdict = point.verdict;
+    }
     return info;
   };
 }

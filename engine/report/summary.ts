@@ -1,32 +1,53 @@
 import { POINT_STATUSES } from '../files/schemas.js';
 import type { PointRecord, PointStatus, SweepResults } from '../files/schemas.js';
+import type { Verdict } from '../stats/paired.js';
 import { canonicalJson } from '../measure/point-key.js';
-import { formatConfig, formatNumber } from './format.js';
-import { dimensions, isTimed, sweptAxes, viewPoints } from './series.js';
+import { formatConfig, formatNumber, formatValue } from './format.js';
+import { PREFERRED_AXES, dimensions, sweptAxes, viewPoints } from './series.js';
 import type { BackendName, Mode } from './series.js';
-import { speedupIndex } from './speedup.js';
+import { speedupIndex, type SpeedupInfo } from './speedup.js';
 
-/** How the summary picks best and crossover, in words, for the reports. */
+/** How the summary reaches its answers, in words, for the reports. */
 export const SUMMARY_METHOD =
-  'Best: the highest geometric mean of serial median / median over the configs where serial and every ranked implementation were timed ' +
-  '(serial = 1); an implementation with a non-equivalent point is not ranked. Crossover: the smallest groups value at which an ' +
-  'equivalent parallel implementation beats serial (speedup > 1) at an otherwise equal config.';
+  'Every speedup is the median of per-round ratios baseline / parallel (paired rounds), with a 95% bootstrap interval; ' +
+  'faster means the whole interval lies above 1, slower below 1, otherwise within noise. A parallel form is judged against ' +
+  'the serial loop that uses the same primitive. Crossover: per slice of the other swept axes, the smallest groups ≥ 2 at ' +
+  'which a parallel form is faster and stays faster at every larger groups value; groups = 1 is the control (the fused ' +
+  'form’s overhead), never a crossover. Best: the parallel point with the highest lower bound. Non-equivalent points never count.';
 
-/** An implementation's standing: geometric mean of serial median / its median over the compared configs. */
-export interface RankedImplementation {
+/** A speedup with its interval, where it was measured. */
+export interface SpeedupFigure {
   implementation: string;
-  role: PointRecord['role'];
-  /** 1 for the serial reference by definition. */
-  geomeanSpeedup: number;
-  /** How many configs the mean covers (the same for every ranked implementation). */
-  configs: number;
+  speedup: number;
+  speedupLow: number;
+  speedupHigh: number;
+  verdict: Verdict;
+  /** The config of the point. */
+  at: Record<string, unknown>;
 }
 
-/** Where a parallel implementation first beats serial as groups grow. */
+/** Whether and from where fusing pays, in one slice of the other swept axes (or for the headline slice). */
 export type Crossover =
-  | { kind: 'found'; groups: number; implementation: string; config: Record<string, unknown>; speedup: number }
-  | { kind: 'none' }
+  | ({ kind: 'found'; groups: number } & SpeedupFigure)
+  /** Every parallel point at groups ≥ 2 is slower. */
+  | { kind: 'never' }
+  /** Some points are within noise, or faster without staying faster as groups grow. */
+  | { kind: 'undecided' }
   | { kind: 'groups-not-swept' };
+
+export interface SliceCrossover {
+  /** Values of the other swept axes, e.g. {channels: 64, batch: 8}. */
+  slice: Record<string, unknown>;
+  crossover: Crossover;
+}
+
+/** An implementation's standing over the configs where every ranked implementation has a counted speedup. */
+export interface RankedImplementation {
+  implementation: string;
+  /** Geometric mean of its speedups over those configs. */
+  geomeanSpeedup: number;
+  configs: number;
+}
 
 /** A point whose parallel output did not match the serial reference. */
 export interface NonEquivalentPoint {
@@ -46,16 +67,27 @@ export interface GroupSummary {
   family: string;
   mode: Mode;
   backend: BackendName;
-  /** Highest geometric-mean speedup; undefined when nothing could be compared (see `bestNote`). */
-  best?: RankedImplementation;
-  bestNote?: string;
-  /** Every comparable implementation, best first. */
-  ranking: RankedImplementation[];
-  /** Parallel implementations left out of the ranking because one of their points is not equivalent. */
-  disqualified: string[];
+  /** The parallel point with the highest lower bound (groups ≥ 2 where groups is a key). */
+  best?: SpeedupFigure;
+  /** The fused form at groups = 1, nothing to fuse: its overhead, for the best implementation (headline slice). */
+  control?: SpeedupFigure;
+  /** For the headline slice: the one with the largest values of the other swept axes (closest to the seed's shapes). */
   crossover: Crossover;
+  /** Every slice of the other swept axes with its own crossover. */
+  slices: SliceCrossover[];
+  /** Lowest and highest speedup counted at groups ≥ 2 in the headline slice. */
+  range?: { low: number; high: number };
+  ranking: RankedImplementation[];
+  /** Parallel implementations with a non-equivalent point: not ranked, never best. */
+  disqualified: string[];
+  /** `implementation: primitive` for every implementation measured. */
+  primitives: string[];
   statusCounts: Record<PointStatus, number>;
   nonEquivalent: NonEquivalentPoint[];
+  /** Points measured while other processes competed for the CPU. */
+  busyPoints: number;
+  /** The answer in words: crossover or verdict, overhead at one group, caveats. */
+  note: string;
 }
 
 function nonEquivalent(p: PointRecord): NonEquivalentPoint | undefined {
@@ -66,80 +98,180 @@ function nonEquivalent(p: PointRecord): NonEquivalentPoint | undefined {
   return eq.knownDefect ? { ...base, ...figures, knownDefect: eq.knownDefect } : { ...base, ...figures };
 }
 
-/**
- * Ranks implementations by the geometric mean of their speedup over serial, over the configs where
- * serial and every ranked implementation have a timed point, so each is judged on the same configs
- * (the largest-groups alone would hide a loss everywhere else). An implementation with any
- * non-equivalent point is not ranked: it may be fast because it computes something else.
- */
-function rank(points: readonly PointRecord[]): Pick<GroupSummary, 'best' | 'bestNote' | 'ranking' | 'disqualified'> {
-  const disqualified = [
-    ...new Set(points.filter((p) => p.role === 'parallel' && p.equivalence?.pass === false).map((p) => p.implementation)),
-  ];
-  const medians = new Map<string, Map<string, number>>();
-  const roles = new Map<string, PointRecord['role']>();
-  for (const p of points) {
-    if (disqualified.includes(p.implementation) || !isTimed(p)) continue;
-    if (p.role === 'parallel' && p.equivalence?.pass !== true) continue;
-    roles.set(p.implementation, p.role);
-    let m = medians.get(p.implementation);
-    if (!m) medians.set(p.implementation, (m = new Map()));
-    m.set(canonicalJson(p.config), p.time.medianMs);
-  }
-  const serial = [...roles].find(([, role]) => role === 'serial')?.[0];
-  if (serial === undefined) return { ranking: [], disqualified, bestNote: 'no timed serial reference' };
-  const implementations = [...medians.keys()];
-  const serialMedians = medians.get(serial) as Map<string, number>;
-  const common = [...serialMedians.keys()].filter((c) => implementations.every((i) => medians.get(i)?.has(c)));
-  if (implementations.length < 2) return { ranking: [], disqualified, bestNote: 'no equivalent parallel implementation was timed' };
-  if (common.length === 0) return { ranking: [], disqualified, bestNote: 'no config where every implementation was timed' };
-  const ranking = implementations
-    .map((implementation): RankedImplementation => {
-      const m = medians.get(implementation) as Map<string, number>;
-      const logSum = common.reduce((sum, c) => sum + Math.log((serialMedians.get(c) as number) / (m.get(c) as number)), 0);
-      return {
-        implementation,
-        role: roles.get(implementation) ?? 'parallel',
-        geomeanSpeedup: Math.exp(logSum / common.length),
-        configs: common.length,
-      };
-    })
-    // Serial stays first on a tie: the simpler code wins when fusing does not pay.
-    .sort((a, b) => b.geomeanSpeedup - a.geomeanSpeedup || (a.role === 'serial' ? -1 : b.role === 'serial' ? 1 : 0));
-  const best = ranking[0];
-  return best ? { best, ranking, disqualified } : { ranking, disqualified };
+/** A counted speedup with an interval and a verdict, as a figure; undefined otherwise. */
+function figureOf(p: PointRecord, info: SpeedupInfo): SpeedupFigure | undefined {
+  if (info.speedup === undefined || info.speedupLow === undefined || info.speedupHigh === undefined || !info.verdict) return undefined;
+  return {
+    implementation: p.implementation,
+    speedup: info.speedup,
+    speedupLow: info.speedupLow,
+    speedupHigh: info.speedupHigh,
+    verdict: info.verdict,
+    at: p.config,
+  };
+}
+
+function groupsOf(p: PointRecord): number | undefined {
+  return typeof p.config.groups === 'number' ? p.config.groups : undefined;
+}
+
+/** The highest lower bound wins; the larger speedup breaks a tie. */
+function better(a: SpeedupFigure, b: SpeedupFigure): SpeedupFigure {
+  return b.speedupLow > a.speedupLow || (b.speedupLow === a.speedupLow && b.speedup > a.speedup) ? b : a;
 }
 
 /**
- * The smallest `groups` at which an equivalent parallel implementation beats serial (speedup > 1) at an
- * otherwise equal config; at that groups value the largest speedup is reported.
+ * The crossover of one slice: per implementation, the smallest swept g ≥ 2 from which it is `faster` at
+ * g and at every larger swept g (a missing or uncounted point breaks the run); the smallest over
+ * implementations wins.
  */
-function crossover(results: SweepResults, points: readonly PointRecord[]): Crossover {
-  if (!sweptAxes(results, points[0]?.family ?? '').includes('groups')) return { kind: 'groups-not-swept' };
-  const speedupOf = speedupIndex(results);
+function sliceCrossover(figures: readonly SpeedupFigure[], groupsSwept: readonly number[]): Crossover {
+  const fusable = groupsSwept.filter((g) => g >= 2);
+  const atFusable = figures.filter((f) => (groupsOfConfig(f.at) ?? 0) >= 2);
   let found: Extract<Crossover, { kind: 'found' }> | undefined;
-  for (const p of points) {
-    const speedup = speedupOf(p).speedup;
-    const groups = p.config.groups;
-    if (speedup === undefined || speedup <= 1 || typeof groups !== 'number') continue;
-    if (!found || groups < found.groups || (groups === found.groups && speedup > found.speedup)) {
-      found = { kind: 'found', groups, implementation: p.implementation, config: p.config, speedup };
+  for (const implementation of new Set(atFusable.map((f) => f.implementation))) {
+    const byGroups = new Map(atFusable.filter((f) => f.implementation === implementation).map((f) => [groupsOfConfig(f.at)!, f]));
+    let from: SpeedupFigure | undefined;
+    let fromGroups: number | undefined;
+    for (const g of [...fusable].reverse()) {
+      const f = byGroups.get(g);
+      if (f?.verdict !== 'faster') break;
+      from = f;
+      fromGroups = g;
     }
+    if (from && fromGroups !== undefined && (!found || fromGroups < found.groups)) found = { kind: 'found', groups: fromGroups, ...from };
   }
-  return found ?? { kind: 'none' };
+  if (found) return found;
+  return atFusable.length > 0 && atFusable.every((f) => f.verdict === 'slower') ? { kind: 'never' } : { kind: 'undecided' };
+}
+
+function groupsOfConfig(config: Record<string, unknown>): number | undefined {
+  return typeof config.groups === 'number' ? config.groups : undefined;
+}
+
+/** Orders slices so the last is the headline: larger values of the preferred axes (channels, batch) last. */
+function compareSlices(a: Record<string, unknown>, b: Record<string, unknown>, keys: readonly string[]): number {
+  for (const k of keys) {
+    const x = a[k];
+    const y = b[k];
+    if (typeof x === 'number' && typeof y === 'number' && x !== y) return x - y;
+    const sx = formatValue(x);
+    const sy = formatValue(y);
+    if (sx !== sy) return sx < sy ? -1 : 1;
+  }
+  return 0;
+}
+
+/** Geometric-mean speedup per parallel implementation over the configs where all of them have a counted one. */
+function rank(figures: readonly SpeedupFigure[], disqualified: readonly string[]): RankedImplementation[] {
+  const byImpl = new Map<string, Map<string, number>>();
+  for (const f of figures) {
+    if (disqualified.includes(f.implementation)) continue;
+    let m = byImpl.get(f.implementation);
+    if (!m) byImpl.set(f.implementation, (m = new Map()));
+    m.set(canonicalJson(f.at), f.speedup);
+  }
+  const impls = [...byImpl.keys()];
+  const common = [...(byImpl.get(impls[0] ?? '')?.keys() ?? [])].filter((c) => impls.every((i) => byImpl.get(i)!.has(c)));
+  if (common.length === 0) return [];
+  return impls
+    .map((implementation) => ({
+      implementation,
+      geomeanSpeedup: Math.exp(common.reduce((s, c) => s + Math.log(byImpl.get(implementation)!.get(c)!), 0) / common.length),
+      configs: common.length,
+    }))
+    .sort((a, b) => b.geomeanSpeedup - a.geomeanSpeedup);
+}
+
+function interval(f: SpeedupFigure): string {
+  return `×${formatNumber(f.speedup)} [${formatNumber(f.speedupLow)}–${formatNumber(f.speedupHigh)}]`;
+}
+
+function where(config: Record<string, unknown>, keys: readonly string[]): string {
+  const shown = keys.filter((k) => k in config);
+  return shown.length > 0 ? ` at ${formatConfig(config, shown)}` : '';
+}
+
+/** One line for a crossover, e.g. `from groups=4: parallel.tile ×2.3 [2.1–2.5]` (the figure at that groups value). */
+export function describeCrossover(c: Crossover, slice: Record<string, unknown> = {}): string {
+  const within = Object.keys(slice).length > 0 ? ` (${formatConfig(slice)})` : '';
+  switch (c.kind) {
+    case 'groups-not-swept':
+      return 'groups not swept';
+    case 'never':
+      return `never: every fused point at groups ≥ 2 is slower${within}`;
+    case 'undecided':
+      return `undecided: within noise or not monotone in groups${within}`;
+    case 'found':
+      return `from groups=${c.groups}: ${c.implementation} ${interval(c)}${within}`;
+  }
+}
+
+/** One line for the best point, e.g. `parallel.tile ×2.3 [2.1–2.5] faster at groups=12, channels=64`. */
+export function describeBest(s: GroupSummary): string {
+  const excluded = s.disqualified.length > 0 ? `; not counted (not equivalent): ${s.disqualified.join(', ')}` : '';
+  if (!s.best) return `none: no parallel point with a counted speedup${excluded}`;
+  return `${s.best.implementation} ${interval(s.best)} ${s.best.verdict}${where(s.best.at, Object.keys(s.best.at).sort())}${excluded}`;
+}
+
+/** The other slices in a few words: how many cross from which groups value, never, or undecided. */
+function otherSlices(slices: readonly SliceCrossover[]): string {
+  const counts = new Map<string, number>();
+  for (const { crossover: c } of slices) {
+    const key = c.kind === 'found' ? `from groups=${c.groups}` : c.kind === 'groups-not-swept' ? 'groups not swept' : c.kind;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([k, n]) => `${k} (${n} of ${slices.length})`).join(', ');
+}
+
+/** The answer in words, e.g. "fusing pays from groups ≥ 4: ×2.3 [2.1–2.5] at groups=12 (parallel.tile)". */
+function noteOf(s: Omit<GroupSummary, 'note'>, swept: readonly string[]): string {
+  const parts: string[] = [];
+  const c = s.crossover;
+  const keys = swept.filter((k) => k !== 'groups');
+  if (c.kind === 'found') {
+    parts.push(`fusing pays from groups ≥ ${c.groups}${where(c.at, keys)}: ${c.implementation} ${interval(c)} at groups=${c.groups}`);
+  } else if (c.kind === 'never' || c.kind === 'undecided') {
+    const headline = s.slices.at(-1)?.slice ?? {};
+    const at = Object.keys(headline).length > 0 ? ` at ${formatConfig(headline)}` : '';
+    const low = s.range ? formatNumber(s.range.low) : '';
+    const high = s.range ? formatNumber(s.range.high) : '';
+    const range = s.range ? ` (×${low === high ? low : `${low}–${high}`})` : '';
+    parts.push(c.kind === 'never' ? `fusing never pays at groups ≥ 2${at}${range}` : `undecided${at}: within noise${range}`);
+  } else if (s.best) {
+    const word = s.best.verdict === 'faster' ? 'fusing pays' : s.best.verdict === 'slower' ? 'fusing costs' : 'within noise';
+    parts.push(`${word}: best ${s.best.implementation} ${interval(s.best)}${where(s.best.at, swept)}`);
+  } else {
+    parts.push('no counted speedup');
+  }
+  if (c.kind === 'found' && s.best && s.best.speedupLow > c.speedupLow) {
+    parts.push(`best ${s.best.implementation} ${interval(s.best)}${where(s.best.at, swept)}`);
+  }
+  const others = s.slices.slice(0, -1);
+  if (others.length > 0 && c.kind !== 'groups-not-swept') parts.push(`other slices: ${otherSlices(others)}`);
+  if (s.control)
+    parts.push(`control at groups=1 (nothing to fuse, the fused form's own overhead): ${s.control.implementation} ${interval(s.control)}`);
+  if (s.nonEquivalent.length > 0) parts.push(`${s.nonEquivalent.length} non-equivalent point(s) not counted`);
+  if (s.busyPoints > 0) parts.push(`${s.busyPoints} point(s) measured while the machine was busy`);
+  return parts.join('; ');
 }
 
 /**
- * Per family × mode × backend: the best implementation, the groups crossover, points per status and the
- * non-equivalent points. Best is the highest geometric-mean speedup over serial on the configs every
- * compared implementation was timed at; implementations with a non-equivalent point are not compared.
+ * Per family × mode × backend: best point, crossover per slice (groups = 1 as the control), ranking,
+ * primitives, points per status, non-equivalent points and a sentence that says it all.
  *
- * @example summarizeResults(results)[0].crossover // { kind: 'found', groups: 4, implementation: 'parallel.im2colBatchedMatmul', ... }
+ * @example summarizeResults(results)[0].crossover // { kind: 'found', groups: 4, implementation: 'parallel.tile', ... }
  */
 export function summarizeResults(results: SweepResults): GroupSummary[] {
   const { families, modes, backends } = dimensions(results);
+  const speedupOf = speedupIndex(results);
   const out: GroupSummary[] = [];
   for (const family of families) {
+    const swept = sweptAxes(results, family);
+    const groupsSwept = swept.includes('groups');
+    const sliceKeys = [...swept.filter((k) => k !== 'groups')].sort(
+      (a, b) => ((PREFERRED_AXES as readonly string[]).indexOf(a) + 1 || 99) - ((PREFERRED_AXES as readonly string[]).indexOf(b) + 1 || 99),
+    );
     for (const mode of modes) {
       for (const backend of backends) {
         const points = viewPoints(results, { family, mode, backend });
@@ -148,34 +280,118 @@ export function summarizeResults(results: SweepResults): GroupSummary[] {
           PointStatus,
           number
         >;
-        out.push({
+        const disqualified = [
+          ...new Set(points.filter((p) => p.role === 'parallel' && p.equivalence?.pass === false).map((p) => p.implementation)),
+        ];
+        const figures = points
+          .map((p) => figureOf(p, speedupOf(p)))
+          .filter((f): f is SpeedupFigure => f !== undefined && !disqualified.includes(f.implementation));
+        const fusable = figures.filter((f) => (groupsOfConfig(f.at) ?? 2) >= 2);
+        const best = fusable.reduce<SpeedupFigure | undefined>((a, f) => (a ? better(a, f) : f), undefined);
+        const sliceOf = (config: Record<string, unknown>) =>
+          Object.fromEntries(sliceKeys.filter((k) => k in config).map((k) => [k, config[k]]));
+        const sliceMap = new Map<string, Record<string, unknown>>();
+        for (const p of points) sliceMap.set(canonicalJson(sliceOf(p.config)), sliceOf(p.config));
+        const sliceList = [...sliceMap.values()].sort((a, b) => compareSlices(a, b, sliceKeys));
+        const groupValues = [...new Set(points.map(groupsOf).filter((g): g is number => g !== undefined))].sort((a, b) => a - b);
+        const slices: SliceCrossover[] = sliceList.map((slice) => ({
+          slice,
+          crossover: groupsSwept
+            ? sliceCrossover(
+                figures.filter((f) => canonicalJson(sliceOf(f.at)) === canonicalJson(slice)),
+                groupValues,
+              )
+            : { kind: 'groups-not-swept' },
+        }));
+        const headline = slices.at(-1);
+        const inHeadline = (f: SpeedupFigure) => !headline || canonicalJson(sliceOf(f.at)) === canonicalJson(headline.slice);
+        const controls = figures.filter((f) => groupsOfConfig(f.at) === 1 && inHeadline(f));
+        const control = controls.find((f) => f.implementation === best?.implementation) ?? controls[0];
+        const speeds = fusable.filter(inHeadline).map((f) => f.speedup);
+        const primitives = [
+          ...new Map(points.filter((p) => p.primitive).map((p) => [p.implementation, `${p.implementation}: ${p.primitive}`])).values(),
+        ];
+        const summary: Omit<GroupSummary, 'note'> = {
           family,
           mode,
           backend,
-          ...rank(points),
-          crossover: crossover(results, points),
+          ...(best ? { best } : {}),
+          ...(control ? { control } : {}),
+          crossover: headline?.crossover ?? { kind: 'groups-not-swept' },
+          slices,
+          ...(speeds.length > 0 ? { range: { low: Math.min(...speeds), high: Math.max(...speeds) } } : {}),
+          ranking: rank(fusable, disqualified),
+          disqualified,
+          primitives,
           statusCounts,
           nonEquivalent: points.map(nonEquivalent).filter((p): p is NonEquivalentPoint => p !== undefined),
-        });
+          busyPoints: points.filter((p) => p.machine?.busy).length,
+        };
+        out.push({ ...summary, note: noteOf(summary, swept) });
       }
     }
   }
   return out;
 }
 
-/** One line for a crossover, e.g. `groups=4: parallel.im2colBatchedMatmul ×2.29 (batch=1)`. */
-export function describeCrossover(c: Crossover, sweptOther: readonly string[] = []): string {
-  if (c.kind === 'groups-not-swept') return 'groups not swept';
-  if (c.kind === 'none') return 'none: no equivalent parallel implementation beats serial';
-  const rest = sweptOther.filter((k) => k !== 'groups' && k in c.config);
-  return `groups=${c.groups}: ${c.implementation} ×${formatNumber(c.speedup)}${rest.length > 0 ? ` (${formatConfig(c.config, rest)})` : ''}`;
+/** The `summary` rows of `fusebench report --format json`: one per family × mode × backend. */
+export interface SummaryRow {
+  family: string;
+  mode: Mode;
+  backend: BackendName;
+  best: { implementation: string; speedup: number; speedupLow: number; speedupHigh: number } | null;
+  crossover: {
+    groups: number;
+    implementation: string;
+    speedup: number;
+    speedupLow: number;
+    speedupHigh: number;
+    at: Record<string, unknown>;
+  } | null;
+  note: string;
 }
 
-/** One line for the best implementation, e.g. `parallel.tile ×1.8 (geomean of 5 configs)`. */
-export function describeBest(s: GroupSummary): string {
-  const excluded = s.disqualified.length > 0 ? `; not ranked (not equivalent): ${s.disqualified.join(', ')}` : '';
-  if (!s.best) return `none: ${s.bestNote ?? 'nothing to compare'}${excluded}`;
-  return `${s.best.implementation} ×${formatNumber(s.best.geomeanSpeedup)} (geomean of ${s.best.configs} configs)${excluded}`;
+/** @example summaryRows(results)[0].crossover?.groups // 4 */
+export function summaryRows(results: SweepResults): SummaryRow[] {
+  return summarizeResults(results).map((s) => ({
+    family: s.family,
+    mode: s.mode,
+    backend: s.backend,
+    best: s.best
+      ? { implementation: s.best.implementation, speedup: s.best.speedup, speedupLow: s.best.speedupLow, speedupHigh: s.best.speedupHigh }
+      : null,
+    crossover:
+      s.crossover.kind === 'found'
+        ? {
+            groups: s.crossover.groups,
+            implementation: s.crossover.implementation,
+            speedup: s.crossover.speedup,
+            speedupLow: s.crossover.speedupLow,
+            speedupHigh: s.crossover.speedupHigh,
+            at: s.crossover.at,
+          }
+        : null,
+    note: s.note,
+  }));
+}
+
+/**
+ * The summary for a terminal: per family × mode × backend a heading, the answer, and counts of points
+ * that did not count.
+ *
+ * @example summaryLines(results)[1] // '  fusing pays from groups ≥ 4: parallel.tile ×2.3 [2.1–2.5] at groups=4; …'
+ */
+export function summaryLines(results: SweepResults): string[] {
+  return summarizeResults(results).flatMap((s) => {
+    const notOk = POINT_STATUSES.filter((status) => status !== 'ok' && s.statusCounts[status] > 0).map(
+      (status) => `${s.statusCounts[status]} ${status}`,
+    );
+    return [
+      `${s.family} · ${s.mode} · ${s.backend}`,
+      `  ${s.note}`,
+      ...(notOk.length > 0 ? [`  points: ${s.statusCounts.ok} ok, ${notOk.join(', ')}`] : []),
+    ];
+  });
 }
 
 /** Points that produced no measurement (invalid, error, cancelled), with their messages. */
@@ -184,18 +400,17 @@ export function failedPoints(results: SweepResults): PointRecord[] {
 }
 
 /**
- * The summary as a terminal table: one row per family × mode × backend.
+ * The summary as a terminal table: one row per family × mode × backend, the answer in words.
  *
  * @example const { header, rows } = summaryTable(results); console.log([header, ...rows].map((r) => r.join('  ')).join('\n'));
  */
 export function summaryTable(results: SweepResults): { header: string[]; rows: string[][] } {
-  const header = ['family', 'mode', 'backend', 'best', 'crossover', ...POINT_STATUSES, 'not equivalent'];
+  const header = ['family', 'mode', 'backend', 'answer', ...POINT_STATUSES, 'not equivalent'];
   const rows = summarizeResults(results).map((s) => [
     s.family,
     s.mode,
     s.backend,
-    describeBest(s),
-    describeCrossover(s.crossover, sweptAxes(results, s.family)),
+    s.note,
     ...POINT_STATUSES.map((status) => String(s.statusCounts[status])),
     String(s.nonEquivalent.length),
   ]);

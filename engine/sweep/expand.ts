@@ -114,19 +114,27 @@ function familyOrError(name: string, index: number): AnyFamily {
   }
 }
 
-/** The serial reference (always: speedups need it) plus the named parallel ones, or all of them. */
+/**
+ * The named implementations, or all of them, plus what their speedups need: the family's reference
+ * (always) and each chosen parallel form's baseline (its serial twin with the same primitive).
+ */
 function chooseImplementations(family: AnyFamily, names: string[] | undefined, index: number): Implementation<object>[] {
   const all = family.implementations as readonly Implementation<object>[];
   if (!names) return [...all];
   const known = all.map((i) => i.name);
-  const chosen = names.filter((n) => known.includes(n));
-  if (chosen.filter((n) => n.startsWith('parallel.')).length === 0) {
+  const chosen = all.filter((i) => names.includes(i.name));
+  if (!chosen.some((i) => i.role === 'parallel')) {
     throw new FusebenchError(
       `profile.families[${index}] (${family.name}): none of the implementations ${JSON.stringify(names)} exists here; use some of ${known.join(', ')}`,
       'config',
     );
   }
-  return all.filter((i, k) => k === 0 || chosen.includes(i.name));
+  const needed = new Set([
+    all[0]!.name,
+    ...chosen.map((i) => i.name),
+    ...chosen.filter((i) => i.role === 'parallel').map((i) => i.baseline ?? all[0]!.name),
+  ]);
+  return all.filter((i) => needed.has(i.name));
 }
 
 /** Points in a plan: implementations × groups. */

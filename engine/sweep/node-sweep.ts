@@ -122,6 +122,13 @@ async function runLocked(
     throw new FusebenchError(`--resume: there is no journal ${journalPath} to continue; run without --resume`, 'usage');
   }
   if (request.resume && journal) {
+    if (journal.writtenVersion < RESULTS_SCHEMA_VERSION) {
+      throw new FusebenchError(
+        `${journalPath} was written by an earlier Fusebench (results version ${journal.writtenVersion}), which measured points another way; ` +
+          'resuming would mix two methods: start a new sweep with another --out',
+        'usage',
+      );
+    }
     const sameProfile = journal.header.profileHash
       ? journal.header.profileHash === hash
       : canonicalJson(journal.header.profile) === canonicalJson(request.profile);

@@ -26,8 +26,9 @@ export interface SweepOptions {
   /** Called once per finished point, in order, before the next group starts (journal it here). */
   onPoint?: (r: PointRecord) => void;
   /**
-   * Test hook: once this many points were measured in this run, the next group waits for the cancel
-   * instead of starting, so a test of cancelling cannot race the sweep's speed (see node-sweep.ts).
+   * Test hook: once at least this many points were measured in this run (whole groups), the next group
+   * waits for the cancel instead of starting, so a test of cancelling cannot race the sweep's speed
+   * (see node-sweep.ts).
    */
   holdAfterPoints?: number;
 }

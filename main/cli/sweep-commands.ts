@@ -9,7 +9,7 @@ import {
   readResultsFile,
   renderReport,
   REPORT_FORMATS,
-  summaryTable,
+  summaryLines,
   writeFileAtomic,
   type ReportFormat,
 } from '../../engine/node.js';
@@ -17,7 +17,6 @@ import { BackendUnavailableError, FusebenchError, MAX_POINTS_CEILING, type Sweep
 import { workerThreadLauncher } from '../engine-host/worker-thread.js';
 import { backendOption, intOption, parse, usage } from './args.js';
 import { ProgressView } from './progress.js';
-import { table } from './table.js';
 
 type Out = (text: string) => void;
 
@@ -114,14 +113,19 @@ export async function sweepCommand(argv: string[], out: Out, err: Out): Promise<
       ),
     );
   } else {
-    const summary = summaryTable(results);
-    out(table(summary.header, summary.rows));
+    out(summaryLines(results).join('\n'));
     out('');
     out(`${last.complete ? 'complete' : 'cancelled'}: ${last.points} points (${last.resumedPoints} from the journal)`);
     out(`results  ${last.resultsPath}\njournal  ${last.journalPath}${last.reportPath ? `\nreport   ${last.reportPath}` : ''}`);
     if (!last.complete) out(`continue with: fusebench sweep ${positionals[0]} --out ${outDir} --resume`);
   }
   for (const f of failures) err(`not equivalent: ${f.message ?? f.key}`);
+  const busy = results.points.filter((p) => p.machine?.busy).length;
+  if (busy > 0) {
+    err(
+      `warning: ${busy} of ${results.points.length} points were measured while other processes used the CPU; they are marked busy in the results`,
+    );
+  }
   return failures.length > 0 ? 1 : 0;
 }
 

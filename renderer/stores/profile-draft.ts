@@ -4,6 +4,7 @@
  */
 import type { BackendName, FamilyDescriptor, Profile } from '../../main/api';
 import type { MeasureSettings } from '../../engine/files/schemas';
+import { PROFILE_SCHEMA_VERSION } from '../../engine/files/versions';
 
 export type Mode = Profile['modes'][number];
 export const MODES: readonly Mode[] = ['inference', 'training'];
@@ -11,9 +12,9 @@ export const MODES: readonly Mode[] = ['inference', 'training'];
 /** The profile schema's defaults (engine/files/schemas.ts), for a new draft. */
 export const DEFAULT_MEASURE: MeasureSettings = {
   warmupMs: 200,
-  minSamples: 7,
+  minSamples: 10,
   maxSamples: 50,
-  targetRelIqr: 0.05,
+  targetCiWidth: 0.05,
   maxMsPerPoint: 5_000,
   seed: 1,
   memory: true,
@@ -22,9 +23,15 @@ export const DEFAULT_MEASURE: MeasureSettings = {
 export type NumericMeasureKey = Exclude<keyof MeasureSettings, 'memory'>;
 export const MEASURE_FIELDS: readonly { key: NumericMeasureKey; label: string; hint: string; integer: boolean; min: number }[] = [
   { key: 'warmupMs', label: 'Warm-up (ms)', hint: 'time per implementation before sampling; at least 2 calls', integer: false, min: 0 },
-  { key: 'minSamples', label: 'Min samples', hint: 'at least 3', integer: true, min: 3 },
-  { key: 'maxSamples', label: 'Max samples', hint: 'stop sampling here even if not stable', integer: true, min: 3 },
-  { key: 'targetRelIqr', label: 'Target relIQR', hint: 'stop once IQR / median is at most this, e.g. 0.05', integer: false, min: 0 },
+  { key: 'minSamples', label: 'Min rounds', hint: 'paired rounds before a point may stop; at least 3', integer: true, min: 3 },
+  { key: 'maxSamples', label: 'Max rounds', hint: 'stop here even if the speedup interval is still wide', integer: true, min: 3 },
+  {
+    key: 'targetCiWidth',
+    label: 'Target interval width',
+    hint: 'stop once every speedup’s 95% interval spans less than this on the log scale, e.g. 0.05 ≈ ±2.5%',
+    integer: false,
+    min: 0,
+  },
   { key: 'maxMsPerPoint', label: 'Budget per point (ms)', hint: 'sampling time of one point, all implementations', integer: false, min: 1 },
   { key: 'seed', label: 'Seed', hint: 'weights and inputs of the equivalence gate', integer: true, min: 0 },
 ];
@@ -242,13 +249,13 @@ export function profileFromDraft(
   const min = Number(draft.measure.minSamples);
   const max = Number(draft.measure.maxSamples);
   if (!errors['measure.maxSamples'] && !errors['measure.minSamples'] && max < min) {
-    errors['measure.maxSamples'] = `Max samples: must be at least Min samples (${min})`;
+    errors['measure.maxSamples'] = `Max rounds: must be at least Min rounds (${min})`;
   }
 
   const familyIndex = selected.map((f) => f.name);
   if (Object.keys(errors).length > 0) return { errors, familyIndex };
   const profile: Profile = {
-    schemaVersion: 1,
+    schemaVersion: PROFILE_SCHEMA_VERSION,
     name: draft.name.trim(),
     description: draft.description,
     families: entries,

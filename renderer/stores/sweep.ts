@@ -3,6 +3,7 @@ import { computed, onScopeDispose, ref, shallowRef } from 'vue';
 import type { BackendName, Environment, PointRecord, Profile, SweepEvent, SweepProgress, SweepResults } from '../../main/api';
 import { buildCharts, defaultViews, type ChartSpec } from '../../engine/report/charts';
 import type { View } from '../../engine/report/series';
+import { RESULTS_SCHEMA_VERSION } from '../../engine/files/versions';
 import { messageOf, useApi } from '../api';
 import { useEnvironmentStore } from './environment';
 import { useResultsStore } from './results';
@@ -76,7 +77,7 @@ export const useSweepStore = defineStore('sweep', () => {
     const p = profile.value as Profile;
     const env = environment.environment ?? UNKNOWN_ENVIRONMENT;
     return {
-      schemaVersion: 1,
+      schemaVersion: RESULTS_SCHEMA_VERSION,
       tool: { name: 'fusebench', version: env.toolVersion },
       createdAt: new Date(startedAt.value ?? Date.now()).toISOString(),
       complete: false,

@@ -42,14 +42,14 @@ test.describe('sweep editor', () => {
       unknown
     >;
     expect(saved).toMatchObject({
-      schemaVersion: 1,
+      schemaVersion: 2,
       name: 'bottleneck-groups',
       families: [{ family: 'bottleneck', implementations: ['parallel.im2colBatchedMatmul'] }],
       backends: ['wasm'],
       modes: ['inference', 'training'],
       axes: { groups: [1, 2, 4], batch: [1, 2] },
       fixed: { channels: 8, height: 4, width: 4, squeeze: 2 },
-      measure: { maxSamples: 12, minSamples: 7 },
+      measure: { maxSamples: 12, minSamples: 10 },
     });
   });
 

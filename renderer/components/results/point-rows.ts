@@ -35,10 +35,17 @@ const NONE = Number.NEGATIVE_INFINITY;
 export function pointRows(points: readonly PointRecord[], speedupOf: (p: PointRecord) => SpeedupInfo): PointRow[] {
   return points.map((p) => {
     const info = speedupOf(p);
-    const flag = equivalenceFlag(p);
+    const flag = equivalenceFlag(p) ?? info.flagged;
     const eq = p.equivalence;
+    const interval = info.speedupLow !== undefined ? ` [${formatNumber(info.speedupLow)}–${formatNumber(info.speedupHigh)}]` : '';
     const speedupText =
-      p.role === 'serial' ? 'reference' : info.speedup !== undefined ? `×${formatNumber(info.speedup)}` : flag ? 'not counted' : '—';
+      p.role === 'serial'
+        ? 'serial'
+        : info.speedup !== undefined
+          ? `×${formatNumber(info.speedup)}${interval}${info.verdict ? ` ${info.verdict}` : ''}`
+          : info.flagged
+            ? 'not counted'
+            : '—';
     const cells: PointRow['cells'] = {
       family: { text: p.family, sort: p.family },
       implementation: { text: p.implementation, sort: p.implementation },

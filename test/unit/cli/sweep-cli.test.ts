@@ -21,9 +21,9 @@ describe('fusebench sweep and report', () => {
     const r = run('sweep', 'profiles/smoke.profile.json', '--out', out);
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(new RegExp(`^smoke: ${total} points → `));
-    expect(r.err).toContain(`progress ${total}/${total} 100%`);
-    expect(r.out).toMatch(/family\s+mode\s+backend\s+best\s+crossover/);
-    expect(r.out).toContain(`complete: ${total} points`);
+    expect(r.err).toMatch(new RegExp(`progress ${total}/${total} 100%`));
+    expect(r.out).toMatch(/^bottleneck · inference · wasm\n {2}(fusing|undecided)/m);
+    expect(r.out).toMatch(new RegExp(`complete: ${total} points`));
     const results = parseResults('smoke', readFileSync(join(out, 'smoke.sweep.json'), 'utf8'));
     expect(results.complete).toBe(true);
     expect(results.points).toHaveLength(total);

@@ -1,11 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tf } from '../../../engine/core/tf.js';
 import { FAMILIES } from '../../../engine/families/index.js';
 import { parseConfig } from '../../../engine/core/config.js';
 import { formulas } from '../../../engine/index.js';
-import { implementationFormulas } from '../../../engine/formulas.js';
-import { prepare } from '../../../engine/core/run.js';
-import { randomInput } from '../../../engine/equivalence.js';
+import { prepare, forward } from '../../../engine/core/run.js';
+import { drawInputs, disposeInputs } from '../../../engine/equivalence.js';
+import { memoryPass } from '../../../engine/measure/memory.js';
+import { MEMORY_TOLERANCE, predictedPeakBytes } from '../../../engine/measure/memory-prediction.js';
+import type { Implementation } from '../../../engine/core/types.js';
 import { IN_PROCESS_BACKENDS, activate } from './backends.js';
 
 describe('closed-form formulas at the seed shapes', () => {
@@ -46,25 +47,25 @@ describe('closed-form formulas at the seed shapes', () => {
 });
 
 /**
- * Predicted peak = bytes of every op output of a forward pass. Kernels may add temporaries of their
- * own (a transposed copy for a reduction over inner axes, a 2-D view in concat), so the measured peak
- * from tf.profile is at least the prediction and, at these shapes, at most 2.2× it.
+ * Predicted peak = bytes of every op output of a forward pass plus the largest kernel temporary
+ * (engine/measure/memory-prediction.ts). Measured by the backend's allocation meter (wasm heap, cpu
+ * typed arrays), in inference the two agree within MEMORY_TOLERANCE for every implementation.
  */
-describe.each(IN_PROCESS_BACKENDS)('predicted peak memory against tf.profile on %s', (backend) => {
+describe.each(IN_PROCESS_BACKENDS)('predicted peak memory against the allocation meter on %s (inference)', (backend) => {
   beforeAll(() => activate(backend));
 
   it.each(FAMILIES.flatMap((f) => f.implementations.map((i) => [`${f.name} ${i.name}`, f, i] as const)))('%s', async (_n, family, impl) => {
-    const config = parseConfig(family, family.small);
-    const serial = tf.tidy(() => family.init(config, 1) as unknown as tf.TensorContainer) as unknown as ReturnType<typeof family.init>;
-    const x = randomInput(family.inputShape(config), 2);
-    const p = prepare(impl, serial, config);
-    const start = tf.memory().numBytes;
-    const info = await tf.profile(() => impl.forward(p.weights, x, config, 'inference'));
-    const measured = info.peakBytes - start;
-    const predicted = implementationFormulas(family, impl.name, config).predictedPeakBytes;
-    tf.dispose([info.result as tf.Tensor, x, ...Object.values(serial.trainable), ...Object.values(serial.buffers)]);
+    const config = parseConfig<object>(family, family.small);
+    const inputs = drawInputs(family, config, 1);
+    const p = prepare(impl, inputs.serial, config);
+    const pass = await memoryPass(() => forward(p, inputs.x, config));
+    const predicted = predictedPeakBytes(family, impl as Implementation<object>, config, 'inference', pass.source);
     p.dispose();
-    expect(measured).toBeGreaterThanOrEqual(predicted);
-    expect(measured).toBeLessThanOrEqual(2.2 * predicted);
+    disposeInputs(inputs);
+    expect(pass.source).toBe(backend === 'wasm' ? 'wasm-heap' : 'js-arrays');
+    expect(pass.peakBytes / predicted, `measured ${pass.peakBytes} B, predicted ${predicted} B`).toBeGreaterThanOrEqual(
+      1 - MEMORY_TOLERANCE,
+    );
+    expect(pass.peakBytes / predicted, `measured ${pass.peakBytes} B, predicted ${predicted} B`).toBeLessThanOrEqual(1 + MEMORY_TOLERANCE);
   });
 });

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../../engine/core/tf.js';
-import { getFamily } from '../../../engine/families/index.js';
+import { getFamily, getImplementation as implementation } from '../../../engine/families/index.js';
 import { parseConfig } from '../../../engine/core/config.js';
 import { checkEquivalence } from '../../../engine/equivalence.js';
 import { prepare } from '../../../engine/core/run.js';
@@ -50,8 +50,8 @@ describe('seed defects stay fixed', () => {
     const family = getFamily('bottleneck');
     const config = parseConfig(family, { batch: 1, groups: 5, channels: 4, height: 2, width: 2 });
     const serial = tf.tidy(() => family.init(config, 1) as unknown as tf.TensorContainer) as unknown as ReturnType<typeof family.init>;
-    const im2col = prepare(family.implementations[1]!, serial, config);
-    const blockDiagonal = prepare(family.implementations[2]!, serial, config);
+    const im2col = prepare(implementation(family, 'parallel.im2colBatchedMatmul'), serial, config);
+    const blockDiagonal = prepare(implementation(family, 'parallel.blockDiagonalConv'), serial, config);
     expect(im2col.weights.trainable.conv2!.shape).toEqual([5, 9 * 2, 2]);
     expect(im2col.weights.trainable.conv3!.shape).toEqual([5, 2, 4]);
     expect(blockDiagonal.weights.trainable.conv2!.shape).toEqual([3, 3, 10, 10]);
@@ -65,7 +65,7 @@ describe('seed defects stay fixed', () => {
     const family = getFamily('class-linear');
     const config = parseConfig(family, { batch: 2, classesPerGroup: [5, 1, 2], groupChannels: 6, classChannels: 3 });
     const serial = tf.tidy(() => family.init(config, 1) as unknown as tf.TensorContainer) as unknown as ReturnType<typeof family.init>;
-    const p = prepare(family.implementations[1]!, serial, config);
+    const p = prepare(implementation(family, 'parallel.gatherBatchedMatmul'), serial, config);
     expect(p.weights.trainable.weight!.shape).toEqual([8, 6, 3]);
     expect(p.weights.trainable.bias!.shape).toEqual([8, 1, 3]);
     p.dispose();

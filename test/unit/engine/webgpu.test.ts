@@ -32,6 +32,7 @@ describe.skipIf(missing !== undefined)('webgpu backend on SwiftShader', () => {
     });
     expect(r.status, r.stderr).toBe(0);
     const rows = JSON.parse(r.stdout) as { backend: string; pass: boolean; tolerance: number }[];
+    // Every implementation but each family's reference, in both modes.
     expect(rows).toHaveLength(FAMILIES.reduce((n, f) => n + (f.implementations.length - 1) * MODES.length, 0));
     for (const row of rows) expect(row).toMatchObject({ backend: 'webgpu', pass: true, tolerance: 1e-4 });
   });

@@ -5,7 +5,7 @@ import { FileFormatError } from '../../../engine/core/errors.js';
 import { profileSchema, type SweepResults, type PointRecord } from '../../../engine/files/schemas.js';
 import { migrate } from '../../../engine/files/migrate.js';
 
-const profile = profileSchema.parse({ schemaVersion: 1, name: 'p', families: ['gmp'] });
+const profile = profileSchema.parse({ schemaVersion: 2, name: 'p', families: ['gmp'] });
 const environment = {
   tool: 'fusebench',
   toolVersion: '0.1.0',
@@ -30,7 +30,7 @@ const point: PointRecord = {
   finishedAt: '2026-11-26T00:00:00.000Z',
 };
 const results: SweepResults = {
-  schemaVersion: 1,
+  schemaVersion: 2,
   tool: { name: 'fusebench', version: '0.1.0' },
   createdAt: 'now',
   complete: true,
@@ -38,7 +38,7 @@ const results: SweepResults = {
   environment,
   points: [point],
 };
-const header = { kind: 'header', schemaVersion: 1, tool: results.tool, createdAt: 'now', profile, environment };
+const header = { kind: 'header', schemaVersion: 2, tool: results.tool, createdAt: 'now', profile, environment };
 
 function failure(f: () => unknown): string {
   try {
@@ -63,8 +63,8 @@ describe('reading versioned files', () => {
     ['no version', JSON.stringify({ ...results, schemaVersion: undefined }), /has no schemaVersion/],
     [
       'newer',
-      JSON.stringify({ ...results, schemaVersion: 2 }),
-      /written by a newer Fusebench \(results file schemaVersion 2; this version reads up to 1\); upgrade/,
+      JSON.stringify({ ...results, schemaVersion: 3 }),
+      /written by a newer Fusebench \(results file schemaVersion 3; this version reads up to 2\); upgrade/,
     ],
     ['a bad point', JSON.stringify({ ...results, points: [{ ...point, status: 'great' }] }), /: points\[0\]\.status: /],
     ['an unknown key', JSON.stringify({ ...results, extra: 1 }), /not a valid results file: .*extra/],
@@ -85,6 +85,89 @@ describe('reading versioned files', () => {
     const steps = { 1: (d: Record<string, unknown>) => ({ ...d, renamed: d.old }) };
     expect(migrate({ schemaVersion: 1, old: 5 }, 1, 2, steps)).toEqual({ schemaVersion: 2, old: 5, renamed: 5 });
     expect(migrate({ schemaVersion: 0 }, 0, 2, steps)).toBeUndefined();
+  });
+});
+
+/** A results file as Fusebench 0.1 wrote it (schemaVersion 1): ratio-of-medians speedups, tfjs-accounted memory. */
+function v1Results(): Record<string, unknown> {
+  const time = (samplesMs: number[]) => ({
+    samplesMs,
+    medianMs: [...samplesMs].sort((a, b) => a - b)[Math.floor(samplesMs.length / 2)],
+    iqrMs: 0.1,
+    relIqr: 0.05,
+    minMs: Math.min(...samplesMs),
+    meanMs: 1,
+    n: samplesMs.length,
+    firstCallMs: 9,
+    warmupCalls: 2,
+    kernelTiming: 'host',
+    stopReason: 'stable',
+  });
+  const memory = { peakBytes: 800, predictedPeakBytes: 400, newBytes: 400, newTensors: 2, kernelCount: 3, kernels: [] };
+  const base = { mode: 'inference', backend: 'wasm', family: 'gmp', config: { groups: 2 }, status: 'ok', finishedAt: 'then' };
+  return {
+    schemaVersion: 1,
+    tool: results.tool,
+    createdAt: 'then',
+    complete: true,
+    profile: { schemaVersion: 1, name: 'old', families: ['gmp'], measure: { targetRelIqr: 0.1 } },
+    environment,
+    points: [
+      { ...base, key: 's', implementation: 'serial.sliceMaxLoop', role: 'serial', memory, time: time([2, 2.2, 2.1, 1.9, 2]) },
+      {
+        ...base,
+        key: 'p',
+        implementation: 'parallel.fusedMax',
+        role: 'parallel',
+        memory,
+        time: time([1, 1.1, 1, 0.9]),
+        equivalence: { relErr: 0, maxAbs: 0, pass: true, tolerance: 1e-5, seed: 1 },
+        speedup: 2,
+      },
+    ],
+  };
+}
+
+describe('results of earlier versions', () => {
+  it('opens a v1 results file: profile migrated, speedups re-derived from samples paired by round, memory labelled', () => {
+    const r = parseResults('old.sweep.json', JSON.stringify(v1Results()));
+    expect(r.schemaVersion).toBe(2);
+    expect(r.profile.measure.targetCiWidth).toBe(0.05);
+    const p = r.points.find((x) => x.key === 'p')!;
+    expect(p.baseline).toBe('serial.sliceMaxLoop');
+    expect(p.speedupLow).toBeLessThanOrEqual(p.speedup!);
+    expect(p.speedupHigh).toBeGreaterThanOrEqual(p.speedup!);
+    expect(p.verdict).toBe('faster');
+    expect(p.intervalNote).toMatch(/paired by round index \(4 rounds/);
+    expect(p.time).toMatchObject({ blockSize: 1, firstCallMs: 9, firstCallWhere: 'after-gate', stopReason: 'stable' });
+    expect(p.memory).toMatchObject({ peakBytes: 800, tfjsPeakBytes: 800, source: 'tfjs-tensors-v1' });
+  });
+
+  it('keeps a v1 speedup without an interval where too few rounds pair, and says so', () => {
+    const old = v1Results();
+    const points = old.points as Record<string, Record<string, unknown>>[];
+    points[1]!.time = { ...points[1]!.time!, samplesMs: [1, 1] };
+    const p = parseResults('old.sweep.json', JSON.stringify(old)).points.find((x) => x.key === 'p')!;
+    expect(p.speedup).toBe(2);
+    expect(p.speedupLow).toBeUndefined();
+    expect(p.intervalNote).toMatch(/no interval/);
+  });
+
+  it('opens a v1 profile: the relIQR target gives way to the default interval width', () => {
+    const old = { schemaVersion: 1, name: 'p', families: ['gmp'], measure: { minSamples: 5, targetRelIqr: 0.1 } };
+    const p = parseProfile('p.profile.json', JSON.stringify(old));
+    expect(p.measure).toMatchObject({ minSamples: 5, targetCiWidth: 0.05 });
+    expect('targetRelIqr' in p.measure).toBe(false);
+  });
+
+  it('reads a v1 journal, migrating every point line, and remembers the version it was written with', () => {
+    const old = v1Results();
+    const v1Header = { kind: 'header', schemaVersion: 1, tool: results.tool, createdAt: 'then', profile: old.profile, environment };
+    const text = [v1Header, ...(old.points as unknown[])].map((l) => JSON.stringify(l)).join('\n') + '\n';
+    const j = parseJournal('old.sweep.ndjson', text);
+    expect(j.writtenVersion).toBe(1);
+    expect(j.points.map((p) => p.key)).toEqual(['s', 'p']);
+    expect(j.points[1]!.intervalNote).toMatch(/no interval/);
   });
 });
 

@@ -1,3 +1,4 @@
+import { verdictOf } from '../../../engine/stats/paired';
 import { vi } from 'vitest';
 import type {
   Environment,
@@ -74,7 +75,7 @@ export const ENVIRONMENT: Environment = {
 };
 
 export const PROFILE: Profile = {
-  schemaVersion: 1,
+  schemaVersion: 2,
   name: 'unit',
   description: '',
   families: ['bottleneck'],
@@ -82,7 +83,7 @@ export const PROFILE: Profile = {
   modes: ['inference'],
   axes: { groups: [2, 4] },
   fixed: { channels: 8 },
-  measure: { warmupMs: 10, minSamples: 3, maxSamples: 8, targetRelIqr: 0.2, maxMsPerPoint: 200, seed: 7, memory: true },
+  measure: { warmupMs: 10, minSamples: 3, maxSamples: 8, targetCiWidth: 0.2, maxMsPerPoint: 200, seed: 7, memory: true },
 };
 
 /** A measured point of the bottleneck family; `relErr` above tolerance makes it non-equivalent. */
@@ -90,7 +91,7 @@ export function point(
   implementation: string,
   groups: number,
   medianMs: number,
-  options: { mode?: 'inference' | 'training'; relErr?: number } = {},
+  options: { mode?: 'inference' | 'training'; relErr?: number; speedup?: number } = {},
 ): PointRecord {
   const role = implementation.startsWith('serial.') ? 'serial' : 'parallel';
   const mode = options.mode ?? 'inference';
@@ -109,8 +110,9 @@ export function point(
     flops: { useful: 1e6 * groups, executed: 1e6 * groups, achievedPerSecond: (1e6 * groups) / (medianMs / 1000) },
     memory: {
       peakBytes: 4096 * groups,
+      source: 'wasm-heap',
+      tfjsPeakBytes: 4096 * groups,
       predictedPeakBytes: 4096 * groups,
-      newBytes: 1024,
       newTensors: 1,
       kernelCount: 3,
       kernels: [{ name: 'Conv2D', count: 3, outputBytes: 1024 }],
@@ -123,19 +125,30 @@ export function point(
       minMs: medianMs * 0.9,
       meanMs: medianMs,
       n: 3,
+      blockSize: 1,
       firstCallMs: medianMs * 5,
+      firstCallWhere: 'gate',
       warmupCalls: 2,
       kernelTiming: 'host',
-      stopReason: 'stable',
+      stopReason: 'converged',
     },
     ...(role === 'parallel' ? { equivalence: { relErr, maxAbs: relErr, pass: relErr <= 1e-5, tolerance: 1e-5, seed: 7 } } : {}),
+    ...(role === 'parallel' ? { baseline: 'serial.branchLoop' } : {}),
+    ...(role === 'parallel' && options.speedup !== undefined && relErr <= 1e-5
+      ? {
+          speedup: options.speedup,
+          speedupLow: options.speedup * 0.95,
+          speedupHigh: options.speedup * 1.05,
+          verdict: verdictOf(options.speedup * 0.95, options.speedup * 1.05),
+        }
+      : {}),
     finishedAt: '2026-01-01T00:00:00.000Z',
   };
 }
 
 export function results(points: PointRecord[], complete = true): SweepResults {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     tool: { name: 'fusebench', version: '0.1.0' },
     createdAt: '2026-01-01T00:00:00.000Z',
     complete,
@@ -147,9 +160,9 @@ export function results(points: PointRecord[], complete = true): SweepResults {
 
 export const SMALL_RESULTS = results([
   point('serial.branchLoop', 2, 2),
-  point('parallel.im2colBatchedMatmul', 2, 1),
+  point('parallel.im2colBatchedMatmul', 2, 1, { speedup: 2 }),
   point('serial.branchLoop', 4, 4),
-  point('parallel.im2colBatchedMatmul', 4, 1),
+  point('parallel.im2colBatchedMatmul', 4, 1, { speedup: 4 }),
 ]);
 
 /** A host's verdict on a valid profile; `invalid` as the host sends it (the field at fault and why). */

@@ -6,14 +6,14 @@ import { point, results } from './fake-api';
 describe('points table rows', () => {
   const points = [
     point('serial.branchLoop', 2, 4),
-    point('parallel.im2colBatchedMatmul', 2, 1),
+    point('parallel.im2colBatchedMatmul', 2, 1, { speedup: 4 }),
     point('parallel.blockDiagonalConv', 2, 0.5, { relErr: 0.02 }),
     { ...point('serial.branchLoop', 4, 1), status: 'invalid' as const, time: undefined, message: 'config.channels: must be divisible' },
   ];
   const rows = pointRows(points, speedupIndex(results(points)));
 
   it('shows a speedup only for equivalent points, and flags the others', () => {
-    expect(rows.map((r) => r.cells.speedup.text)).toEqual(['reference', '×4', 'not counted', 'reference']);
+    expect(rows.map((r) => r.cells.speedup.text)).toEqual(['serial', '×4 [3.8–4.2] faster', 'not counted', 'serial']);
     expect(rows[2]?.flag).toContain('not equivalent: relErr 0.02');
     expect(rows[2]?.cells.equivalence.text).toBe('FAIL (0.02)');
     expect(rows[1]?.flag).toBeUndefined();
@@ -24,6 +24,6 @@ describe('points table rows', () => {
     expect(filterRows(rows, '', 'flagged').map((r) => r.point.implementation)).toEqual(['parallel.blockDiagonalConv']);
     expect(filterRows(rows, '', 'invalid')).toHaveLength(1);
     expect(sortRows(rows, 'median', 'ascending').map((r) => r.cells.median.text)).toEqual(['n/a', '0.5 ms', '1 ms', '4 ms']);
-    expect(sortRows(rows, 'speedup', 'descending')[0]?.cells.speedup.text).toBe('×4');
+    expect(sortRows(rows, 'speedup', 'descending')[0]?.cells.speedup.text).toBe('×4 [3.8–4.2] faster');
   });
 });

@@ -99,7 +99,7 @@ describe('profile draft', () => {
       'value.groups',
     ]);
     expect(errors['value.groups']).toBe('groups: a value is listed twice; list each value once');
-    expect(errors['measure.minSamples']).toBe('Min samples: must be at least 3');
+    expect(errors['measure.minSamples']).toBe('Min rounds: must be at least 3');
   });
 
   it('orders the settings groups, channels, batch first', () => {

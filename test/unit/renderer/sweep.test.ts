@@ -27,7 +27,7 @@ describe('useSweepStore', () => {
     api.emit({ runId: 'run-1', type: 'progress', progress: { done: 2, total: 4, etaMs: 500 } });
     expect(sweep.fraction).toBe(0.5);
     api.emit({ runId: 'run-1', type: 'point', point: point('serial.branchLoop', 2, 2) });
-    api.emit({ runId: 'run-1', type: 'point', point: point('parallel.im2colBatchedMatmul', 2, 1) });
+    api.emit({ runId: 'run-1', type: 'point', point: point('parallel.im2colBatchedMatmul', 2, 1, { speedup: 2 }) });
     expect(sweep.points).toHaveLength(2);
     expect(shown.results?.points).toHaveLength(2);
     expect(shown.results?.complete).toBe(false);
@@ -39,7 +39,7 @@ describe('useSweepStore', () => {
     ]);
     expect(shown.charts.find((c) => c.id === 'speedup')?.series[0]?.points).toEqual([{ x: 2, y: 2 }]);
 
-    const final = results([point('serial.branchLoop', 2, 2), point('parallel.im2colBatchedMatmul', 2, 1)]);
+    const final = results([point('serial.branchLoop', 2, 2), point('parallel.im2colBatchedMatmul', 2, 1, { speedup: 2 })]);
     api.emit({ runId: 'run-1', type: 'finished', results: final, resultsPath: '/w/unit.sweep.json', complete: true });
     expect(sweep.phase).toBe('finished');
     expect(sweep.resultsPath).toBe('/w/unit.sweep.json');
@@ -51,7 +51,7 @@ describe('useSweepStore', () => {
     const sweep = useSweepStore();
     await sweep.start(PROFILE);
     const a = point('serial.branchLoop', 2, 2);
-    const b = point('parallel.im2colBatchedMatmul', 2, 1);
+    const b = point('parallel.im2colBatchedMatmul', 2, 1, { speedup: 2 });
     api.emit({ runId: 'run-1', type: 'point', point: a });
     api.emit({ runId: 'run-1', type: 'point', point: b });
     await sweep.cancel();

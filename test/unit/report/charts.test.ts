@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FLAG_COLOR, buildCharts, defaultViews, allViews } from '../../../engine/report/charts.js';
 import type { ChartSpec } from '../../../engine/report/charts.js';
-import { quantile } from '../../../engine/report/stats.js';
+import { quantile } from '../../../engine/stats/sample-stats.js';
 import { BLOCKDIAG, BOTTLENECK_MEDIANS, IM2COL, SERIAL, fixture, samplesAround } from './fixture.js';
 
 const view = { family: 'bottleneck', mode: 'inference', backend: 'wasm', axis: 'groups' } as const;
@@ -57,14 +57,14 @@ describe('buildCharts', () => {
       expect(tip).toContain(word);
   });
 
-  it('speedup: serial/parallel medians, non-equivalent point excluded and shown as a red cross', () => {
+  it('speedup: the paired medians with their 95% band, non-equivalent point excluded and shown as a red cross', () => {
     const speedup = chart('speedup');
     expect(series(speedup, `${SERIAL} · batch=1`)).toBeUndefined();
-    expect(series(speedup, `${IM2COL} · batch=1`)!.points.map((p) => [p.x, p.y])).toEqual([
-      [1, 2 / 2.6],
-      [2, 4 / 4.4],
-      [4, 8 / 3.5],
-    ]);
+    const recorded = fixture.points.filter((p) => p.implementation === IM2COL && p.config.batch === 1);
+    const im2col = series(speedup, `${IM2COL} · batch=1`)!;
+    expect(im2col.points.map((p) => [p.x, p.y])).toEqual(recorded.map((p) => [p.config.groups, p.speedup]));
+    expect(im2col.band).toEqual(recorded.map((p) => ({ x: p.config.groups, low: p.speedupLow, high: p.speedupHigh })));
+    expect(im2col.points[2]!.y).toBeCloseTo(8 / 3.5, 1);
     const blockDiag2 = series(speedup, `${BLOCKDIAG} · batch=2`)!;
     expect(blockDiag2.points.map((p) => p.x)).toEqual([1, 4]);
     expect(blockDiag2.points.every((p) => p.flagged === undefined)).toBe(true);

@@ -1,6 +1,8 @@
 import type { PointRecord, SweepResults } from '../../../engine/files/schemas.js';
 import { pointKey } from '../../../engine/measure/point-key.js';
-import { summarize } from '../../../engine/report/stats.js';
+import { summarize } from '../../../engine/stats/sample-stats.js';
+import { pairedSpeedup, roundRatios } from '../../../engine/stats/paired.js';
+import { PROFILE_SCHEMA_VERSION, RESULTS_SCHEMA_VERSION } from '../../../engine/files/schemas.js';
 
 // A realistic small sweep: bottleneck over groups [1, 2, 4] × batch [1, 2] with three implementations
 // (one parallel point not equivalent, one invalid, one error) and gmp over channels only.
@@ -21,9 +23,11 @@ export const BOTTLENECK_MEDIANS: Record<string, Record<string, number>> = {
   [BLOCKDIAG]: { g1b1: 3.0, g1b2: 5.0, g2b1: 4.5, g2b2: 5.0, g4b2: 9.0 },
 };
 
-/** Seven samples whose median is exactly `median`, with a little spread. */
-export function samplesAround(median: number): number[] {
-  return [0.97, 1.04, 1.0, 0.99, 1.01, 1.08, 0.98].map((f) => median * f);
+const SPREAD = [0.97, 1.04, 1.0, 0.99, 1.01, 1.08, 0.98];
+
+/** Seven samples whose median is exactly `median`, with a little spread; `shift` rotates the spread (other rounds' noise). */
+export function samplesAround(median: number, shift = 0): number[] {
+  return SPREAD.map((_, i) => median * SPREAD[(i + shift) % SPREAD.length]!);
 }
 
 interface Spec {
@@ -53,7 +57,7 @@ function point(spec: Spec): PointRecord {
   } as const;
   const status = spec.status ?? 'ok';
   if (status !== 'ok' || spec.median === undefined) return { ...base, status, ...(spec.message ? { message: spec.message } : {}) };
-  const samplesMs = samplesAround(spec.median);
+  const samplesMs = samplesAround(spec.median, role === 'parallel' ? 1 : 0);
   const s = summarize(samplesMs);
   const relErr = role === 'serial' ? 0 : (spec.relErr ?? 2.4e-7);
   const pass = relErr <= 1e-5;
@@ -70,8 +74,9 @@ function point(spec: Spec): PointRecord {
     },
     memory: {
       peakBytes: Math.round(predicted * 1.3),
+      source: 'wasm-heap',
+      tfjsPeakBytes: Math.round(predicted * 1.2),
       predictedPeakBytes: predicted,
-      newBytes: 4096,
       newTensors: 1,
       kernelCount: role === 'serial' ? 40 : 8,
       kernels: [{ name: 'Conv2D', count: role === 'serial' ? 12 : 3, outputBytes: predicted / 2 }],
@@ -84,15 +89,21 @@ function point(spec: Spec): PointRecord {
       minMs: s.minMs,
       meanMs: s.meanMs,
       n: s.n,
+      blockSize: 1,
       firstCallMs: spec.median * 9,
+      firstCallWhere: 'gate',
       warmupCalls: 3,
       kernelTiming: 'host',
-      stopReason: 'stable',
+      stopReason: 'converged',
     },
     equivalence: { relErr, maxAbs: relErr * 3, pass, tolerance: 1e-5, seed: 7 },
   };
   if (!pass) record.message = `not equivalent: relErr ${relErr} > 1e-5`;
-  if (role === 'parallel' && pass && spec.serialMedian !== undefined) record.speedup = spec.serialMedian / s.medianMs;
+  if (role === 'parallel') record.baseline = spec.family === 'gmp' ? 'serial.sliceMaxLoop' : SERIAL;
+  if (role === 'parallel' && pass && spec.serialMedian !== undefined) {
+    const e = pairedSpeedup(roundRatios(samplesAround(spec.serialMedian), samplesMs), 7);
+    Object.assign(record, { speedup: e.speedup, speedupLow: e.speedupLow, speedupHigh: e.speedupHigh, verdict: e.verdict });
+  }
   return record;
 }
 
@@ -147,13 +158,13 @@ function gmpPoints(): PointRecord[] {
 /** The fixture, optionally with other bottleneck medians (e.g. every parallel one slower than serial). */
 export function buildFixture(medians: Record<string, Record<string, number>> = BOTTLENECK_MEDIANS): SweepResults {
   return {
-    schemaVersion: 1,
+    schemaVersion: RESULTS_SCHEMA_VERSION,
     tool: { name: 'fusebench', version: '0.1.0' },
     createdAt: '2025-11-26T14:20:00.000Z',
     finishedAt: '2025-11-26T14:31:00.000Z',
     complete: true,
     profile: {
-      schemaVersion: 1,
+      schemaVersion: PROFILE_SCHEMA_VERSION,
       name: PROFILE_NAME,
       description: 'Groups × batch on wasm; the "quick" profile <b>for tests</b>.',
       families: ['bottleneck', { family: 'gmp', axes: { channels: [64, 128], groups: [12], batch: [1] } }],
@@ -161,7 +172,7 @@ export function buildFixture(medians: Record<string, Record<string, number>> = B
       modes: ['inference'],
       axes: { groups: [1, 2, 4], batch: [1, 2] },
       fixed: { channels: 64, height: 8, width: 8 },
-      measure: { warmupMs: 200, minSamples: 7, maxSamples: 50, targetRelIqr: 0.05, maxMsPerPoint: 5000, seed: 7, memory: true },
+      measure: { warmupMs: 200, minSamples: 7, maxSamples: 50, targetCiWidth: 0.05, maxMsPerPoint: 5000, seed: 7, memory: true },
     },
     environment: {
       tool: 'fusebench',

@@ -16,8 +16,8 @@ describe('renderMarkdown', () => {
   it('gives best and crossover per family and a table per family', () => {
     expect(md).toContain('## bottleneck');
     expect(md).toContain('## gmp');
-    expect(md).toContain('crossover groups=4: parallel.im2colBatchedMatmul ×2.29 (batch=1)');
-    expect(md).toContain('crossover groups not swept');
+    expect(md).toMatch(/inference · wasm: fusing never pays at groups ≥ 2 at batch=2 \(×0\.96\); other slices: from groups=4 \(1 of 1\)/);
+    expect(md).toMatch(/inference · wasm: fusing pays: best parallel\.fusedMax ×3\.\d+ \\\[/);
     expect(md).toMatch(/\| implementation \| mode \| backend \| groups \| batch \| status \|/);
   });
 

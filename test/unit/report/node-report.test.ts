@@ -1,3 +1,4 @@
+import { summaryRows } from '../../../engine/report/summary.js';
 import { describe, expect, it } from 'vitest';
 import { buildCharts } from '../../../engine/report/charts.js';
 import { renderReport } from '../../../engine/report/node-report.js';
@@ -43,7 +44,9 @@ describe('renderReport', () => {
       expect(files.map((f) => f.name)).toEqual([name]);
       expect(files[0]!.content.length).toBeGreaterThan(100);
     }
-    expect(resultsSchema.parse(JSON.parse(renderReport(fixture, 'json').files[0]!.content))).toEqual(fixture);
+    const { summary, ...rest } = JSON.parse(renderReport(fixture, 'json').files[0]!.content) as { summary: unknown };
+    expect(resultsSchema.parse(rest)).toEqual(fixture);
+    expect(summary).toEqual(JSON.parse(JSON.stringify(summaryRows(fixture))));
   });
 
   it('keeps file names to one safe path segment', () => {

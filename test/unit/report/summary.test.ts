@@ -1,8 +1,38 @@
 import { describe, expect, it } from 'vitest';
-import { summarizeResults, summaryTable } from '../../../engine/report/summary.js';
-import { BLOCKDIAG, BOTTLENECK_MEDIANS, IM2COL, SERIAL, buildFixture, fixture } from './fixture.js';
+import { summarizeResults, summaryLines, summaryRows, summaryTable } from '../../../engine/report/summary.js';
+import type { PointRecord, SweepResults } from '../../../engine/files/schemas.js';
+import { verdictOf } from '../../../engine/stats/paired.js';
+import { BLOCKDIAG, IM2COL, SERIAL, fixture } from './fixture.js';
 
-const bottleneck = () => summarizeResults(fixture).find((s) => s.family === 'bottleneck')!;
+/** A synthetic sweep: parallel points with the given speedup intervals at groups × batch. */
+function sweep(
+  cells: { impl?: string; groups: number; batch?: number; s: number; lo: number; hi: number; pass?: boolean }[],
+): SweepResults {
+  const points: PointRecord[] = [];
+  const seen = new Set<string>();
+  for (const c of cells) {
+    const config = { groups: c.groups, batch: c.batch ?? 1, channels: 8 };
+    const base = { family: 'replicate', mode: 'inference', backend: 'wasm', config, status: 'ok', finishedAt: 'now' } as const;
+    const serialKey = JSON.stringify(config);
+    if (!seen.has(serialKey)) {
+      seen.add(serialKey);
+      points.push({ ...base, key: `s${serialKey}`, implementation: 'serial.concatLoop', role: 'serial' });
+    }
+    const impl = c.impl ?? 'parallel.tile';
+    points.push({
+      ...base,
+      key: `${impl}${serialKey}`,
+      implementation: impl,
+      role: 'parallel',
+      baseline: 'serial.concatLoop',
+      equivalence: { relErr: c.pass === false ? 1 : 0, maxAbs: 0, pass: c.pass !== false, tolerance: 1e-5, seed: 1 },
+      ...(c.pass === false ? {} : { speedup: c.s, speedupLow: c.lo, speedupHigh: c.hi, verdict: verdictOf(c.lo, c.hi) }),
+    });
+  }
+  return { ...fixture, points };
+}
+
+const only = (r: SweepResults) => summarizeResults(r)[0]!;
 
 describe('summarizeResults', () => {
   it('summarises each family × mode × backend', () => {
@@ -12,80 +42,122 @@ describe('summarizeResults', () => {
     ]);
   });
 
-  it('finds the crossover at groups 4, not at the faster but non-equivalent groups 2 point', () => {
-    expect(bottleneck().crossover).toEqual({
-      kind: 'found',
-      groups: 4,
-      implementation: IM2COL,
-      config: { batch: 1, groups: 4, channels: 64, height: 8, width: 8, squeeze: 2 },
-      speedup: expect.closeTo(8 / 3.5, 10),
-    });
-  });
-
-  it('says there is none when no parallel implementation beats serial', () => {
-    const slower = Object.fromEntries(
-      Object.entries(BOTTLENECK_MEDIANS).map(([impl, cells]) => [
-        impl,
-        Object.fromEntries(Object.entries(cells).map(([cell, ms]) => [cell, impl === SERIAL ? ms : ms * 10])),
+  it('never claims a crossover at groups = 1: that is the control, the fused form’s overhead', () => {
+    const s = only(
+      sweep([
+        { groups: 1, s: 3, lo: 2.8, hi: 3.2 },
+        { groups: 2, s: 0.9, lo: 0.85, hi: 0.95 },
+        { groups: 4, s: 1.5, lo: 1.4, hi: 1.6 },
       ]),
     );
-    const s = summarizeResults(buildFixture(slower)).find((x) => x.family === 'bottleneck')!;
-    expect(s.crossover).toEqual({ kind: 'none' });
-    expect(s.best?.implementation).toBe(SERIAL);
+    expect(s.crossover).toMatchObject({ kind: 'found', groups: 4, implementation: 'parallel.tile', speedup: 1.5 });
+    expect(s.control).toMatchObject({ implementation: 'parallel.tile', speedup: 3, at: { groups: 1 } });
+    expect(s.note).toMatch(
+      /^fusing pays from groups ≥ 4: parallel\.tile ×1\.5 \[1\.4–1\.6\] at groups=4; control at groups=1 .*: parallel\.tile ×3 \[2\.8–3\.2\]/,
+    );
   });
 
-  it('says groups not swept where groups is fixed', () => {
-    expect(summarizeResults(fixture).find((s) => s.family === 'gmp')!.crossover).toEqual({ kind: 'groups-not-swept' });
+  it('needs the parallel form faster at g and at every larger g (monotone), not at one lucky point', () => {
+    const s = only(
+      sweep([
+        { groups: 2, s: 1.3, lo: 1.2, hi: 1.4 },
+        { groups: 4, s: 0.8, lo: 0.7, hi: 0.9 },
+        { groups: 8, s: 1.2, lo: 1.1, hi: 1.3 },
+        { groups: 12, s: 1.4, lo: 1.3, hi: 1.5 },
+      ]),
+    );
+    expect(s.crossover).toMatchObject({ kind: 'found', groups: 8 });
   });
 
-  it('ranks by geometric-mean speedup on common configs and leaves out the non-equivalent implementation', () => {
-    const s = bottleneck();
+  it('is undecided where the verdicts are within noise, and says never where every fused point is slower', () => {
+    const noisy = only(
+      sweep([
+        { groups: 2, s: 1.05, lo: 0.9, hi: 1.2 },
+        { groups: 4, s: 1.1, lo: 0.95, hi: 1.3 },
+      ]),
+    );
+    expect(noisy.crossover).toEqual({ kind: 'undecided' });
+    expect(noisy.note).toMatch(/^undecided: within noise \(×1\.05–1\.1\)/);
+    const slower = only(
+      sweep([
+        { groups: 2, s: 0.5, lo: 0.4, hi: 0.6 },
+        { groups: 4, s: 0.8, lo: 0.7, hi: 0.9 },
+      ]),
+    );
+    expect(slower.crossover).toEqual({ kind: 'never' });
+    expect(slower.note).toMatch(/^fusing never pays at groups ≥ 2 \(×0\.5–0\.8\)/);
+  });
+
+  it('gives each slice of the other swept axes its own crossover; the headline is the largest slice', () => {
+    const s = only(
+      sweep([
+        { groups: 2, batch: 1, s: 0.8, lo: 0.7, hi: 0.9 },
+        { groups: 4, batch: 1, s: 1.2, lo: 1.1, hi: 1.3 },
+        { groups: 2, batch: 8, s: 1.5, lo: 1.4, hi: 1.6 },
+        { groups: 4, batch: 8, s: 2, lo: 1.9, hi: 2.1 },
+      ]),
+    );
+    expect(s.slices.map((x) => [x.slice, x.crossover.kind === 'found' ? x.crossover.groups : x.crossover.kind])).toEqual([
+      [{ batch: 1 }, 4],
+      [{ batch: 8 }, 2],
+    ]);
+    expect(s.crossover).toMatchObject({ kind: 'found', groups: 2, at: { batch: 8 } });
+    expect(s.note).toMatch(/; other slices: from groups=4 \(1 of 1\)$/);
+  });
+
+  it('picks as best the point with the highest lower bound, not the luckiest median', () => {
+    const s = only(
+      sweep([
+        { groups: 2, s: 5, lo: 0.9, hi: 20 },
+        { groups: 4, s: 2, lo: 1.9, hi: 2.1 },
+      ]),
+    );
+    expect(s.best).toMatchObject({ implementation: 'parallel.tile', speedup: 2, at: { groups: 4 } });
+  });
+
+  it('counts no non-equivalent implementation: the fast block-diagonal point at groups 2 is left out', () => {
+    const s = summarizeResults(fixture).find((x) => x.family === 'bottleneck')!;
     expect(s.disqualified).toEqual([BLOCKDIAG]);
-    // im2col is timed at 5 of the 6 configs (g4b2 is invalid), serial at all 6: 5 common configs.
-    const geomean = Math.pow((2 / 2.6) * (3.8 / 4.6) * (4 / 4.4) * (7.6 / 8) * (8 / 3.5), 1 / 5);
-    expect(s.best).toEqual({ implementation: IM2COL, role: 'parallel', geomeanSpeedup: expect.closeTo(geomean, 10), configs: 5 });
-    expect(s.ranking.map((r) => [r.implementation, r.geomeanSpeedup])).toEqual([
-      [IM2COL, expect.closeTo(geomean, 10)],
-      [SERIAL, 1],
-    ]);
+    expect(s.nonEquivalent.map((p) => [p.implementation, p.config.groups, p.config.batch])).toEqual([[BLOCKDIAG, 2, 2]]);
+    // im2col: slower at groups 2, faster at groups 4 (batch 1); at batch 2 its groups-4 point is invalid.
+    expect(s.slices.map((x) => x.crossover.kind)).toEqual(['found', 'never']);
+    expect(s.slices[0]!.crossover).toMatchObject({ groups: 4, implementation: IM2COL });
+    expect(s.best?.implementation).toBe(IM2COL);
+    expect(s.statusCounts).toEqual({ ok: 16, invalid: 1, error: 1, cancelled: 0 });
   });
 
-  it('counts points by status and lists the non-equivalent one', () => {
-    const s = bottleneck();
-    expect(s.statusCounts).toEqual({ ok: 16, invalid: 1, error: 1, cancelled: 0 });
-    expect(s.nonEquivalent).toEqual([
-      {
-        family: 'bottleneck',
-        implementation: BLOCKDIAG,
-        mode: 'inference',
-        backend: 'wasm',
-        config: { batch: 2, groups: 2, channels: 64, height: 8, width: 8, squeeze: 2 },
-        relErr: 3.2e-3,
-        maxAbs: expect.closeTo(9.6e-3, 12),
-        tolerance: 1e-5,
-      },
-    ]);
+  it('says groups not swept where groups is fixed, and still answers with the best point', () => {
+    const gmp = summarizeResults(fixture).find((s) => s.family === 'gmp')!;
+    expect(gmp.crossover).toEqual({ kind: 'groups-not-swept' });
+    expect(gmp.best?.implementation).toBe('parallel.fusedMax');
+    expect(gmp.note).toMatch(/^fusing pays: best parallel\.fusedMax ×3\.\d+ \[/);
   });
 });
 
-describe('summaryTable', () => {
-  it('gives one terminal row per family × mode × backend', () => {
-    const { header, rows } = summaryTable(fixture);
-    expect(header).toEqual(['family', 'mode', 'backend', 'best', 'crossover', 'ok', 'invalid', 'error', 'cancelled', 'not equivalent']);
-    expect(rows[0]).toEqual([
-      'bottleneck',
-      'inference',
-      'wasm',
-      `${IM2COL} ×1.05 (geomean of 5 configs); not ranked (not equivalent): ${BLOCKDIAG}`,
-      `groups=4: ${IM2COL} ×2.29 (batch=1)`,
-      '16',
-      '1',
-      '1',
-      '0',
-      '1',
+describe('summary outputs', () => {
+  it('report JSON rows: best and crossover with intervals, or null, and the note', () => {
+    const rows = summaryRows(fixture);
+    expect(rows[0]).toMatchObject({
+      family: 'bottleneck',
+      mode: 'inference',
+      backend: 'wasm',
+      best: { implementation: IM2COL },
+      crossover: null,
+    });
+    expect(Object.keys(rows[0]!.best!).sort()).toEqual(['implementation', 'speedup', 'speedupHigh', 'speedupLow']);
+    expect(rows[0]!.note).toContain('fusing never pays');
+  });
+
+  it('terminal lines and table say the same as the note', () => {
+    const s = summarizeResults(fixture)[0]!;
+    expect(summaryLines(fixture).slice(0, 3)).toEqual([
+      'bottleneck · inference · wasm',
+      `  ${s.note}`,
+      '  points: 16 ok, 1 invalid, 1 error',
     ]);
-    // sqrt((1.2 / 0.4) · (2.3 / 0.7)) = 3.1396
-    expect(rows[1]?.[3]).toBe('parallel.fusedMax ×3.14 (geomean of 2 configs)');
-    expect(rows[1]?.[4]).toBe('groups not swept');
+    const { header, rows } = summaryTable(fixture);
+    expect(header).toEqual(['family', 'mode', 'backend', 'answer', 'ok', 'invalid', 'error', 'cancelled', 'not equivalent']);
+    expect(rows[0]).toEqual(['bottleneck', 'inference', 'wasm', s.note, '16', '1', '1', '0', '1']);
+    expect(s.note).toContain(SERIAL === 'serial.branchLoop' ? 'non-equivalent' : '');
   });
 });

@@ -3,8 +3,9 @@ import { expandProfile, countPoints } from '../../../engine/sweep/expand.js';
 import { profileSchema } from '../../../engine/files/schemas.js';
 import { FusebenchError } from '../../../engine/core/errors.js';
 import { readProfileFile } from '../../../engine/files/node-files.js';
+import { getFamily } from '../../../engine/families/index.js';
 
-const profile = (over: Record<string, unknown>) => profileSchema.parse({ schemaVersion: 1, name: 't', families: ['bottleneck'], ...over });
+const profile = (over: Record<string, unknown>) => profileSchema.parse({ schemaVersion: 2, name: 't', families: ['bottleneck'], ...over });
 
 describe('profile expansion', () => {
   it('is the cartesian product of the axes a family has, × modes × backends', () => {
@@ -20,7 +21,7 @@ describe('profile expansion', () => {
     const classLinear = groups.filter((g) => g.family.name === 'class-linear');
     expect(bottleneck).toHaveLength(3 * 2 * 2 * 2);
     expect(classLinear).toHaveLength(2 * 2 * 2); // class-linear has no `groups` key: only batch is swept
-    expect(countPoints(bottleneck)).toBe(bottleneck.length * 3);
+    expect(countPoints(bottleneck)).toBe(bottleneck.length * getFamily('bottleneck').implementations.length);
     expect(new Set(groups.flatMap((g) => g.keys)).size).toBe(countPoints(groups));
   });
 

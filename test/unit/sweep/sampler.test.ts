@@ -1,126 +1,154 @@
 import { describe, expect, it } from 'vitest';
-import { sampleInterleaved, type Clock, type Contender } from '../../../engine/measure/sampler.js';
+import { MIN_BUDGET_SAMPLES, sampleGroup, type Clock, type Contender } from '../../../engine/measure/sampler.js';
 import { measureSettingsSchema } from '../../../engine/files/schemas.js';
 
 /**
  * Simulated time: a call "takes" exactly the milliseconds it spends, whatever the machine is doing, so
- * these tests assert exact counts and never race the wall clock.
+ * these tests assert exact counts and never race the wall clock. Every call is logged by name.
  */
-function fakeClock(): { clock: Clock; spend: (ms: number) => () => Promise<void> } {
+function fakeClock() {
   let t = 0;
-  return {
-    clock: () => t,
-    spend: (ms) => async () => {
-      t += ms;
-    },
+  const log: string[] = [];
+  const clock: Clock = () => t;
+  /** A contender whose call i (from 0, warm-up included) takes msOf(i) milliseconds. */
+  const contender = (name: string, msOf: (call: number) => number): Contender => {
+    let calls = 0;
+    return {
+      name,
+      run: async (k) => {
+        for (let j = 0; j < k; j++) {
+          log.push(name);
+          t += msOf(calls++);
+        }
+      },
+    };
   };
+  return { clock, log, contender };
 }
 
 const settings = (over: Partial<ReturnType<typeof measureSettingsSchema.parse>>) => measureSettingsSchema.parse({ warmupMs: 0, ...over });
+const pair = [{ parallel: 'parallel', baseline: 'serial' }];
 
-describe('adaptive interleaved sampling', () => {
-  it('keeps the first call apart, warms up at least twice, and stops a steady contender once stable', async () => {
-    const { clock, spend } = fakeClock();
-    const t = (
-      await sampleInterleaved(
-        [{ name: 'steady', call: spend(1) }],
-        settings({ minSamples: 5, maxSamples: 200, targetRelIqr: 0.5 }),
-        undefined,
-        clock,
-      )
-    ).get('steady')!;
-    expect(t.firstCallMs).toBe(1);
-    expect(t.warmupCalls).toBe(2);
-    expect(t.stopReason).toBe('stable');
-    expect(t.samplesMs).toEqual([1, 1, 1, 1, 1]);
-  });
-
-  it('runs a noisy contender to maxSamples', async () => {
-    const { clock, spend } = fakeClock();
-    let i = 0;
-    const noisy = () => spend(i++ % 2 === 0 ? 0.2 : 3)();
-    const t = (
-      await sampleInterleaved(
-        [{ name: 'noisy', call: noisy }],
-        settings({ minSamples: 3, maxSamples: 12, targetRelIqr: 0.01 }),
-        undefined,
-        clock,
-      )
-    ).get('noisy')!;
-    expect(t.stopReason).toBe('maxSamples');
-    expect(t.samplesMs).toHaveLength(12);
-  });
-
-  it('stops at the time budget', async () => {
-    const { clock, spend } = fakeClock();
-    const t = (
-      await sampleInterleaved(
-        [{ name: 'slow', call: spend(4) }],
-        settings({ minSamples: 1000, maxSamples: 1000, maxMsPerPoint: 40 }),
-        undefined,
-        clock,
-      )
-    ).get('slow')!;
-    expect(t.stopReason).toBe('timeBudget');
-    // Samples start at 0, 4, …, 40 ms of the budget; the one due at 44 ms is past it.
-    expect(t.samplesMs).toHaveLength(11);
-  });
-
-  it('gives every contender at least 3 samples even when one call outlasts the budget', async () => {
-    const { clock, spend } = fakeClock();
-    const times = await sampleInterleaved(
-      [
-        { name: 'slow', call: spend(6) },
-        { name: 'fast', call: spend(0.1) },
-      ],
-      settings({ minSamples: 50, maxSamples: 50, maxMsPerPoint: 1 }),
+describe('paired-round sampling', () => {
+  it('warms up at least twice and picks a block of k calls lasting ≥ 1 ms; samples are per call', async () => {
+    const { clock, contender } = fakeClock();
+    const times = await sampleGroup(
+      [contender('serial', () => 0.5), contender('parallel', () => 0.25)],
+      pair,
+      settings({ minSamples: 5, maxSamples: 5 }),
       undefined,
       clock,
     );
-    for (const t of times.values()) {
-      expect(t.samplesMs).toHaveLength(3);
-      expect(t.stopReason).toBe('timeBudget');
-    }
+    const serial = times.contenders.get('serial')!;
+    const parallel = times.contenders.get('parallel')!;
+    expect(serial.warmupCalls).toBe(2);
+    expect(serial.blockSize).toBe(2);
+    expect(parallel.blockSize).toBe(4);
+    expect(serial.samplesMs).toEqual([0.5, 0.5, 0.5, 0.5, 0.5]);
+    expect(parallel.samplesMs).toEqual([0.25, 0.25, 0.25, 0.25, 0.25]);
   });
 
-  it('interleaves contenders and rotates their order every round', async () => {
-    const order: string[] = [];
-    const contender = (name: string): Contender => ({ name, call: async () => void order.push(name) });
-    await sampleInterleaved([contender('a'), contender('b'), contender('c')], settings({ minSamples: 4, maxSamples: 4, targetRelIqr: 0 }));
-    const sampling = order.slice(order.length - 12);
-    expect(sampling.slice(0, 3)).toEqual(['a', 'b', 'c']);
-    expect(sampling.slice(3, 6)).toEqual(['b', 'c', 'a']);
-    expect(sampling.slice(6, 9)).toEqual(['c', 'a', 'b']);
+  it('stops once every speedup interval is narrower than targetCiWidth, after minSamples rounds', async () => {
+    const { clock, contender } = fakeClock();
+    const times = await sampleGroup(
+      [contender('serial', () => 2), contender('parallel', () => 1)],
+      pair,
+      settings({ minSamples: 6, maxSamples: 100, targetCiWidth: 0.05 }),
+      undefined,
+      clock,
+    );
+    expect(times.stopReason).toBe('converged');
+    expect(times.rounds).toBe(6);
+  });
+
+  it('keeps sampling noisy ratios to maxSamples', async () => {
+    const { clock, contender } = fakeClock();
+    const times = await sampleGroup(
+      // Golden-ratio steps: spread, non-repeating times, as noisy timings are (ties would pin a median).
+      [contender('serial', (i) => 1 + ((i * 0.618034) % 1) * 2), contender('parallel', (i) => 1 + ((i * 0.414214) % 1) * 2)],
+      pair,
+      settings({ minSamples: 3, maxSamples: 12, targetCiWidth: 0.01 }),
+      undefined,
+      clock,
+    );
+    expect(times.stopReason).toBe('maxSamples');
+    expect(times.rounds).toBe(12);
+    for (const t of times.contenders.values()) expect(t.samplesMs).toHaveLength(12);
+  });
+
+  it('stops at the time budget, but never before MIN_BUDGET_SAMPLES rounds', async () => {
+    const { clock, contender } = fakeClock();
+    const times = await sampleGroup(
+      [contender('serial', (i) => (i % 2 === 0 ? 4 : 8)), contender('parallel', () => 4)],
+      pair,
+      settings({ minSamples: 1000, maxSamples: 1000, maxMsPerPoint: 1, targetCiWidth: 0 }),
+      undefined,
+      clock,
+    );
+    expect(times.stopReason).toBe('timeBudget');
+    expect(times.rounds).toBe(MIN_BUDGET_SAMPLES);
+  });
+
+  it('times every contender once per round in an order rotated each round: none is ever timed alone', async () => {
+    const { clock, log, contender } = fakeClock();
+    const contenders = [contender('serial', () => 1), contender('a', () => 1), contender('b', () => 1)];
+    // Different stop speeds per pairing would let one leave early in a per-contender sampler; here none may.
+    const times = await sampleGroup(
+      contenders,
+      [
+        { parallel: 'a', baseline: 'serial' },
+        { parallel: 'b', baseline: 'serial' },
+      ],
+      settings({ minSamples: 4, maxSamples: 4 }),
+      undefined,
+      clock,
+    );
+    const sampling = log.slice(log.length - 12);
+    expect(sampling).toEqual(['serial', 'a', 'b', 'a', 'b', 'serial', 'b', 'serial', 'a', 'serial', 'a', 'b']);
+    for (const t of times.contenders.values()) expect(t.samplesMs).toHaveLength(4);
+  });
+
+  it('uses the time a contender reports for its block (e.g. measured inside a worker process)', async () => {
+    const report = (ms: number): Contender => ({ name: ms === 3 ? 'serial' : 'parallel', run: async (k) => k * ms });
+    const times = await sampleGroup([report(3), report(1)], pair, settings({ minSamples: 3, maxSamples: 3 }));
+    expect(times.contenders.get('serial')!.samplesMs).toEqual([3, 3, 3]);
+    expect(times.contenders.get('parallel')!.samplesMs).toEqual([1, 1, 1]);
   });
 
   it('stops at the next sample when cancelled, and says so', async () => {
     const controller = new AbortController();
     let calls = 0;
-    const call = async () => {
-      calls += 1;
-      if (calls === 6) controller.abort();
+    const c: Contender = {
+      name: 'serial',
+      run: async (k) => {
+        calls += k;
+        if (calls >= 6) controller.abort();
+      },
     };
-    const t = (await sampleInterleaved([{ name: 'x', call }], settings({ minSamples: 100, maxSamples: 100 }), controller.signal)).get('x')!;
-    expect(t.stopReason).toBe('cancelled');
-    expect(calls).toBe(6);
+    const d: Contender = { name: 'parallel', run: async () => undefined };
+    const times = await sampleGroup([c, d], pair, settings({ minSamples: 100, maxSamples: 100 }), controller.signal);
+    expect(times.stopReason).toBe('cancelled');
+    expect(times.rounds).toBeLessThan(100);
   });
 
-  it('a contender that throws leaves the rotation with its error; the others go on', async () => {
+  it('a contender that throws leaves with its error; with no pairing left the group stops', async () => {
+    const { clock, contender } = fakeClock();
     let n = 0;
-    const flaky = async () => {
-      if (++n > 4) throw new Error('out of memory');
+    const flaky: Contender = {
+      name: 'parallel',
+      run: async () => {
+        if (++n > 4) throw new Error('out of memory');
+      },
     };
-    const { clock, spend } = fakeClock();
-    const times = await sampleInterleaved(
-      [
-        { name: 'flaky', call: flaky },
-        { name: 'fine', call: spend(0.1) },
-      ],
-      settings({ minSamples: 6, maxSamples: 6, targetRelIqr: 0 }),
+    const times = await sampleGroup(
+      [contender('serial', () => 1), flaky],
+      pair,
+      settings({ minSamples: 6, maxSamples: 6 }),
       undefined,
       clock,
     );
-    expect((times.get('flaky')!.error as Error).message).toBe('out of memory');
-    expect(times.get('fine')!.samplesMs).toHaveLength(6);
+    expect((times.contenders.get('parallel')!.error as Error).message).toBe('out of memory');
+    expect(times.stopReason).toBe('nothingToCompare');
+    expect(times.contenders.get('serial')!.samplesMs.length).toBeGreaterThanOrEqual(times.contenders.get('parallel')!.samplesMs.length);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { quantile, summarize } from '../../../engine/report/stats.js';
+import { quantile, summarize } from '../../../engine/stats/sample-stats.js';
 
 describe('quantile (type 7, linear interpolation)', () => {
   it.each([

@@ -1,4 +1,4 @@
-/** Summary statistics of one point's raw timing samples (DESIGN.md §4, step 6). */
+/** Summary statistics of one point's raw timing samples (DESIGN.md §4): pure, shared by measurement and reports. */
 export interface SampleSummary {
   medianMs: number;
   /** q3 − q1. */
