@@ -63,7 +63,9 @@ test.describe('sweep editor', () => {
     await app.locator('#value-channels').fill('8, 9');
     const channels = app.locator('[data-axis="channels"]');
     await expect(channels.locator('.field-error')).toContainText('channels: must be divisible by squeeze (2), got 9');
-    await expect(app.locator('[data-plan-invalid]')).toHaveText('3');
+    // One of the two channel values is invalid: half the plan's points.
+    await expect(app.locator('[data-plan-points]')).toHaveText(/^[1-9]\d*$/);
+    await expect(app.locator('[data-plan-invalid]')).toHaveText(String(Number(await app.locator('[data-plan-points]').textContent()) / 2));
     await screenshot(app, 'editor-invalid-axis');
 
     // Text that is not a list of values is explained before anything is sent.

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, type Locator, type Page } from '@playwright/test';
@@ -9,6 +10,21 @@ const SCREENSHOTS = join(ROOT, 'test-results/screenshots');
 import type { ChartSeries } from '../../engine/report/charts.js';
 
 export type { ChartSeries };
+
+let families: { name: string; implementations: string[] }[] | undefined;
+
+/** A family's implementations, serial reference first, as the built CLI lists them (the registry, not a copy of it). */
+export function implementationsOf(family: string): string[] {
+  families ??= JSON.parse(
+    spawnSync(process.execPath, [join(ROOT, 'bin/fusebench.mjs'), 'families', '--json'], { encoding: 'utf8' }).stdout,
+  ) as {
+    name: string;
+    implementations: string[];
+  }[];
+  const found = families.find((f) => f.name === family);
+  if (!found) throw new Error(`no family ${family} in fusebench families`);
+  return found.implementations;
+}
 
 /** The series a chart element plots, from its `data-series` attribute (the ChartSpec series it was given). */
 export async function chartSeries(chart: Locator): Promise<ChartSeries[]> {

@@ -1,5 +1,14 @@
 import { test, expect } from './fixtures';
-import { allCharts, chartSeries, hoverTooltip, openWithInput, plannedPoints, screenshot, SMOKE_PROFILE } from './helpers';
+import {
+  allCharts,
+  chartSeries,
+  hoverTooltip,
+  implementationsOf,
+  openWithInput,
+  plannedPoints,
+  screenshot,
+  SMOKE_PROFILE,
+} from './helpers';
 
 test('runs profiles/smoke.profile.json on wasm: progress, charts with real points, summary, table and point detail', async ({ app }) => {
   await openWithInput(app, 'profile', SMOKE_PROFILE);
@@ -53,12 +62,16 @@ test('runs profiles/smoke.profile.json on wasm: progress, charts with real point
   await expect(results.locator('[data-chart-id="latency"]')).toHaveAttribute('data-series', /serial\.branchLoop/);
   await results.locator('select[name="view-mode"]').selectOption('training');
   const training = await chartSeries(results.locator('[data-chart-id="latency"]'));
-  expect(training.map((s) => s.name)).toEqual(['serial.branchLoop', 'parallel.im2colBatchedMatmul', 'parallel.blockDiagonalConv']);
+  const bottleneck = implementationsOf('bottleneck');
+  expect(training.map((s) => s.name)).toEqual(bottleneck);
   await results.getByRole('checkbox', { name: 'parallel.blockDiagonalConv' }).uncheck();
   await expect(results.locator('[data-chart-id="latency"]')).not.toHaveAttribute('data-series', /blockDiagonalConv/);
   await expect(results.locator('[data-chart-id="memory"]')).not.toHaveAttribute('data-series', /blockDiagonalConv/);
   await results.locator('input[name="log-y"]').check();
-  expect((await chartSeries(results.locator('[data-chart-id="latency"]'))).map((s) => s.points.length)).toEqual([2, 2]);
+  // Every series left (all but the one unchecked) keeps its two points (groups 2 and 4).
+  expect((await chartSeries(results.locator('[data-chart-id="latency"]'))).map((s) => s.points.length)).toEqual(
+    bottleneck.slice(1).map(() => 2),
+  );
 
   // The per-family summary: one row per family × mode on wasm, each naming the best implementation.
   await expect(results.locator('[data-summary-row]')).toHaveCount(16);
@@ -67,7 +80,7 @@ test('runs profiles/smoke.profile.json on wasm: progress, charts with real point
   // The table: filter, sort, and the point detail (raw samples, kernels, equivalence).
   const table = results.getByRole('region', { name: 'All points' });
   await table.locator('input[name="points-filter"]').fill('bottleneck training');
-  await expect(table.locator('[data-row-count]')).toHaveText(`6 of ${total} points`);
+  await expect(table.locator('[data-row-count]')).toHaveText(`${bottleneck.length * 2} of ${total} points`);
   await table.locator('[data-sort="median"]').click();
   await expect(table.locator('th[aria-sort="ascending"]')).toContainText('Median');
   const medians = await table.locator('tbody tr td:nth-child(7)').allTextContents();
