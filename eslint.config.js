@@ -1,5 +1,6 @@
 // ESLint flat config: typescript-eslint for every layer, Vue rules for the renderer, and import rules
-// that keep the layers apart (STYLE.md: engine imports nothing from main/, renderer/, Electron or Vue).
+// that keep the layers apart (docs/DESIGN.md §3: engine imports nothing from main/, renderer/, Electron
+// or Vue; hosts reach the engine through its public entry points only).
 import tseslint from 'typescript-eslint';
 import vue from 'eslint-plugin-vue';
 
@@ -67,5 +68,24 @@ export default tseslint.config(
       ],
     },
   },
-  noUpward('main', ['**/renderer/**']),
+  // Hosts import the engine only through its public entry points: engine/index.ts (families, formulas,
+  // verify), engine/common.ts (names, limits, errors, file-format types; no TensorFlow.js, so the API
+  // contract the renderer bundles may use it) and engine/node.ts (files, sweeps, backends, reports).
+  {
+    files: ['main/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/renderer/**'], message: 'Bad layering: main/ must not import **/renderer/**' },
+            {
+              regex: '(^|/)engine/(?!(index|common|node)(\\.[jt]s)?$)',
+              message: 'Bad layering: main/ imports the engine only through engine/index.ts, engine/common.ts or engine/node.ts',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

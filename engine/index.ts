@@ -83,6 +83,6 @@ export function tfjsVersion(): string {
 
 export { FAMILIES, getFamily, parseConfig, MODES };
 export type { Mode, Equivalence, FormulaReport };
-export { loadWeights, exportWeights, pytorchFormNames, type PytorchWeightsOptions } from './weights.js';
+export { disposeWeights, loadWeights, exportWeights, pytorchFormNames, type PytorchWeightsOptions } from './weights.js';
 export type { HostTensor, HostTensors } from './core/host-tensor.js';
 export type { PytorchLayout, PytorchTensor } from './core/pytorch-layout.js';

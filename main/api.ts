@@ -4,10 +4,9 @@
  * every payload on arrival (IPC or HTTP), so a bad message is refused with a clear error.
  */
 import { z } from 'zod';
-import { BACKENDS, type BackendInfo, type BackendName } from '../engine/backends/backend.js';
+import { BACKENDS, jsonPath, MAX_POINTS_CEILING, type BackendInfo, type BackendName } from '../engine/common.js';
+import type { Environment, PointRecord, Profile, SweepProgress, SweepResults } from '../engine/common.js';
 import type { FamilyDescriptor } from '../engine/index.js';
-import type { Environment, PointRecord, Profile, SweepResults } from '../engine/files/schemas.js';
-import type { SweepProgress } from '../engine/sweep/run-sweep.js';
 import type { RequestMethod } from './channels.js';
 
 export type { BackendInfo, BackendName, Environment, FamilyDescriptor, PointRecord, Profile, SweepProgress, SweepResults };
@@ -17,9 +16,30 @@ export type FileKind = (typeof FILE_KINDS)[number];
 export const REPORT_FORMATS = ['html', 'csv', 'md', 'json'] as const;
 export type ExportFormat = (typeof REPORT_FORMATS)[number];
 
-/** Whether a profile can run, how big it is, and why not. */
+/** A point the plan records as invalid instead of measuring: the config field at fault (`config.groups`) and why. */
+export interface InvalidPoints {
+  family: string;
+  field: string;
+  message: string;
+}
+
+/**
+ * Whether a profile can run, how big it is, and why not. `field` is a JSON path into the profile
+ * (`measure.minSamples`, `families[1].axes.groups`); the UI marks the form field from it. Above
+ * `pointLimit` the plan is not expanded (`invalidPoints` and `estimatedMs` are then unknown, 0) and
+ * a run needs `startSweep({ maxPoints })`: the UI asks the user first.
+ */
 export type ProfileCheck =
-  | { ok: true; profile: Profile; points: number; invalidPoints: number; invalidReasons: string[]; estimatedMs: number }
+  | {
+      ok: true;
+      profile: Profile;
+      points: number;
+      pointLimit: number;
+      invalidPoints: number;
+      invalidReasons: string[];
+      invalid: InvalidPoints[];
+      estimatedMs: number;
+    }
   | { ok: false; field: string; message: string };
 
 /** A file's content as opened by the user (dialog, drop, or file input). */
@@ -48,7 +68,8 @@ export type SweepEvent =
   | { runId: string; type: 'progress'; progress: SweepProgress }
   | { runId: string; type: 'point'; point: PointRecord }
   | { runId: string; type: 'finished'; results: SweepResults; resultsPath: string; complete: boolean }
-  | { runId: string; type: 'failed'; message: string };
+  /** `kind` and `field` as in ApiError, when the run failed on the user's input (a busy folder, a full disk). */
+  | { runId: string; type: 'failed'; message: string; kind?: string; field?: string };
 
 /**
  * A native menu action (Electron only) for the renderer, which owns the state it acts on. The preload
@@ -68,7 +89,8 @@ export interface WorkbenchApi {
   families(): Promise<FamilyDescriptor[]>;
   environment(): Promise<Environment>;
   validateProfile(profile: unknown): Promise<ProfileCheck>;
-  startSweep(request: { profile: Profile; backend?: BackendName }): Promise<{ runId: string }>;
+  /** `maxPoints` raises the point limit for this run (the user confirmed a large sweep). */
+  startSweep(request: { profile: Profile; backend?: BackendName; maxPoints?: number }): Promise<{ runId: string }>;
   cancelSweep(runId: string): Promise<void>;
   /** Subscribes to sweep events; returns the unsubscribe function. */
   onSweepEvent(listener: (event: SweepEvent) => void): () => void;
@@ -94,7 +116,13 @@ export const ARGUMENTS = {
   families: z.tuple([]),
   environment: z.tuple([]),
   validateProfile: z.tuple([z.unknown()]),
-  startSweep: z.tuple([z.strictObject({ profile: z.unknown(), backend: z.enum(BACKENDS).optional() })]),
+  startSweep: z.tuple([
+    z.strictObject({
+      profile: z.unknown(),
+      backend: z.enum(BACKENDS).optional(),
+      maxPoints: z.number().int().min(1).max(MAX_POINTS_CEILING).optional(),
+    }),
+  ]),
   cancelSweep: z.tuple([z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a run id')]),
   parseFile: z.tuple([z.strictObject({ kind: fileKind, name: z.string().min(1).max(512), text: z.string().max(MAX_TEXT) })]),
   pickFile: z.tuple([fileKind]),
@@ -105,7 +133,8 @@ export const ARGUMENTS = {
         .string()
         .min(1)
         .max(255)
-        .regex(/^[^/\\\0]+$/, 'a file name without folders'),
+        // No folders, and no leading dot: `..` would name the parent folder, `.x` a hidden (or our own) file.
+        .regex(/^(?!\.)[^/\\\0]+$/, 'a file name without folders, not starting with a dot'),
       content: z.string().max(MAX_TEXT),
       encoding: z.enum(['utf8', 'base64']).optional(),
     }),
@@ -121,7 +150,8 @@ export function checkArguments<M extends RequestMethod>(method: M, args: unknown
   const parsed = schema.safeParse(args);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new ApiInputError(`${method}: argument ${issue.path.join('.') || '(all)'}: ${issue.message}`);
+    const at = issue.path.join('.');
+    throw new ApiInputError(`${method}: argument ${at || '(all)'}: ${issue.message}`, jsonPath(['args', ...issue.path]));
   }
   return parsed.data as z.infer<(typeof ARGUMENTS)[M]>;
 }
@@ -129,7 +159,34 @@ export function checkArguments<M extends RequestMethod>(method: M, args: unknown
 /** A payload that does not match the contract; hosts answer it as a client error (HTTP 400). */
 export class ApiInputError extends Error {
   override name = 'ApiInputError';
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
 }
 
-/** The JSON shape of every host reply (HTTP body; Electron returns it from invoke). */
-export type ApiReply<T> = { ok: true; value: T } | { ok: false; error: { message: string; kind: string } };
+/**
+ * What went wrong, for the UI: `config`, `file`, `backend`, `usage` (the user's input, answered as a
+ * normal reply), `input` (a call that breaks the contract), `forbidden` (a caller we do not serve),
+ * `internal` (a bug); the web client adds `network` and `protocol`. `field` is a JSON path into the
+ * input at fault, when there is one.
+ */
+export interface ApiError {
+  message: string;
+  kind: string;
+  field?: string;
+}
+
+/** The JSON shape of every host reply (HTTP body; Electron returns it from invoke), built by main/service/error-reply.ts. */
+export type ApiReply<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+/**
+ * The bridge the Electron preload exposes: the contract's methods, each resolving with the host's
+ * reply rather than throwing, because Electron's contextBridge drops an Error's own properties (its
+ * kind and field). The renderer unwraps replies the same way for both hosts (renderer/api/reply.ts).
+ */
+export type WorkbenchBridge = {
+  [M in RequestMethod]: (...args: Parameters<WorkbenchApi[M]>) => Promise<ApiReply<Awaited<ReturnType<WorkbenchApi[M]>>>>;
+} & Pick<WorkbenchApi, 'onSweepEvent'>;

@@ -1,5 +1,5 @@
 /// <reference types="vite/client" />
-import type { WorkbenchApi } from '../main/api';
+import type { WorkbenchBridge } from '../main/api';
 import type { ChartSeries } from '../engine/report/charts';
 import type { MenuCommandSource } from './api';
 
@@ -12,7 +12,7 @@ declare module '*.vue' {
 declare global {
   interface Window {
     /** Set by the Electron preload; absent in a plain browser, where the web client is used. */
-    fusebench?: WorkbenchApi & Partial<MenuCommandSource>;
+    fusebench?: WorkbenchBridge & Partial<MenuCommandSource>;
     /** The data each mounted chart plots, by chart element id: for tests and debugging. */
     __fusebenchCharts?: Record<string, { id: string; title: string; series: ChartSeries[] }>;
   }

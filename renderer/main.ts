@@ -2,6 +2,7 @@ import { createApp } from 'vue';
 import { createPinia } from 'pinia';
 import { installApi } from './api';
 import { webClientForPage } from './api/web-client';
+import { createBridgeClient } from './api/bridge-client';
 import App from './App.vue';
 import './styles/base.css';
 
@@ -9,10 +10,10 @@ import './styles/base.css';
 const bridge = window.fusebench;
 if (bridge)
   installApi(
-    bridge,
+    createBridgeClient(bridge),
     { nativeDialogs: true, browserDownloads: false },
     typeof bridge.onMenuCommand === 'function' ? { onMenuCommand: bridge.onMenuCommand } : undefined,
   );
-else installApi(webClientForPage(window.location), { nativeDialogs: false, browserDownloads: true });
+else installApi(webClientForPage(window.location, window.history, window.sessionStorage), { nativeDialogs: false, browserDownloads: true });
 
 createApp(App).use(createPinia()).mount('#app');

@@ -48,13 +48,22 @@ export const TOLERANCES: Record<BackendName, { forward: number; gradient: number
  * one of these fails its equivalence check (honestly: it is not the same function there); the list
  * says why, for the UI and for test/unit/engine/known-defects.test.ts, which proves each still happens.
  */
-export const KNOWN_DEFECTS: readonly { backend: BackendName; family: string; implementation: string; mode: 'training'; why: string }[] = [
+export const KNOWN_DEFECTS: readonly {
+  backend: BackendName;
+  family: string;
+  implementation: string;
+  mode: 'training';
+  why: string;
+  /** A config and seed that reproduce it, so tests prove it without naming it themselves. */
+  reproduce: { config: Record<string, unknown>; seed: number };
+}[] = [
   {
     backend: 'wasm',
     family: 'gmp',
     implementation: 'parallel.maxPoolReshape',
     mode: 'training',
     why: 'tfjs-backend-wasm 4.22 MaxPoolGrad sends the gradient to the first element of a window whose values are all negative',
+    reproduce: { config: { batch: 4, groups: 2, channels: 3, height: 1, width: 2 }, seed: 2 },
   },
   {
     backend: 'wasm',
@@ -62,6 +71,7 @@ export const KNOWN_DEFECTS: readonly { backend: BackendName; family: string; imp
     implementation: 'serial.sliceMaxPoolLoop',
     mode: 'training',
     why: 'tfjs-backend-wasm 4.22 MaxPoolGrad sends the gradient to the first element of a window whose values are all negative',
+    reproduce: { config: { batch: 4, groups: 2, channels: 3, height: 1, width: 2 }, seed: 2 },
   },
 ];
 

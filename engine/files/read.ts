@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { FileFormatError } from '../core/errors.js';
+import { FileFormatError, jsonPath } from '../core/errors.js';
+import { jsonBoundsProblem, jsonTextTooDeep, MAX_JSON_DEPTH, MAX_PROFILE_BYTES, MAX_RESULTS_BYTES } from './limits.js';
 import {
   journalHeaderSchema,
   pointSchema,
@@ -15,7 +16,7 @@ import {
 import { migrate, migratePoint, PROFILE_MIGRATIONS, RESULTS_MIGRATIONS, type Migration } from './migrate.js';
 
 function issuePath(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('') || '(top level)';
+  return jsonPath(path) || '(top level)';
 }
 
 /** Whether JSON text ends inside a string or an open object/array: the signature of a cut-off file. */
@@ -34,13 +35,31 @@ function endsOpen(text: string): boolean {
   return inString || depth > 0;
 }
 
-function parseJson(name: string, text: string): unknown {
+/** Parses JSON text after checking what JSON.parse cannot bound itself: size and nesting. */
+function parseJson(name: string, text: string, maxChars: number): unknown {
+  if (text.length > maxChars) throw new FileFormatError(name, `is over the limit of ${maxChars} characters; this is not a Fusebench file`);
+  if (jsonTextTooDeep(text)) throw new FileFormatError(name, `nests deeper than ${MAX_JSON_DEPTH} levels; this is not a Fusebench file`);
   try {
     return JSON.parse(text);
   } catch (e) {
-    const truncated = endsOpen(text);
-    throw new FileFormatError(name, `is not valid JSON${truncated ? ' (it looks truncated)' : ''}: ${(e as Error).message}`);
+    // V8's message quotes the text around the error: never repeat a file's content (it may be a
+    // secret someone tried to read through us), only where it stops being JSON.
+    const at = /position (\d+)/.exec((e as Error).message);
+    const where = at ? ` at ${lineAndColumn(text, Number(at[1]))}` : '';
+    throw new FileFormatError(name, `is not valid JSON${endsOpen(text) ? ' (it looks truncated)' : where}`);
   }
+}
+
+function lineAndColumn(text: string, position: number): string {
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i < position && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      start = i + 1;
+    }
+  }
+  return `line ${line}, column ${position - start + 1}`;
 }
 
 /**
@@ -57,6 +76,9 @@ function readVersioned<T>(
 ): T {
   if (data === null || typeof data !== 'object' || Array.isArray(data))
     throw new FileFormatError(name, `is not a Fusebench ${kind} (expected a JSON object)`);
+  // Objects that arrive over IPC or HTTP were parsed elsewhere: bound them before any schema walks them.
+  const bounds = jsonBoundsProblem(data);
+  if (bounds) throw new FileFormatError(name, `is not a valid ${kind}: ${issuePath(bounds.path)}: ${bounds.rule}`, jsonPath(bounds.path));
   const version = (data as { schemaVersion?: unknown }).schemaVersion;
   if (typeof version !== 'number' || !Number.isInteger(version))
     throw new FileFormatError(name, `is not a Fusebench ${kind}: it has no schemaVersion`);
@@ -72,14 +94,21 @@ function readVersioned<T>(
   const parsed = schema.safeParse(migrated);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new FileFormatError(name, `is not a valid ${kind}: ${issuePath(issue.path)}: ${issue.message}`);
+    throw new FileFormatError(name, `is not a valid ${kind}: ${issuePath(issue.path)}: ${issue.message}`, jsonPath(issue.path));
   }
   return parsed.data;
 }
 
 /** @example parseProfile('smoke.profile.json', text) */
 export function parseProfile(name: string, text: string): Profile {
-  return readVersioned(name, parseJson(name, text), 'profile', PROFILE_SCHEMA_VERSION, profileSchema, PROFILE_MIGRATIONS);
+  return readVersioned(
+    name,
+    parseJson(name, text, MAX_PROFILE_BYTES),
+    'profile',
+    PROFILE_SCHEMA_VERSION,
+    profileSchema,
+    PROFILE_MIGRATIONS,
+  );
 }
 
 /** A profile given as an object (over IPC or HTTP), validated like a file. */
@@ -89,7 +118,14 @@ export function validateProfileObject(data: unknown, name = 'profile'): Profile 
 
 /** @example parseResults('run.sweep.json', text) */
 export function parseResults(name: string, text: string): SweepResults {
-  return readVersioned(name, parseJson(name, text), 'results file', RESULTS_SCHEMA_VERSION, resultsSchema, RESULTS_MIGRATIONS);
+  return readVersioned(
+    name,
+    parseJson(name, text, MAX_RESULTS_BYTES),
+    'results file',
+    RESULTS_SCHEMA_VERSION,
+    resultsSchema,
+    RESULTS_MIGRATIONS,
+  );
 }
 
 export function validateResultsObject(data: unknown, name = 'results'): SweepResults {
@@ -110,12 +146,14 @@ export interface Journal {
  * interrupted); any other bad line is an error, and nothing is returned then.
  */
 export function parseJournal(name: string, text: string): Journal {
+  if (text.length > MAX_RESULTS_BYTES) throw new FileFormatError(name, `is over the limit of ${MAX_RESULTS_BYTES} characters`);
   const lines = text.split('\n');
   const lastComplete = text.endsWith('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   if (lines.length === 0) throw new FileFormatError(name, 'is empty: not a Fusebench journal');
   let headerData: unknown;
   try {
+    if (jsonTextTooDeep(lines[0]!)) throw new SyntaxError('nested too deep');
     headerData = JSON.parse(lines[0]!);
   } catch {
     throw new FileFormatError(name, 'line 1 is not a journal header (not JSON)');
@@ -135,6 +173,7 @@ export function parseJournal(name: string, text: string): Journal {
     const isLast = i === lines.length - 1;
     let data: unknown;
     try {
+      if (jsonTextTooDeep(lines[i]!)) throw new SyntaxError('nested too deep');
       data = JSON.parse(lines[i]!);
     } catch {
       if (isLast && !lastComplete) {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { BACKENDS } from '../backends/backend.js';
 import { MODES } from '../core/types.js';
+import { canonicalJson } from '../measure/point-key.js';
+import { firstDuplicate, MAX_AXIS_VALUES, MAX_KEYS, MAX_LIST_ENTRIES, MAX_NAME_CHARS, MAX_TEXT_CHARS } from './limits.js';
 import { VERDICTS } from '../stats/paired.js';
 
 /**
@@ -14,12 +16,24 @@ export { PROFILE_SCHEMA_VERSION, RESULTS_SCHEMA_VERSION };
 
 const backendName = z.enum(BACKENDS);
 const mode = z.enum(MODES as unknown as [string, ...string[]]) as z.ZodType<(typeof MODES)[number]>;
-const axisValues = z.array(z.unknown(), { error: 'must be a list of values, e.g. [1, 2, 4]' }).min(1, 'must list at least one value');
-const axes = z.record(z.string(), axisValues);
-const fixed = z.record(z.string(), z.unknown());
+// Bounds (engine/files/limits.ts) keep any profile small enough to check at once; a repeated axis
+// value would announce more points than are measured, so it is refused.
+const axisValues = z
+  .array(z.unknown(), { error: 'must be a list of values, e.g. [1, 2, 4]' })
+  .min(1, 'must list at least one value')
+  .max(MAX_AXIS_VALUES, `must list at most ${MAX_AXIS_VALUES} values`)
+  .superRefine((values, ctx) => {
+    const i = firstDuplicate(values, canonicalJson);
+    if (i >= 0) ctx.addIssue({ code: 'custom', path: [i], message: `repeats the value ${canonicalJson(values[i])}; list each value once` });
+  });
+const keyName = z.string().min(1).max(MAX_NAME_CHARS);
+const fewKeys = (r: Record<string, unknown>) => Object.keys(r).length <= MAX_KEYS;
+const axes = z.record(keyName, axisValues).refine(fewKeys, `must have at most ${MAX_KEYS} keys`);
+const fixed = z.record(keyName, z.unknown()).refine(fewKeys, `must have at most ${MAX_KEYS} keys`);
+const nameList = z.array(keyName).min(1).max(MAX_LIST_ENTRIES);
 
 /** How each point is measured (DESIGN.md §4). */
-export const measureSettingsSchema = z.strictObject({
+const measureSettingsFields = z.strictObject({
   /** Warm-up time per implementation before sampling (at least 2 calls whatever this says); it also picks the block size. */
   warmupMs: z.number().min(0).max(600_000).default(200),
   /** Paired rounds before the stop rule may end a group. */
@@ -35,16 +49,21 @@ export const measureSettingsSchema = z.strictObject({
   /** Run the separate tf.profile() memory pass. */
   memory: z.boolean().default(true),
 });
+/** The settings with their cross-field rule (a separate statement so the fields above stay one plain object). */
+export const measureSettingsSchema = measureSettingsFields.refine((m) => m.minSamples <= m.maxSamples, {
+  path: ['minSamples'],
+  message: 'must not exceed maxSamples; lower minSamples or raise maxSamples',
+});
 export type MeasureSettings = z.infer<typeof measureSettingsSchema>;
 
 export const familyEntrySchema = z.union([
-  z.string().min(1),
+  keyName,
   z.strictObject({
-    family: z.string().min(1),
+    family: keyName,
     /** Axes for this family only; they replace global axes of the same name. */
     axes: axes.optional(),
     fixed: fixed.optional(),
-    implementations: z.array(z.string()).min(1).optional(),
+    implementations: nameList.optional(),
   }),
 ]);
 export type FamilyEntry = z.infer<typeof familyEntrySchema>;
@@ -52,13 +71,13 @@ export type FamilyEntry = z.infer<typeof familyEntrySchema>;
 /** A sweep definition: `*.profile.json`. */
 export const profileSchema = z.strictObject({
   schemaVersion: z.literal(PROFILE_SCHEMA_VERSION),
-  name: z.string().min(1, 'must not be empty'),
-  description: z.string().default(''),
-  families: z.array(familyEntrySchema).min(1, 'must name at least one family'),
+  name: z.string().min(1, 'must not be empty').max(MAX_NAME_CHARS, `must be at most ${MAX_NAME_CHARS} characters`),
+  description: z.string().max(MAX_TEXT_CHARS).default(''),
+  families: z.array(familyEntrySchema).min(1, 'must name at least one family').max(MAX_LIST_ENTRIES),
   /** Parallel implementations to measure (default all); the serial reference is always measured. */
-  implementations: z.array(z.string()).min(1).optional(),
-  backends: z.array(backendName).min(1).default(['wasm']),
-  modes: z.array(mode).min(1).default(['inference']),
+  implementations: nameList.optional(),
+  backends: z.array(backendName).min(1).max(MAX_LIST_ENTRIES).default(['wasm']),
+  modes: z.array(mode).min(1).max(MAX_LIST_ENTRIES).default(['inference']),
   /** Swept config keys, e.g. {"groups": [1, 2, 4]}; each applies to the families that have the key. */
   axes: axes.default({}),
   /** Config keys held constant, applied to the families that have the key. */
@@ -217,5 +236,9 @@ export const journalHeaderSchema = z.strictObject({
   createdAt: z.string(),
   profile: profileSchema,
   environment: environmentSchema,
+  /** The backends the sweep runs on (the profile's, or the one --backend chose); --resume keeps them. Optional: older journals lack it. */
+  backends: z.array(backendName).optional(),
+  /** sha256 of the profile's canonical JSON: --resume refuses a journal of another profile. Optional: older journals lack it. */
+  profileHash: z.string().optional(),
 });
 export type JournalHeader = z.infer<typeof journalHeaderSchema>;

@@ -40,9 +40,19 @@ export function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
+/**
+ * Text that a spreadsheet would run as a formula (=, +, -, @, and tab or CR before them) gets a
+ * leading apostrophe, so `=HYPERLINK(…)` in a message or name shows as text. Numbers are left alone:
+ * `-0.5` is a value, not a formula.
+ */
+export function neutralizeFormula(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
 function cell(value: unknown): string {
   if (value === undefined || value === null) return '';
-  return formatValue(value);
+  const text = formatValue(value);
+  return typeof value === 'number' ? text : neutralizeFormula(text);
 }
 
 /**
@@ -101,6 +111,8 @@ export function renderCsv(results: SweepResults): string {
     p.machine?.busy,
     p.message,
   ];
-  const lines = [header, ...results.points.map((p) => row(p).map(cell))].map((fields) => fields.map(csvField).join(','));
+  const lines = [header.map(neutralizeFormula), ...results.points.map((p) => row(p).map(cell))].map((fields) =>
+    fields.map(csvField).join(','),
+  );
   return `${lines.join('\r\n')}\r\n`;
 }

@@ -1,18 +1,23 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { FusebenchError } from '../core/errors.js';
-import { useBackend } from '../backends/node.js';
+import { BackendUnavailableError, FusebenchError } from '../core/errors.js';
+import { probeBackend, useBackend } from '../backends/node.js';
 import { nodeEnvironment } from '../backends/environment.js';
 import type { BackendName } from '../backends/backend.js';
 import { TorchError, TorchWorker, type TorchDevice } from '../backends/torch/worker-process.js';
 import { measureTorchGroup } from '../backends/torch/measure-torch.js';
 import { measureGroup } from '../measure/measure-group.js';
 import { TOOL } from '../index.js';
-import { JournalWriter, readJournalFile, writeFileAtomic } from '../files/node-files.js';
+import { MAX_POINTS_CEILING, MAX_RESULTS_BYTES } from '../files/limits.js';
+import { JournalWriter, makeDirectory, readText, writeFileAtomic } from '../files/node-files.js';
+import { parseJournal, type Journal } from '../files/read.js';
 import { RESULTS_SCHEMA_VERSION, type JournalHeader, type PointRecord, type Profile, type SweepResults } from '../files/schemas.js';
 import { renderReport } from '../report/node-report.js';
 import { expandProfile } from './expand.js';
 import { canonicalJson } from '../measure/point-key.js';
+import { checkPlan } from './plan-check.js';
+import { acquireSweepLock, type SweepLock } from './sweep-lock.js';
 import { runSweep, type SweepOptions, type SweepProgress } from './run-sweep.js';
 
 export interface SweepFilesRequest {
@@ -27,6 +32,8 @@ export interface SweepFilesRequest {
   report?: boolean;
   /** Where the torch backend runs: `cuda:0`, `cpu`, or `auto` (CUDA when present; the default). */
   torchDevice?: TorchDevice;
+  /** The most points the plan may have (default DEFAULT_MAX_POINTS; `--max-points`). */
+  maxPoints?: number;
 }
 
 export interface SweepFilesResult {
@@ -92,15 +99,59 @@ export async function runSweepToFiles(
   onProgress?: (p: SweepProgress) => void,
   onPoint?: (p: PointRecord) => void,
 ): Promise<SweepFilesResult> {
-  mkdirSync(request.outDir, { recursive: true });
+  makeDirectory(request.outDir);
+  const lock = acquireSweepLock(request.outDir);
+  try {
+    return await runLocked(request, lock, signal, onProgress, onPoint);
+  } finally {
+    lock.release();
+  }
+}
+
+/** sha256 of a profile's canonical JSON: the journal's record of which sweep it holds. */
+export function profileHash(profile: Profile): string {
+  return createHash('sha256').update(canonicalJson(profile)).digest('hex');
+}
+
+/** The journal in `path`, or undefined when there is none or it was cut before its header was whole (a kill at creation). */
+function existingJournal(path: string): Journal | undefined {
+  if (!existsSync(path)) return undefined;
+  const text = readText(path, MAX_RESULTS_BYTES);
+  if (!text.includes('\n')) return undefined;
+  return parseJournal(path, text);
+}
+
+/** Refuses to start when a backend of the plan cannot run here: one line naming it and why, before the first point. */
+async function assertBackendsAvailable(backends: readonly BackendName[]): Promise<void> {
+  for (const name of backends) {
+    const info = await probeBackend(name);
+    if (!info.available) throw new BackendUnavailableError(name, info.reason ?? 'unknown reason');
+  }
+}
+
+/** The backend override expandProfile needs for a journal's recorded backends (undefined: the profile's own). */
+function overrideOf(backends: readonly BackendName[], profile: Profile): BackendName | undefined {
+  return canonicalJson(backends) === canonicalJson(profile.backends) ? undefined : backends[0];
+}
+
+async function runLocked(
+  request: SweepFilesRequest,
+  lock: SweepLock,
+  signal: AbortSignal | undefined,
+  onProgress: ((p: SweepProgress) => void) | undefined,
+  onPoint: ((p: PointRecord) => void) | undefined,
+): Promise<SweepFilesResult> {
   const journalPath = journalPathIn(request.outDir, request.profile.name);
+  const journal = existingJournal(journalPath);
+  const hash = profileHash(request.profile);
   let header: JournalHeader;
   let previous: PointRecord[] = [];
   let writer: JournalWriter;
-  if (request.resume) {
-    if (!existsSync(journalPath))
-      throw new FusebenchError(`--resume: there is no journal ${journalPath} to continue; run without --resume`, 'usage');
-    const journal = readJournalFile(journalPath);
+  // A sweep killed before its journal existed left only its lock: resuming it starts it afresh.
+  if (request.resume && !existsSync(journalPath) && !lock.replaced) {
+    throw new FusebenchError(`--resume: there is no journal ${journalPath} to continue; run without --resume`, 'usage');
+  }
+  if (request.resume && journal) {
     if (journal.writtenVersion < RESULTS_SCHEMA_VERSION) {
       throw new FusebenchError(
         `${journalPath} was written by an earlier Fusebench (results version ${journal.writtenVersion}), which measured points another way; ` +
@@ -108,22 +159,40 @@ export async function runSweepToFiles(
         'usage',
       );
     }
-    if (canonicalJson(journal.header.profile) !== canonicalJson(request.profile)) {
+    const sameProfile = journal.header.profileHash
+      ? journal.header.profileHash === hash
+      : canonicalJson(journal.header.profile) === canonicalJson(request.profile);
+    if (!sameProfile) {
       throw new FusebenchError(
         `${journalPath} was started with a different version of this profile; resuming would mix two sweeps: use another --out`,
         'usage',
       );
     }
-    header = journal.header;
-    previous = journal.points;
+    const recorded = journal.header.backends;
+    if (recorded && request.backend && canonicalJson([request.backend]) !== canonicalJson(recorded)) {
+      throw new FusebenchError(
+        `${journalPath} was started on ${recorded.join(', ')}; resuming on ${request.backend} would mix backends: ` +
+          `resume with --backend ${recorded.join(',')} or without --backend, or start a new sweep with another --out`,
+        'usage',
+        'backend',
+      );
+    }
+    header = { ...journal.header, backends: recorded ?? (request.backend ? [request.backend] : [...journal.header.profile.backends]) };
+    // Error points (a backend that could not start, a runtime failure) hold no measurement: measure them again.
+    previous = journal.points.filter((p) => p.status !== 'error');
+    // The plan's size was accepted when the sweep started; a resume is not asked again.
+    checkPlan(header.profile, { backend: overrideOf(header.backends!, header.profile), maxPoints: MAX_POINTS_CEILING });
+    await assertBackendsAvailable(header.backends!);
     writer = JournalWriter.resume(journalPath, journal);
   } else {
-    if (existsSync(journalPath)) {
+    if (journal) {
       throw new FusebenchError(
         `${journalPath} already holds a journal of this sweep; pass --resume to continue it, or choose another --out`,
         'usage',
       );
     }
+    const { backends } = checkPlan(request.profile, { backend: request.backend, maxPoints: request.maxPoints });
+    await assertBackendsAvailable(backends);
     header = {
       kind: 'header',
       schemaVersion: RESULTS_SCHEMA_VERSION,
@@ -131,6 +200,8 @@ export async function runSweepToFiles(
       createdAt: new Date().toISOString(),
       profile: request.profile,
       environment: await nodeEnvironment(),
+      backends,
+      profileHash: hash,
     };
     writer = JournalWriter.create(journalPath, header);
   }
@@ -142,7 +213,7 @@ export async function runSweepToFiles(
   try {
     fresh = await runSweep({
       ...(holdAfterPoints !== undefined ? { holdAfterPoints } : {}),
-      groups: expandProfile(profile, request.backend),
+      groups: expandProfile(profile, overrideOf(header.backends!, profile)),
       settings: profile.measure,
       done,
       useBackend,

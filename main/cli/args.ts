@@ -1,7 +1,6 @@
+import type { TorchDevice } from '../../engine/node.js';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { FusebenchError } from '../../engine/core/errors.js';
-import { BACKENDS, DEFAULT_BACKEND, isBackendName, type BackendName } from '../../engine/backends/backend.js';
-import { MODES, type Mode } from '../../engine/core/types.js';
+import { BACKENDS, DEFAULT_BACKEND, FusebenchError, isBackendName, MODES, type BackendName, type Mode } from '../../engine/common.js';
 
 /** A command's usage error: exit 2 with this one line. */
 export function usage(message: string): FusebenchError {
@@ -48,4 +47,11 @@ export function intOption(flag: string, text: string | undefined): number | unde
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0) throw usage(`${flag} must be a whole number ≥ 0, got '${text}'`);
   return n;
+}
+
+/** `--device auto|cpu|cuda:N` for the torch backend. */
+export function deviceOption(text: string | undefined): TorchDevice {
+  if (text === undefined) return 'auto';
+  if (text === 'auto' || text === 'cpu' || /^cuda:\d+$/.test(text)) return text as TorchDevice;
+  throw usage(`--device must be auto, cpu or cuda:N (e.g. cuda:0), got '${text}'`);
 }

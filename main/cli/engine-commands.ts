@@ -1,12 +1,16 @@
-import { describeFamilies, formulas, getFamily, loadWeights, parseConfig, verify, type Equivalence } from '../../engine/index.js';
-import { useBackend } from '../../engine/backends/node.js';
-import { verifyTorch } from '../../engine/backends/torch/verify-torch.js';
-import { readSafetensorsFile } from '../../engine/files/node-safetensors.js';
-import { disposeWeights } from '../../engine/weights.js';
-import type { WeightSet } from '../../engine/core/types.js';
-import { deviceOption } from './weights-commands.js';
-import { nodeEnvironment } from '../../engine/backends/environment.js';
-import { backendOption, intOption, jsonOption, modesOption, parse, usage } from './args.js';
+import {
+  describeFamilies,
+  disposeWeights,
+  formulas,
+  getFamily,
+  loadWeights,
+  parseConfig,
+  verify,
+  type Equivalence,
+} from '../../engine/index.js';
+import type { WeightSet } from '../../engine/common.js';
+import { nodeEnvironment, readSafetensorsFile, useBackend, verifyTorch } from '../../engine/node.js';
+import { backendOption, intOption, jsonOption, modesOption, parse, usage, deviceOption } from './args.js';
 import { bytes, human, table } from './table.js';
 
 type Out = (text: string) => void;

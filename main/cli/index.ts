@@ -1,4 +1,4 @@
-import { describeError, FusebenchError } from '../../engine/core/errors.js';
+import { describeError, FusebenchError } from '../../engine/common.js';
 import { envCommand, familiesCommand, formulasCommand, verifyCommand } from './engine-commands.js';
 import { reportCommand, sweepCommand } from './sweep-commands.js';
 import { serveCommand } from '../web/serve-command.js';
@@ -13,7 +13,7 @@ const HELP = `fusebench — is the fused (parallel) layer faster, by how much, a
   fusebench forward --family F --config JSON --implementation IMPL [--weights W.safetensors] --input X.safetensors
                     [--mode inference|training] [--backend B] [--device D] --out Y.safetensors
   fusebench env [--json]
-  fusebench sweep PROFILE [--backend B] [--out DIR] [--resume] [--json]
+  fusebench sweep PROFILE [--backend B] [--device D] [--out DIR] [--resume] [--max-points N] [--json]
   fusebench report RESULTS --format html|csv|md|json|svg [--out PATH]
   fusebench serve [--port N] [--open] [--workspace DIR]   the UI in a browser, on 127.0.0.1 with a token
 

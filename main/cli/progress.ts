@@ -1,4 +1,4 @@
-import type { SweepProgress } from '../../engine/sweep/run-sweep.js';
+import type { SweepProgress } from '../../engine/common.js';
 
 export function duration(ms: number): string {
   const s = Math.round(ms / 1000);

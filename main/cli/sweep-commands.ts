@@ -1,14 +1,21 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { readProfileFile, readResultsFile } from '../../engine/files/node-files.js';
-import { expandProfile, countPoints } from '../../engine/sweep/expand.js';
-import { fileStem } from '../../engine/sweep/node-sweep.js';
-import { startSweepWorker } from '../../engine/worker/node-host.js';
-import { renderReport, type ReportFormat } from '../../engine/report/node-report.js';
-import { summaryLines } from '../../engine/report/summary.js';
-import { FusebenchError } from '../../engine/core/errors.js';
-import type { SweepResults } from '../../engine/files/schemas.js';
-import { backendOption, parse, usage } from './args.js';
+import {
+  checkPlan,
+  fileStem,
+  makeDirectory,
+  probeBackend,
+  readProfileFile,
+  readResultsFile,
+  renderReport,
+  REPORT_FORMATS,
+  summaryLines,
+  writeFileAtomic,
+  type ReportFormat,
+} from '../../engine/node.js';
+import { BackendUnavailableError, FusebenchError, MAX_POINTS_CEILING, type SweepResults } from '../../engine/common.js';
+import { workerThreadLauncher } from '../engine-host/worker-thread.js';
+import { backendOption, intOption, parse, usage, deviceOption } from './args.js';
 import { ProgressView } from './progress.js';
 
 type Out = (text: string) => void;
@@ -28,23 +35,56 @@ function defaultOutDir(name: string, resume: boolean): string {
   return `${base}-${new Date().toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19)}`;
 }
 
-/** `fusebench sweep PROFILE [--backend B] [--out DIR] [--resume] [--json]` */
+/** `fusebench sweep PROFILE [--backend B] [--out DIR] [--resume] [--max-points N] [--json]` */
 export async function sweepCommand(argv: string[], out: Out, err: Out): Promise<number> {
   const { values, positionals } = parse(
     argv,
-    { backend: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' }, json: { type: 'boolean' } },
+    {
+      backend: { type: 'string' },
+      device: { type: 'string' },
+      out: { type: 'string' },
+      resume: { type: 'boolean' },
+      'max-points': { type: 'string' },
+      json: { type: 'boolean' },
+    },
     true,
   );
   if (positionals.length !== 1) throw usage('sweep needs one PROFILE file, e.g. fusebench sweep profiles/smoke.profile.json');
   const profile = readProfileFile(positionals[0]!);
   const backend = values.backend === undefined ? undefined : backendOption(values.backend);
-  const total = countPoints(expandProfile(profile, backend)); // profile errors surface here, before any work
+  const maxPoints = intOption('--max-points', values['max-points']);
+  if (maxPoints !== undefined && (maxPoints < 1 || maxPoints > MAX_POINTS_CEILING))
+    throw usage(`--max-points must be between 1 and ${MAX_POINTS_CEILING}, got ${maxPoints}`);
+  // Profile errors and oversize plans surface here, from counts alone, before any work (a resume's size
+  // was accepted when its sweep started).
+  const limit = values.resume ? MAX_POINTS_CEILING : maxPoints;
+  const plan = checkPlan(profile, { ...(backend ? { backend } : {}), ...(limit ? { maxPoints: limit } : {}) });
+  // A backend that cannot run here stops the sweep before its first point (a resume checks the journal's own).
+  if (!values.resume) {
+    for (const name of plan.backends) {
+      const info = await probeBackend(name);
+      if (!info.available) throw new BackendUnavailableError(name, info.reason ?? 'unknown reason');
+    }
+  }
   const outDir = resolve(values.out ?? defaultOutDir(profile.name, Boolean(values.resume)));
-  if (!values.json) err(`${profile.name}: ${total} points → ${outDir}`);
 
   const view = new ProgressView(process.stderr);
-  const handle = startSweepWorker({ profile, outDir, ...(backend ? { backend } : {}), resume: Boolean(values.resume) }, (m) => {
-    if (m.type === 'progress') view.update(m.progress);
+  const launch = workerThreadLauncher();
+  const request = {
+    profile,
+    outDir,
+    ...(backend ? { backend } : {}),
+    ...(maxPoints ? { maxPoints } : {}),
+    ...(values.device !== undefined ? { torchDevice: deviceOption(values.device) } : {}),
+    resume: Boolean(values.resume),
+  };
+  let started = false;
+  const handle = launch(request, (m) => {
+    if (m.type !== 'progress') return;
+    // Announced once the engine has the folder and its journal: a refusal before that is the only line printed.
+    if (!started && !values.json) err(`${profile.name}: ${m.progress.total} points → ${outDir}`);
+    started = true;
+    view.update(m.progress);
   });
   let interrupts = 0;
   const onSigint = () => {
@@ -97,28 +137,26 @@ export async function sweepCommand(argv: string[], out: Out, err: Out): Promise<
   return failures.length > 0 ? 1 : 0;
 }
 
-const FORMATS: ReportFormat[] = ['html', 'csv', 'md', 'json', 'svg'];
-
 /** `fusebench report RESULTS --format html|csv|md|json|svg [--out PATH]` */
 export function reportCommand(argv: string[], out: Out): number {
   const { values, positionals } = parse(argv, { format: { type: 'string' }, out: { type: 'string' } }, true);
   if (positionals.length !== 1) throw usage('report needs one RESULTS file (*.sweep.json)');
   const format = (values.format ?? 'html') as ReportFormat;
-  if (!FORMATS.includes(format)) throw usage(`--format must be one of ${FORMATS.join(', ')}, got '${values.format}'`);
+  if (!REPORT_FORMATS.includes(format)) throw usage(`--format must be one of ${REPORT_FORMATS.join(', ')}, got '${values.format}'`);
   const results = readResultsFile(positionals[0]!);
   const { files } = renderReport(results, format);
   const defaultDir = dirname(resolve(positionals[0]!));
   let targets: { path: string; content: string }[];
   if (format === 'svg') {
     const dir = resolve(values.out ?? join(defaultDir, 'charts'));
-    mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
     targets = files.map((f) => ({ path: join(dir, f.name), content: f.content }));
   } else {
     targets = [{ path: resolve(values.out ?? join(defaultDir, files[0]!.name)), content: files[0]!.content }];
   }
   for (const t of targets) {
-    mkdirSync(dirname(t.path), { recursive: true });
-    writeFileSync(t.path, t.content);
+    makeDirectory(dirname(t.path));
+    writeFileAtomic(t.path, t.content);
     out(t.path);
   }
   return 0;

@@ -1,22 +1,16 @@
-import { FileFormatError } from '../../engine/core/errors.js';
-import type { Mode } from '../../engine/core/types.js';
+import { FileFormatError, type Mode } from '../../engine/common.js';
 import { getFamily, parseConfig } from '../../engine/index.js';
-import { useBackend } from '../../engine/backends/node.js';
-import { convertCheckpoint } from '../../engine/convert.js';
-import { forwardLayer } from '../../engine/node-forward.js';
-import { readSafetensorsFile, writeSafetensorsFile } from '../../engine/files/node-safetensors.js';
-import type { SafetensorsContent } from '../../engine/files/safetensors.js';
-import type { TorchDevice } from '../../engine/backends/torch/worker-process.js';
-import { backendOption, intOption, jsonOption, modesOption, parse, usage } from './args.js';
+import {
+  convertCheckpoint,
+  forwardLayer,
+  readSafetensorsFile,
+  useBackend,
+  writeSafetensorsFile,
+  type SafetensorsContent,
+} from '../../engine/node.js';
+import { backendOption, deviceOption, intOption, jsonOption, modesOption, parse, usage } from './args.js';
 
 type Out = (text: string) => void;
-
-/** `--device auto|cpu|cuda:N` for the torch backend. */
-export function deviceOption(text: string | undefined): TorchDevice {
-  if (text === undefined) return 'auto';
-  if (text === 'auto' || text === 'cpu' || /^cuda:\d+$/.test(text)) return text as TorchDevice;
-  throw usage(`--device must be auto, cpu or cuda:N (e.g. cuda:0), got '${text}'`);
-}
 
 /** The config: --config, else the one a Fusebench-written file of the same family records in its metadata. */
 function configFrom(

@@ -3,8 +3,7 @@
  * (its own storage, CSP, no access to other local files) and every response carries our headers.
  */
 import { protocol } from 'electron';
-import { readFile, realpath, stat } from 'node:fs/promises';
-import { sep } from 'node:path';
+import { readAsset } from '../assets/asset-resolver.js';
 import { resolveAppFile } from './app-files.js';
 import { APP_SCHEME, appResponseHeaders } from './policy.js';
 
@@ -26,13 +25,8 @@ export function serveApp(root: string): void {
     if (request.method !== 'GET' && request.method !== 'HEAD') return refuse(405, 'read-only');
     const found = resolveAppFile(request.url, root);
     if (!found.ok) return refuse(found.status, found.reason);
-    try {
-      // A symlink inside the folder must not lead outside it.
-      const [real, realRoot] = await Promise.all([realpath(found.file), realpath(root)]);
-      if (!real.startsWith(realRoot + sep) || !(await stat(real)).isFile()) return refuse(404, 'not found');
-      return new Response(new Uint8Array(await readFile(real)), { headers: appResponseHeaders(found.contentType) });
-    } catch {
-      return refuse(404, 'not found');
-    }
+    const asset = await readAsset(found, root);
+    if (!asset.ok) return refuse(asset.status, asset.reason);
+    return new Response(new Uint8Array(asset.body), { headers: appResponseHeaders(asset.contentType) });
   });
 }

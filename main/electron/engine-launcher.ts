@@ -1,11 +1,12 @@
 /**
  * The Electron EngineLauncher: each sweep gets its own utility process, so a native crash or an
- * out-of-memory in a backend takes down that process, never the window or the main process.
+ * out-of-memory in a backend takes down that process, never the window or the main process. The
+ * supervision is the one all hosts share (main/engine-host/supervisor.ts); UtilityProcess already has
+ * the EngineChild shape.
  */
 import { utilityProcess } from 'electron';
-import type { EngineLauncher } from '../service/workbench-service.js';
-import type { Environment } from '../../engine/backends/environment.js';
-import { probeEnvironment, superviseEngine } from './engine-supervisor.js';
+import type { Environment } from '../../engine/common.js';
+import { probeEnvironment, superviseEngine, type EngineLauncher } from '../engine-host/supervisor.js';
 
 export interface EngineProcessOptions {
   /** The bundled entry (dist/node/engine-worker.mjs, dist/node/environment-probe.mjs). */

@@ -4,9 +4,9 @@
  * the engine worker it also runs as a worker_thread, which is how it is tested without Electron.
  */
 import { parentPort } from 'node:worker_threads';
-import { nodeEnvironment } from '../../engine/backends/environment.js';
-import { describeError } from '../../engine/core/errors.js';
-import type { ProbeReply } from './engine-supervisor.js';
+import { nodeEnvironment } from '../../engine/node.js';
+import { describeError } from '../../engine/common.js';
+import type { ProbeReply } from '../engine-host/supervisor.js';
 
 const port: { postMessage(m: ProbeReply): void } | undefined = parentPort ?? process.parentPort;
 if (!port) throw new Error('environment-probe must run as an Electron utilityProcess or a worker_thread');

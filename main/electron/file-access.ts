@@ -11,6 +11,7 @@ const ALL_FILES: FileFilter = { name: 'All files', extensions: ['*'] };
 
 export function dialogFileAccess(window: () => BrowserWindow | null): FileAccess {
   return {
+    dialogs: true,
     async pick(kind) {
       const options = {
         title: `Open ${LABELS[kind]}`,

@@ -2,8 +2,8 @@
  * Who may call the API over IPC, and the reply every call gets. Takes plain objects rather than
  * Electron's so the rules are unit-tested without the Electron binary; ipc.ts feeds it the real ones.
  */
-import { ApiInputError, checkArguments, type ApiReply, type RequestMethod, type WorkbenchApi } from '../api.js';
-import { describeError, FusebenchError } from '../../engine/core/errors.js';
+import { checkArguments, type ApiReply, type RequestMethod, type WorkbenchApi } from '../api.js';
+import { errorReply, ForbiddenError } from '../service/error-reply.js';
 import { isAppUrl } from './policy.js';
 
 /** The parts of Electron's WebFrameMain that identify a frame. */
@@ -29,7 +29,7 @@ export interface TrustedWindow {
 }
 
 /** A message from anything but our window's main frame showing our own page. */
-export class ForbiddenSenderError extends Error {
+export class ForbiddenSenderError extends ForbiddenError {
   override name = 'ForbiddenSenderError';
 }
 
@@ -42,14 +42,6 @@ export function assertTrustedSender(sender: IpcSender, trusted: TrustedWindow): 
     throw new ForbiddenSenderError('IPC refused: the message came from a subframe');
   }
   if (!isAppUrl(frame.url)) throw new ForbiddenSenderError(`IPC refused: the sending page ${JSON.stringify(frame.url)} is not the app`);
-}
-
-/** The reply for a thrown value: users see the message; `kind` lets the UI tell their mistake from our bug. */
-export function errorReply(err: unknown): ApiReply<never> {
-  if (err instanceof ForbiddenSenderError) return { ok: false, error: { message: err.message, kind: 'forbidden' } };
-  if (err instanceof ApiInputError) return { ok: false, error: { message: err.message, kind: 'input' } };
-  if (err instanceof FusebenchError) return { ok: false, error: { message: err.message, kind: err.kind } };
-  return { ok: false, error: { message: describeError(err), kind: 'internal' } };
 }
 
 type Call<M extends RequestMethod> = (...args: Parameters<WorkbenchApi[M]>) => ReturnType<WorkbenchApi[M]>;

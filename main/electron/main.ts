@@ -6,7 +6,7 @@ import { app, dialog, Menu, session, type BrowserWindow } from 'electron';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tfjsVersion, TOOL } from '../../engine/index.js';
-import { describeError } from '../../engine/core/errors.js';
+import { describeError } from '../../engine/common.js';
 import type { RequestMethod, WorkbenchApi } from '../api.js';
 import { createWorkbenchService } from '../service/workbench-service.js';
 import { registerAppScheme, serveApp } from './app-protocol.js';

@@ -41,9 +41,21 @@ export function isAppUrl(url: string): boolean {
 }
 
 /**
+ * The only sites a link in the app may open in the OS browser: the project's home and the frameworks'
+ * documentation. Anything else is dropped: the page is ours, so a link elsewhere means injected content.
+ */
+export const EXTERNAL_LINK_HOSTS: readonly string[] = [
+  'github.com',
+  'js.tensorflow.org',
+  'www.tensorflow.org',
+  'pytorch.org',
+  'docs.pytorch.org',
+];
+
+/**
  * The URL to hand to the OS browser for a link the page tried to open, or null to drop it. Only plain
- * https links qualify: other schemes (file:, smb:, custom handlers) can launch local programs, and
- * embedded credentials are a phishing tell.
+ * https links to an allowed host (exactly; no subdomains, no other port) qualify: other schemes
+ * (file:, smb:, custom handlers) can launch local programs, and embedded credentials are a phishing tell.
  */
 export function externalLinkTarget(url: string): string | null {
   let parsed: URL;
@@ -52,6 +64,7 @@ export function externalLinkTarget(url: string): string | null {
   } catch {
     return null;
   }
-  if (parsed.protocol !== 'https:' || parsed.username || parsed.password || !parsed.hostname) return null;
+  if (parsed.protocol !== 'https:' || parsed.username || parsed.password || parsed.port) return null;
+  if (!EXTERNAL_LINK_HOSTS.includes(parsed.hostname)) return null;
   return parsed.href;
 }

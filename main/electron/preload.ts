@@ -1,20 +1,19 @@
 /**
  * The bridge into the sandboxed renderer: exactly the contract's methods (plus menu commands), each a
  * fixed IPC channel. Neither ipcRenderer nor a generic invoke is exposed, so a compromised page can
- * only do what the UI could already do, and main checks even that.
+ * only do what the UI could already do, and main checks even that. Each method resolves with main's
+ * ApiReply as it is (WorkbenchBridge): contextBridge would strip an Error's kind and field, and the
+ * renderer unwraps replies from both hosts with one function (renderer/api/reply.ts).
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { CHANNELS, SWEEP_EVENT_CHANNEL, type RequestMethod } from '../channels.js';
-import type { ApiReply, SweepEvent, WorkbenchApi } from '../api.js';
+import type { ApiReply, SweepEvent, WorkbenchApi, WorkbenchBridge } from '../api.js';
 import { isMenuCommand, MENU_COMMAND_CHANNEL, type MenuCommand, type MenuCommandApi } from './menu-commands.js';
 
-/** Calls one method over its channel and unwraps the reply; main never throws across IPC, so errors arrive as `ok: false`. */
+/** Calls one method over its channel; main never throws across IPC, so the reply is `ok: true` or `ok: false` with the error. */
 function method<M extends RequestMethod>(name: M) {
-  return async (...args: Parameters<WorkbenchApi[M]>): Promise<Awaited<ReturnType<WorkbenchApi[M]>>> => {
-    const reply = (await ipcRenderer.invoke(CHANNELS[name], ...args)) as ApiReply<Awaited<ReturnType<WorkbenchApi[M]>>>;
-    if (!reply.ok) throw new Error(reply.error.message);
-    return reply.value;
-  };
+  return async (...args: Parameters<WorkbenchApi[M]>): Promise<ApiReply<Awaited<ReturnType<WorkbenchApi[M]>>>> =>
+    (await ipcRenderer.invoke(CHANNELS[name], ...args)) as ApiReply<Awaited<ReturnType<WorkbenchApi[M]>>>;
 }
 
 /** Listens on an event channel, handing the listener only the payload: the IpcRendererEvent carries `sender` (ipcRenderer itself). */
@@ -45,7 +44,7 @@ export const api = {
   openRecent: method('openRecent'),
   exportReport: method('exportReport'),
   onMenuCommand: (listener: (command: MenuCommand) => void) => subscribe(MENU_COMMAND_CHANNEL, isMenuCommand, listener),
-} satisfies WorkbenchApi & MenuCommandApi;
+} satisfies WorkbenchBridge & MenuCommandApi;
 
 // Without isolation the page would share this script's globals (and ipcRenderer); refuse to run.
 if (!process.contextIsolated) throw new Error('Fusebench preload: context isolation is off; refusing to expose the API');

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nodeEnvironment } from '../../engine/backends/environment.js';
-import { startSweepWorker } from '../../engine/worker/node-host.js';
+import { nodeEnvironment } from '../../engine/node.js';
+import { workerThreadLauncher } from '../engine-host/worker-thread.js';
 import { createWorkbenchService } from '../service/workbench-service.js';
 import { parse, intOption } from '../cli/args.js';
 import { startWebHost } from './server.js';
@@ -25,10 +25,12 @@ export async function serveCommand(argv: string[], out: (t: string) => void): Pr
   const workspaceDir = resolve(values.workspace ?? '.');
   const service = createWorkbenchService({
     workspaceDir,
-    recentPath: join(workspaceDir, 'runs', 'recent-files.json'),
+    // Beside, not inside, runs/ (where saveFile writes, and whose names cannot start with a dot).
+    recentPath: join(workspaceDir, '.fusebench', 'recent-files.json'),
     environment: nodeEnvironment,
-    launch: startSweepWorker,
+    launch: workerThreadLauncher(),
     files: {
+      dialogs: false,
       pick: async () => null, // the browser's own file input does this
       saveTarget: async (_kind, name) => join(workspaceDir, 'runs', name),
     },

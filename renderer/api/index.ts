@@ -31,7 +31,7 @@ export function menuCommands(): MenuCommandSource | undefined {
   return installed?.menu;
 }
 
-/** The installed API. Only stores call this (STYLE.md: stores are the only code that talks to the host). */
+/** The installed API. Only stores call this: they are the only code that talks to the host. */
 export function useApi(): WorkbenchApi {
   if (!installed) throw new Error('no WorkbenchApi installed: call installApi() before using a store');
   return installed.api;

@@ -1,15 +1,7 @@
-import type { ApiReply, RequestMethod, SweepEvent, WorkbenchApi } from '../../main/api';
+import type { RequestMethod, SweepEvent, WorkbenchApi } from '../../main/api';
+import { HostError, isReply, unwrapReply } from './reply';
 
-/** An error the host reported (`kind` as the host gives it: config, file, backend, usage, internal…). */
-export class HostError extends Error {
-  override name = 'HostError';
-  constructor(
-    message: string,
-    readonly kind: string,
-  ) {
-    super(message);
-  }
-}
+export { HostError };
 
 export interface WebClientOptions {
   /** The host's origin, e.g. `http://127.0.0.1:5123`. */
@@ -27,15 +19,6 @@ function isSweepEvent(value: unknown): value is SweepEvent {
   if (value === null || typeof value !== 'object') return false;
   const v = value as Record<string, unknown>;
   return typeof v.runId === 'string' && typeof v.type === 'string' && SWEEP_EVENT_TYPES.has(v.type);
-}
-
-function isReply(value: unknown): value is ApiReply<unknown> {
-  if (value === null || typeof value !== 'object') return false;
-  const v = value as Record<string, unknown>;
-  // `{ok: true}` alone is a reply too: JSON drops the undefined value of a void method (cancelSweep).
-  if (v.ok === true) return true;
-  if (v.ok !== false || v.error === null || typeof v.error !== 'object') return false;
-  return typeof (v.error as Record<string, unknown>).message === 'string';
 }
 
 /**
@@ -70,8 +53,7 @@ export function createWebClient(options: WebClientOptions): WorkbenchApi {
       throw new HostError(`${method}: the host answered HTTP ${response.status} without a Fusebench reply`, 'protocol');
     }
     if (!isReply(body)) throw new HostError(`${method}: the host answered HTTP ${response.status} with an unexpected reply`, 'protocol');
-    if (!body.ok) throw new HostError(body.error.message, body.error.kind);
-    return body.value as T;
+    return unwrapReply(body) as T;
   }
 
   function socketUrl(): string {
@@ -137,8 +119,27 @@ export function createWebClient(options: WebClientOptions): WorkbenchApi {
   } satisfies WorkbenchApi;
 }
 
-/** The web client for the page's own host, with the token from the page URL (`?token=`). */
-export function webClientForPage(location: Location): WorkbenchApi {
-  const token = new URLSearchParams(location.search).get('token') ?? '';
-  return createWebClient({ origin: location.origin, token });
+const TOKEN_KEY = 'fusebench-token';
+
+/**
+ * The session token of the page's own host. The printed URL carries it once (`?token=`); it is kept
+ * for this tab in sessionStorage (a reload must still reach the API, which needs the header) and
+ * removed from the address bar, so it does not linger in history, bookmarks or screen shares.
+ */
+export function takePageToken(location: Location, history: History, storage: Storage): string {
+  const params = new URLSearchParams(location.search);
+  const fromUrl = params.get('token');
+  if (fromUrl) {
+    storage.setItem(TOKEN_KEY, fromUrl);
+    params.delete('token');
+    const query = params.toString();
+    history.replaceState(history.state, '', `${location.pathname}${query ? `?${query}` : ''}${location.hash}`);
+    return fromUrl;
+  }
+  return storage.getItem(TOKEN_KEY) ?? '';
+}
+
+/** The web client for the page's own host, with the token the page was opened with. */
+export function webClientForPage(location: Location, history: History, storage: Storage): WorkbenchApi {
+  return createWebClient({ origin: location.origin, token: takePageToken(location, history, storage) });
 }

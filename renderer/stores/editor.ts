@@ -6,7 +6,7 @@ import { useEnvironmentStore } from './environment';
 import {
   configKeys,
   draftFromProfile,
-  fieldOfMessage,
+  fieldOfPath,
   newDraft,
   parallelImplementations,
   profileFromDraft,
@@ -49,15 +49,37 @@ export const useEditorStore = defineStore('editor', () => {
     };
     for (const [field, text] of Object.entries(localErrors.value)) add(field, text);
     const c = check.value;
+    const fieldOf = (path: string) => fieldOfPath(path, keys.value, built.value.familyIndex) ?? 'profile';
     if (c && profile.value) {
-      const messages = c.ok ? c.invalidReasons : [`${c.field}: ${c.message}`];
-      for (const text of messages) add(fieldOfMessage(text, keys.value, built.value.familyIndex) ?? 'profile', text);
+      if (c.ok) for (const i of c.invalid) add(fieldOf(i.field), `${i.family}: ${i.message}`);
+      else add(fieldOf(c.field), c.message);
     }
     return out;
   });
 
+  /**
+   * Why Run is not possible although the profile is valid: a chosen backend that this host cannot run
+   * (the environment probe says why). Shown under the Run button, which stays disabled.
+   */
+  const runBlockedReason = computed<string | null>(() => {
+    for (const name of draft.value.backends) {
+      const info = environment.backends.find((b) => b.name === name);
+      if (info && !info.available) return `Backend ${name} is unavailable here: ${info.reason ?? 'no reason given'}`;
+    }
+    return null;
+  });
+  /** Above the host's point limit a run needs the user's confirmation (startSweep with maxPoints). */
+  const overPointLimit = computed(() => (check.value?.ok ? check.value.points > check.value.pointLimit : false));
+
   const validPoints = computed(() => (check.value?.ok ? check.value.points - check.value.invalidPoints : 0));
-  const canRun = computed(() => profile.value !== undefined && check.value?.ok === true && validPoints.value > 0 && !checking.value);
+  const canRun = computed(
+    () =>
+      profile.value !== undefined &&
+      check.value?.ok === true &&
+      (validPoints.value > 0 || overPointLimit.value) &&
+      !checking.value &&
+      runBlockedReason.value === null,
+  );
 
   /** Asks the host about the current profile now; a newer request supersedes an older answer. */
   async function validateNow(): Promise<void> {
@@ -134,6 +156,8 @@ export const useEditorStore = defineStore('editor', () => {
     fieldErrors,
     validPoints,
     canRun,
+    runBlockedReason,
+    overPointLimit,
     validateNow,
     loadProfile,
     reset,

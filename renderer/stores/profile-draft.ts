@@ -269,21 +269,42 @@ export function profileFromDraft(
 }
 
 /**
- * Which form field a host message is about: `config.channels: …` → `value.channels`,
- * `profile.families[1]…` → `family.<name>`, `.measure.minSamples` → `measure.minSamples`.
+ * The segments of a JSON path as hosts send it in `field`.
+ *
+ * @example pathSegments('families[1].axes.groups') // ['families', 1, 'axes', 'groups']
  */
-export function fieldOfMessage(text: string, keys: readonly string[], familyIndex: readonly string[]): string | undefined {
-  const config = /config\.([A-Za-z0-9_]+)/.exec(text);
-  if (config && keys.includes(config[1] as string)) return `value.${config[1]}`;
-  const measure = /measure\.([A-Za-z]+)/.exec(text);
-  if (measure) return `measure.${measure[1]}`;
-  const family = /families\[(\d+)\]/.exec(text);
-  if (family) {
-    const name = familyIndex[Number(family[1])];
-    if (name) return `family.${name}`;
+export function pathSegments(path: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (const part of path.split('.')) {
+    const open = part.indexOf('[');
+    const head = open < 0 ? part : part.slice(0, open);
+    if (head) out.push(head);
+    if (open >= 0) for (const index of part.slice(open + 1, -1).split('][')) out.push(Number(index));
   }
-  const axis = /(?:axes|fixed)\.([A-Za-z0-9_]+)/.exec(text);
-  if (axis && keys.includes(axis[1] as string)) return `value.${axis[1]}`;
-  for (const top of ['name', 'backends', 'modes', 'families']) if (new RegExp(`^\\.?(profile\\.)?${top}\\b`).test(text)) return top;
-  return undefined;
+  return out;
+}
+
+const TOP_FIELDS = ['name', 'backends', 'modes', 'families'];
+
+/**
+ * The form field a host error is about, from its `field` (a JSON path into the profile, or into a
+ * family's config for invalid points): `config.channels` → `value.channels`, `measure.minSamples` →
+ * `measure.minSamples`, `families[1]…` → `family.<name>` (or the config key's row), `axes.groups` →
+ * `value.groups`. Undefined for a path with no form field; the editor shows those beside the plan.
+ */
+export function fieldOfPath(path: string, keys: readonly string[], familyIndex: readonly string[]): string | undefined {
+  const [first, second, third, fourth] = pathSegments(path);
+  const keyRow = (key: unknown) => (typeof key === 'string' && keys.includes(key) ? `value.${key}` : undefined);
+  if (first === 'config') return keyRow(second);
+  if (first === 'measure' && typeof second === 'string') return `measure.${second}`;
+  if (first === 'axes' || first === 'fixed') return keyRow(second);
+  if (first === 'families' && typeof second === 'number') {
+    if (third === 'axes' || third === 'fixed') {
+      const row = keyRow(fourth);
+      if (row) return row;
+    }
+    const name = familyIndex[second];
+    return name ? `family.${name}` : 'families';
+  }
+  return typeof first === 'string' && TOP_FIELDS.includes(first) ? first : undefined;
 }

@@ -130,8 +130,11 @@ export const useSweepStore = defineStore('sweep', () => {
   const unsubscribe = api.onSweepEvent(handle);
   onScopeDispose(unsubscribe);
 
-  /** Starts a run of a profile (optionally on one backend instead of the profile's); resolves once it runs. */
-  async function start(p: Profile, on?: BackendName): Promise<boolean> {
+  /**
+   * Starts a run of a profile (optionally on one backend instead of the profile's, and with a raised
+   * point limit the user confirmed); resolves once it runs.
+   */
+  async function start(p: Profile, on?: BackendName, maxPoints?: number): Promise<boolean> {
     if (active.value) return false;
     phase.value = 'starting';
     profile.value = p;
@@ -144,7 +147,7 @@ export const useSweepStore = defineStore('sweep', () => {
     finishedAt.value = null;
     early = [];
     try {
-      const { runId: id } = await api.startSweep(on ? { profile: p, backend: on } : { profile: p });
+      const { runId: id } = await api.startSweep({ profile: p, ...(on ? { backend: on } : {}), ...(maxPoints ? { maxPoints } : {}) });
       runId.value = id;
       phase.value = 'running';
       results.value = liveResults();

@@ -63,7 +63,9 @@ test.describe('sweep editor', () => {
     await app.locator('#value-channels').fill('8, 9');
     const channels = app.locator('[data-axis="channels"]');
     await expect(channels.locator('.field-error')).toContainText('channels: must be divisible by squeeze (2), got 9');
-    await expect(app.locator('[data-plan-invalid]')).toHaveText('3');
+    // One of the two channel values is invalid: half the plan's points.
+    await expect(app.locator('[data-plan-points]')).toHaveText(/^[1-9]\d*$/);
+    await expect(app.locator('[data-plan-invalid]')).toHaveText(String(Number(await app.locator('[data-plan-points]').textContent()) / 2));
     await screenshot(app, 'editor-invalid-axis');
 
     // Text that is not a list of values is explained before anything is sent.
@@ -86,5 +88,26 @@ test.describe('sweep editor', () => {
     await expect(app.locator('[data-axis] .field-error')).toHaveCount(0);
     await expect(app.locator('[data-plan-invalid]')).toHaveText('0');
     await expect(app.locator('[data-action="run"]')).toBeEnabled();
+  });
+
+  test('a plan over the point limit is flagged, and runs only once the user confirms its size', async ({ app }) => {
+    await app.locator('[data-family="replicate"] > label input').uncheck();
+    await app.locator('[data-family="bottleneck"] > label input').check();
+    await app.locator('#value-groups').fill(Array.from({ length: 100 }, (_, i) => i + 1).join(', '));
+    await app.locator('#value-batch').fill(Array.from({ length: 40 }, (_, i) => i + 1).join(', '));
+    await expect(app.locator('[data-plan-over-limit]')).toContainText('over the limit of 10,000');
+    const points = Number(await app.locator('[data-plan-points]').textContent());
+    expect(points).toBeGreaterThan(10_000);
+    const asked: string[] = [];
+    app.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await app.locator('[data-action="run"]').click();
+    await expect.poll(() => asked.length).toBe(1);
+    expect(asked[0]).toContain('Run it anyway?');
+    // Declined: nothing started, the editor is still showing.
+    await expect(app.locator('[data-plan-over-limit]')).toBeVisible();
+    await expect(app.getByRole('tab', { name: /^Run/ })).toHaveAttribute('aria-selected', 'false');
   });
 });

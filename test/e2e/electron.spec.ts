@@ -5,12 +5,12 @@ import { _electron as electron, expect, test, type ElectronApplication, type Pag
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SweepEvent, WorkbenchApi } from '../../main/api.js';
+import type { ApiReply, SweepEvent, WorkbenchBridge } from '../../main/api.js';
 import type { MenuCommand, MenuCommandApi } from '../../main/electron/menu-commands.js';
 import { CONTENT_SECURITY_POLICY } from '../../main/electron/policy.js';
 import { electronBinary } from '../../scripts/electron-binary.mjs';
 
-type Bridge = WorkbenchApi & MenuCommandApi;
+type Bridge = WorkbenchBridge & MenuCommandApi;
 type TestWindow = { fusebench: Bridge; __sweep?: Promise<SweepEvent>; __commands?: MenuCommand[] };
 
 const binary = electronBinary();
@@ -104,6 +104,7 @@ test('runs the smoke profile in a utility process', async () => {
   await page.evaluate(async (text) => {
     const w = window as unknown as TestWindow;
     const opened = await w.fusebench.parseFile({ kind: 'profile', name: 'smoke.profile.json', text });
+    if (!opened.ok) throw new Error(opened.error.message);
     w.__sweep = new Promise<SweepEvent>((resolve) => {
       const off = w.fusebench.onSweepEvent((e) => {
         if (e.type === 'finished' || e.type === 'failed') {
@@ -112,7 +113,7 @@ test('runs the smoke profile in a utility process', async () => {
         }
       });
     });
-    await w.fusebench.startSweep({ profile: opened.profile! });
+    await w.fusebench.startSweep({ profile: opened.value.profile! });
   }, smokeText);
   await expect
     .poll(() => app.evaluate(({ app: a }) => a.getAppMetrics().some((m) => m.type === 'Utility' && m.name === 'Fusebench engine')))
@@ -135,19 +136,22 @@ test('saves and opens a profile through the (stubbed) native dialogs, and File â
   }, target);
   const r = await page.evaluate(async (text) => {
     const api = (window as unknown as TestWindow).fusebench;
-    const saved = await api.saveFile({ kind: 'profile', name: 'saved.profile.json', content: text });
-    const opened = await api.pickFile('profile');
-    const refused = await api.saveFile({ kind: 'profile', name: '../escape.json', content: text }).then(
-      () => '',
-      (e: Error) => e.message,
-    );
-    return { saved, name: opened?.profile?.name, recent: (await api.recentFiles()).map((f) => f.path), refused };
+    // The bridge hands back replies (kind and field survive contextBridge that way).
+    const value = <T>(r: ApiReply<T>): T => {
+      if (!r.ok) throw new Error(r.error.message);
+      return r.value;
+    };
+    const saved = value(await api.saveFile({ kind: 'profile', name: 'saved.profile.json', content: text }));
+    const opened = value(await api.pickFile('profile'));
+    const refusal = await api.saveFile({ kind: 'profile', name: '../escape.json', content: text });
+    const refused = refusal.ok ? '' : `${refusal.error.kind} ${refusal.error.field} ${refusal.error.message}`;
+    return { saved, name: opened?.profile?.name, recent: value(await api.recentFiles()).map((f) => f.path), refused };
   }, smokeText);
   expect(r.saved).toEqual({ name: 'saved.profile.json', path: target });
   expect(readFileSync(target, 'utf8')).toBe(smokeText);
   expect(r.name).toBe('smoke');
   expect(r.recent[0]).toBe(target);
-  expect(r.refused).toContain('saveFile: argument 0.name');
+  expect(r.refused).toMatch(/^input args\[0\]\.name saveFile: argument 0\.name/);
   await expect
     .poll(() => app.evaluate(({ Menu }) => Menu.getApplicationMenu()?.getMenuItemById('recent-0')?.label))
     .toBe('saved.profile.json (profile)');

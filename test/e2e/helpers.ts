@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, type Locator, type Page } from '@playwright/test';
@@ -9,6 +10,21 @@ const SCREENSHOTS = join(ROOT, 'test-results/screenshots');
 import type { ChartSeries } from '../../engine/report/charts.js';
 
 export type { ChartSeries };
+
+let families: { name: string; implementations: string[] }[] | undefined;
+
+/** A family's implementations, serial reference first, as the built CLI lists them (the registry, not a copy of it). */
+export function implementationsOf(family: string): string[] {
+  families ??= JSON.parse(
+    spawnSync(process.execPath, [join(ROOT, 'bin/fusebench.mjs'), 'families', '--json'], { encoding: 'utf8' }).stdout,
+  ) as {
+    name: string;
+    implementations: string[];
+  }[];
+  const found = families.find((f) => f.name === family);
+  if (!found) throw new Error(`no family ${family} in fusebench families`);
+  return found.implementations;
+}
 
 /** The series a chart element plots, from its `data-series` attribute (the ChartSpec series it was given). */
 export async function chartSeries(chart: Locator): Promise<ChartSeries[]> {
@@ -60,12 +76,22 @@ export async function dropFile(page: Page, name: string, text: string): Promise<
   for (const type of ['dragenter', 'dragover', 'drop']) await page.dispatchEvent('main', type, { dataTransfer: transfer });
 }
 
-/** Opens the smoke profile, runs it and waits for the end; leaves the run view showing. */
-export async function runSmoke(page: Page): Promise<void> {
+/**
+ * The plan's point count as the host states it (unit tests check that count against the engine's
+ * expansion; here it is what every later count must agree with).
+ */
+export async function plannedPoints(page: Page): Promise<number> {
+  await expect(page.locator('[data-plan-points]')).toHaveText(/^[1-9]\d*$/);
+  return Number(await page.locator('[data-plan-points]').textContent());
+}
+
+/** Opens the smoke profile, runs it and waits for the end; leaves the run view showing. Returns its point count. */
+export async function runSmoke(page: Page): Promise<number> {
   await openWithInput(page, 'profile', SMOKE_PROFILE);
-  await expect(page.locator('[data-plan-points]')).toHaveText('70');
+  const total = await plannedPoints(page);
   await page.locator('[data-action="run"]').click();
   await expect(page.locator('[data-run-phase]')).toHaveText('Finished', { timeout: 150_000 });
+  return total;
 }
 
 /**

@@ -1,10 +1,19 @@
 import { test, expect } from './fixtures';
-import { allCharts, chartSeries, hoverTooltip, openWithInput, screenshot, SMOKE_PROFILE } from './helpers';
+import {
+  allCharts,
+  chartSeries,
+  hoverTooltip,
+  implementationsOf,
+  openWithInput,
+  plannedPoints,
+  screenshot,
+  SMOKE_PROFILE,
+} from './helpers';
 
 test('runs profiles/smoke.profile.json on wasm: progress, charts with real points, summary, table and point detail', async ({ app }) => {
   await openWithInput(app, 'profile', SMOKE_PROFILE);
   await expect(app.locator('input[name="name"]')).toHaveValue('smoke');
-  await expect(app.locator('[data-plan-points]')).toHaveText('70');
+  const total = await plannedPoints(app);
   await app.locator('[data-action="run"]').click();
 
   // The run view: a progress bar that reaches the end, and charts filled with measured points.
@@ -12,13 +21,13 @@ test('runs profiles/smoke.profile.json on wasm: progress, charts with real point
   await expect(run).toBeVisible();
   await expect(run.locator('[data-run-phase]')).toHaveText('Finished', { timeout: 150_000 });
   await expect(run.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
-  await expect(run.locator('[data-run-done]')).toHaveText('70 / 70 points');
+  await expect(run.locator('[data-run-done]')).toHaveText(`${total} / ${total} points`);
   const live = await allCharts(app, 'run');
   expect(Object.keys(live).sort()).toEqual(['latency', 'speedup']);
   const livePoints = live.latency!.flatMap((s) => s.points);
   expect(livePoints.length).toBeGreaterThan(0);
   for (const p of livePoints) expect(p.y).toBeGreaterThan(0);
-  await expect(run.locator('[data-row-count]')).toHaveText('70 of 70 points');
+  await expect(run.locator('[data-row-count]')).toHaveText(`${total} of ${total} points`);
   await screenshot(app, 'run');
 
   // The results view: five charts of the first family (replicate), inference, wasm, against groups.
@@ -53,12 +62,16 @@ test('runs profiles/smoke.profile.json on wasm: progress, charts with real point
   await expect(results.locator('[data-chart-id="latency"]')).toHaveAttribute('data-series', /serial\.branchLoop/);
   await results.locator('select[name="view-mode"]').selectOption('training');
   const training = await chartSeries(results.locator('[data-chart-id="latency"]'));
-  expect(training.map((s) => s.name)).toEqual(['serial.branchLoop', 'parallel.im2colBatchedMatmul', 'parallel.blockDiagonalConv']);
+  const bottleneck = implementationsOf('bottleneck');
+  expect(training.map((s) => s.name)).toEqual(bottleneck);
   await results.getByRole('checkbox', { name: 'parallel.blockDiagonalConv' }).uncheck();
   await expect(results.locator('[data-chart-id="latency"]')).not.toHaveAttribute('data-series', /blockDiagonalConv/);
   await expect(results.locator('[data-chart-id="memory"]')).not.toHaveAttribute('data-series', /blockDiagonalConv/);
   await results.locator('input[name="log-y"]').check();
-  expect((await chartSeries(results.locator('[data-chart-id="latency"]'))).map((s) => s.points.length)).toEqual([2, 2]);
+  // Every series left (all but the one unchecked) keeps its two points (groups 2 and 4).
+  expect((await chartSeries(results.locator('[data-chart-id="latency"]'))).map((s) => s.points.length)).toEqual(
+    bottleneck.slice(1).map(() => 2),
+  );
 
   // The per-family summary: one row per family × mode on wasm, each naming the best implementation.
   await expect(results.locator('[data-summary-row]')).toHaveCount(16);
@@ -67,7 +80,7 @@ test('runs profiles/smoke.profile.json on wasm: progress, charts with real point
   // The table: filter, sort, and the point detail (raw samples, kernels, equivalence).
   const table = results.getByRole('region', { name: 'All points' });
   await table.locator('input[name="points-filter"]').fill('bottleneck training');
-  await expect(table.locator('[data-row-count]')).toHaveText('6 of 70 points');
+  await expect(table.locator('[data-row-count]')).toHaveText(`${bottleneck.length * 2} of ${total} points`);
   await table.locator('[data-sort="median"]').click();
   await expect(table.locator('th[aria-sort="ascending"]')).toContainText('Median');
   const medians = await table.locator('tbody tr td:nth-child(7)').allTextContents();

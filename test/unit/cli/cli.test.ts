@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { FAMILIES, getFamily } from '../../../engine/families/index.js';
-import { MODES } from '../../../engine/core/types.js';
-import { BACKENDS, knownDefect } from '../../../engine/backends/backend.js';
+import { FAMILIES, getFamily, MODES } from '../../../engine/index.js';
+import { BACKENDS, KNOWN_DEFECTS, knownDefect, type BackendName } from '../../../engine/backends/backend.js';
 
 /** The CLI as users run it: the built bundle through bin/fusebench.mjs (`npm test` builds first). */
 const BIN = 'bin/fusebench.mjs';
@@ -58,11 +57,11 @@ describe('fusebench CLI', () => {
       maxAbs: number;
       pass: boolean;
     }[];
-    // Every implementation but each family's reference, in both modes.
+    // One row per parallel implementation and mode, from the registry.
     expect(rows.length).toBe(FAMILIES.reduce((n, f) => n + (f.implementations.length - 1) * MODES.length, 0));
     for (const row of rows) {
       expect(Object.keys(row)).toEqual(expect.arrayContaining(['family', 'implementation', 'mode', 'backend', 'relErr', 'maxAbs', 'pass']));
-      expect(row.pass || knownDefect('wasm', row.family, row.implementation, row.mode) !== undefined).toBe(true);
+      expect(row.pass || knownDefect(row.backend as BackendName, row.family, row.implementation, row.mode) !== undefined).toBe(true);
     }
   });
 
@@ -87,24 +86,27 @@ describe('fusebench CLI', () => {
     expect(r.err).not.toMatch(/\n\s+at /);
   });
 
-  it('a failing check exits 1 and prints the seed to replay', () => {
-    // wasm's MaxPoolGrad defect (KNOWN_DEFECTS) makes this implementation fail in training mode.
-    const r = run(
-      'verify',
-      '--family',
-      'gmp',
-      '--config',
-      '{"batch":4,"groups":2,"channels":3,"height":1,"width":2}',
-      '--mode',
-      'training',
-      '--backend',
-      'wasm',
-      '--seed',
-      '2',
-    );
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(/parallel.maxPoolReshape differs .* replay with --seed 2 \(known backend defect/);
-  });
+  it.each(KNOWN_DEFECTS.filter((d) => d.backend === 'wasm').map((d) => [d.implementation, d] as const))(
+    'a failing check (%s, a known wasm defect) exits 1 and prints the seed to replay',
+    (_name, defect) => {
+      const r = run(
+        'verify',
+        '--family',
+        defect.family,
+        '--config',
+        JSON.stringify(defect.reproduce.config),
+        '--mode',
+        defect.mode,
+        '--backend',
+        defect.backend,
+        '--seed',
+        String(defect.reproduce.seed),
+      );
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`${defect.implementation} differs`);
+      expect(r.err).toMatch(new RegExp(`replay with --seed ${defect.reproduce.seed} \\(known backend defect`));
+    },
+  );
 
   it('env --json reports every backend, with the reason where unavailable', () => {
     const r = run('env', '--json');

@@ -4,11 +4,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseResults } from '../../../engine/files/read.js';
-import { readProfileFile } from '../../../engine/files/node-files.js';
-import { countPoints, expandProfile } from '../../../engine/sweep/expand.js';
+import { countPoints, expandProfile, readProfileFile } from '../../../engine/node.js';
 
-/** The smoke profile's points, from the registry: a new family or implementation changes it. */
-const SMOKE = countPoints(expandProfile(readProfileFile('profiles/smoke.profile.json')));
+/** The smoke profile's points, by expanding it. */
+const total = countPoints(expandProfile(readProfileFile('profiles/smoke.profile.json')));
 
 function run(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/fusebench.mjs', ...args], { encoding: 'utf8', timeout: 180_000 });
@@ -21,22 +20,22 @@ describe('fusebench sweep and report', () => {
   it('runs the smoke profile to results, journal and report, with plain progress lines off a terminal', () => {
     const r = run('sweep', 'profiles/smoke.profile.json', '--out', out);
     expect(r.code, r.err).toBe(0);
-    expect(r.err).toMatch(new RegExp(`^smoke: ${SMOKE} points → `));
-    expect(r.err).toMatch(new RegExp(`progress ${SMOKE}/${SMOKE} 100%`));
+    expect(r.err).toMatch(new RegExp(`^smoke: ${total} points → `));
+    expect(r.err).toMatch(new RegExp(`progress ${total}/${total} 100%`));
     expect(r.out).toMatch(/^bottleneck · inference · wasm\n {2}(fusing|undecided)/m);
-    expect(r.out).toMatch(new RegExp(`complete: ${SMOKE} points`));
+    expect(r.out).toMatch(new RegExp(`complete: ${total} points`));
     const results = parseResults('smoke', readFileSync(join(out, 'smoke.sweep.json'), 'utf8'));
     expect(results.complete).toBe(true);
-    expect(results.points).toHaveLength(SMOKE);
-    expect(readFileSync(join(out, 'smoke.sweep.ndjson'), 'utf8').trim().split('\n')).toHaveLength(SMOKE + 1);
+    expect(results.points).toHaveLength(total);
+    expect(readFileSync(join(out, 'smoke.sweep.ndjson'), 'utf8').trim().split('\n')).toHaveLength(total + 1);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|url\(https?:/);
   });
 
   it.each([
-    ['csv', 'report.csv', (t: string) => expect(t.trim().split('\n')).toHaveLength(SMOKE + 1)],
+    ['csv', 'report.csv', (t: string) => expect(t.trim().split('\n')).toHaveLength(total + 1)],
     ['md', 'report.md', (t: string) => expect(t).toMatch(/^# /)],
-    ['json', 'report.json', (t: string) => expect(JSON.parse(t).points).toHaveLength(SMOKE)],
+    ['json', 'report.json', (t: string) => expect(JSON.parse(t).points).toHaveLength(total)],
     ['html', 'report.html', (t: string) => expect(t).toMatch(/<!doctype html>/i)],
   ])('report --format %s writes %s beside the results', (format, name, check) => {
     const r = run('report', join(out, 'smoke.sweep.json'), '--format', format);

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import type { AnyFamily } from '../../../engine/core/types.js';
 
 /** Small random configs per family that satisfy every rule, for property-based equivalence tests. */
 const dim = (max: number) => fc.integer({ min: 1, max });
@@ -28,3 +29,12 @@ export const smallConfigs: Record<string, fc.Arbitrary<Record<string, unknown>>>
     }),
   ),
 };
+
+/**
+ * Random configs for any family: its hand-written generator above where there is one, otherwise its
+ * own small shapes. So a new family joins every property suite with no edit here (a generator can
+ * come later, to widen what the properties cover).
+ */
+export function configArbitrary(family: AnyFamily): fc.Arbitrary<Record<string, unknown>> {
+  return smallConfigs[family.name] ?? fc.constant({ ...(family.small as Record<string, unknown>) });
+}

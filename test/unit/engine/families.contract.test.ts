@@ -8,7 +8,7 @@ import { prepare, forward, TrainingSession, disposeStep } from '../../../engine/
 import { countElements } from '../../../engine/core/ops.js';
 import { implementationFormulas } from '../../../engine/formulas.js';
 import { MODES } from '../../../engine/core/types.js';
-import { smallConfigs } from './arbitraries.js';
+import { configArbitrary } from './arbitraries.js';
 import { IN_PROCESS_BACKENDS, activate } from './backends.js';
 
 /** Whether a config meets the family's training-mode rules (tested on their own in validation tests). */
@@ -31,7 +31,7 @@ describe.each(IN_PROCESS_BACKENDS)('on %s', (backend) => {
   describe.each(FAMILIES.map((f) => [f.name, f] as const))('%s', (_name, family) => {
     it.each(MODES)('every parallel implementation equals the serial reference (%s, random configs)', async (mode) => {
       await fc.assert(
-        fc.asyncProperty(smallConfigs[family.name]!, fc.integer({ min: 1, max: 1_000_000 }), async (raw, seed) => {
+        fc.asyncProperty(configArbitrary(family), fc.integer({ min: 1, max: 1_000_000 }), async (raw, seed) => {
           const config = parseConfig(family, raw);
           if (mode === 'training') fc.pre(trainable(family, config));
           const before = tf.memory().numTensors;
@@ -76,7 +76,7 @@ describe('parameters counted equal the formulas', () => {
     "%s: serial params, buffers and each layout's stored params",
     async (_name, family) => {
       await fc.assert(
-        fc.property(smallConfigs[family.name]!, (raw) => {
+        fc.property(configArbitrary(family), (raw) => {
           const config = parseConfig(family, raw);
           const formulas = family.formulas(config);
           const serial = tf.tidy(() => family.init(config, 1) as unknown as tf.TensorContainer) as unknown as ReturnType<

@@ -15,19 +15,19 @@ describe('known backend defects', () => {
     async (_n, defect) => {
       await activate(defect.backend);
       const family = getFamily(defect.family);
-      const config = parseConfig(family, { batch: 4, groups: 2, channels: 3, height: 1, width: 2 });
+      const config = parseConfig(family, defect.reproduce.config);
       const results = await checkEquivalence({
         family,
         config,
         mode: defect.mode,
         backend: defect.backend,
-        seed: 2,
+        seed: defect.reproduce.seed,
         implementations: [defect.implementation],
       });
       expect(results).toHaveLength(1);
       expect(results[0]!.pass).toBe(false);
       expect(results[0]!.knownDefect).toBe(defect.why);
-      expect(results[0]!.message).toContain('--seed 2');
+      expect(results[0]!.message).toContain(`--seed ${defect.reproduce.seed}`);
     },
   );
 });

@@ -3,8 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FAMILIES } from '../../../engine/families/index.js';
-import { MODES } from '../../../engine/core/types.js';
+import { FAMILIES, MODES } from '../../../engine/index.js';
 
 /**
  * WebGPU through Dawn (the `webgpu` package) on Chromium's SwiftShader Vulkan driver: slow, but the

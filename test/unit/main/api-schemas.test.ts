@@ -16,6 +16,11 @@ describe('API contract schemas', () => {
     ['parseFile', [{ kind: 'binary', name: 'x', text: '' }], /parseFile: argument 0.kind/],
     ['saveFile', [{ kind: 'results', name: '../escape.json', content: '{}' }], /saveFile: argument 0.name: .*without folders/],
     ['saveFile', [{ kind: 'results', name: 'a.json', content: 5 }], /saveFile: argument 0.content/],
+    // `..` would name the workspace's parent (the temp file went there); a leading dot, a hidden or internal file.
+    ['saveFile', [{ kind: 'report', name: '..', content: 'x' }], /saveFile: argument 0.name: .*not starting with a dot/],
+    ['saveFile', [{ kind: 'report', name: '.fusebench', content: 'x' }], /saveFile: argument 0.name/],
+    ['startSweep', [{ profile: {}, maxPoints: 0 }], /startSweep: argument 0.maxPoints/],
+    ['startSweep', [{ profile: {}, maxPoints: 1e9 }], /startSweep: argument 0.maxPoints/],
     ['exportReport', [{ results: {}, format: 'pdf' }], /exportReport: argument 0.format/],
     ['pickFile', [], /pickFile: argument/],
   ] as const)('%s refuses %j', (method, args, message) => {

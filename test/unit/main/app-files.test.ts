@@ -68,6 +68,12 @@ describe('security policy', () => {
     ['smb://server/share', null],
     ['https://user:pw@example.com/', null],
     ['not a url', null],
+    // Only the allow-list: any other https site, a look-alike subdomain or another port is dropped.
+    ['https://example.com/', null],
+    ['https://evil.github.com.example.org/', null],
+    ['https://gist.github.com/x', null],
+    ['https://github.com:8443/x', null],
+    ['https://pytorch.org/docs/stable/generated/torch.nn.Conv2d.html', 'https://pytorch.org/docs/stable/generated/torch.nn.Conv2d.html'],
   ])('opens %s externally: %s', (url, expected) => {
     expect(externalLinkTarget(url)).toBe(expected);
   });

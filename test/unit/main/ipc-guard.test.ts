@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../../engine/core/errors.js';
-import { assertTrustedSender, errorReply, guardedCall, type IpcSender, type TrustedWindow } from '../../../main/electron/ipc-guard.js';
+import { assertTrustedSender, guardedCall, type IpcSender, type TrustedWindow } from '../../../main/electron/ipc-guard.js';
+import { errorReply } from '../../../main/service/error-reply.js';
 
 const trusted: TrustedWindow = { webContentsId: 7, mainFrame: { processId: 3, routingId: 1 } };
 const good: IpcSender = { webContentsId: 7, frame: { url: 'app://fusebench/index.html', processId: 3, routingId: 1, parent: null } };
@@ -72,7 +73,10 @@ describe('guardedCall', () => {
     const user = await guardedCall('validateProfile', good, trusted, [{}], async () => {
       throw new ConfigError('profile.families', 'must list at least one family');
     });
-    expect(user).toEqual({ ok: false, error: { kind: 'config', message: 'profile.families: must list at least one family' } });
+    expect(user).toEqual({
+      ok: false,
+      error: { kind: 'config', field: 'profile.families', message: 'profile.families: must list at least one family' },
+    });
     const bug = await guardedCall('families', good, trusted, [], async () => {
       throw new TypeError('x is undefined');
     });

@@ -113,12 +113,15 @@ describe('the bundled main process (Electron stubbed)', () => {
       contents.emit('will-navigate', { url, preventDefault: () => (prevented = true) });
       return prevented;
     };
+    expect(navigate('https://github.com/fusebench')).toBe(true);
     expect(navigate('https://example.com/docs')).toBe(true);
     expect(navigate('file:///etc/passwd')).toBe(true);
     expect(navigate('app://fusebench/index.html')).toBe(false);
+    expect(contents.windowOpenHandler!({ url: 'https://pytorch.org/' })).toEqual({ action: 'deny' });
     expect(contents.windowOpenHandler!({ url: 'https://example.com/' })).toEqual({ action: 'deny' });
     expect(contents.windowOpenHandler!({ url: 'file:///bin/sh' })).toEqual({ action: 'deny' });
-    expect(recorded.externals).toEqual(['https://example.com/docs', 'https://example.com/']);
+    // Only allow-listed sites reach the OS browser (policy.ts EXTERNAL_LINK_HOSTS).
+    expect(recorded.externals).toEqual(['https://github.com/fusebench', 'https://pytorch.org/']);
     let granted: boolean | undefined;
     recorded.permissionRequest!(contents, 'media', (ok: boolean) => (granted = ok));
     expect(granted).toBe(false);

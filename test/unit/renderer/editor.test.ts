@@ -40,7 +40,9 @@ describe('useEditorStore', () => {
   it('shows the host’s reasons for invalid points next to the value they are about', async () => {
     const editor = useEditorStore();
     vi.mocked(api.validateProfile).mockImplementation(async (p) =>
-      okCheck(p as typeof PROFILE, 6, ['bottleneck: config.channels: must be divisible by squeeze (2), got 9; try 8']),
+      okCheck(p as typeof PROFILE, 6, [
+        { family: 'bottleneck', field: 'config.channels', message: 'config.channels: must be divisible by squeeze (2), got 9; try 8' },
+      ]),
     );
     await nextTick();
     editor.draft.values.channels = '8, 9';
@@ -82,14 +84,40 @@ describe('useEditorStore', () => {
     expect(editor.check).toMatchObject({ ok: true, points: 6 });
   });
 
-  it('shows a profile error from the host on its field', async () => {
+  it('shows a profile error from the host on the field its `field` names, whatever the message says', async () => {
     const editor = useEditorStore();
-    vi.mocked(api.validateProfile).mockResolvedValue({ ok: false, field: 'measure.seed', message: 'profile: .measure.seed: too big' });
+    // The message mentions another field on purpose: the form follows `field`, never the text.
+    vi.mocked(api.validateProfile).mockResolvedValue({ ok: false, field: 'measure.seed', message: 'too big (unlike measure.warmupMs)' });
     await nextTick();
     editor.draft.measure.seed = '5';
     await validated();
-    expect(editor.fieldErrors['measure.seed']).toEqual(['measure.seed: profile: .measure.seed: too big']);
+    expect(editor.fieldErrors['measure.seed']).toEqual(['too big (unlike measure.warmupMs)']);
+    expect(editor.fieldErrors['measure.warmupMs']).toBeUndefined();
     expect(editor.canRun).toBe(false);
+  });
+
+  it('keeps Run disabled, with the reason, while a chosen backend cannot run on this host', async () => {
+    const editor = useEditorStore();
+    await nextTick();
+    editor.draft.backends = ['webgpu'];
+    await validated();
+    expect(editor.check).toMatchObject({ ok: true });
+    expect(editor.runBlockedReason).toBe('Backend webgpu is unavailable here: no adapter');
+    expect(editor.canRun).toBe(false);
+    editor.draft.backends = ['wasm'];
+    await validated();
+    expect(editor.runBlockedReason).toBeNull();
+    expect(editor.canRun).toBe(true);
+  });
+
+  it('flags a plan over the host’s point limit, which may still run once confirmed', async () => {
+    const editor = useEditorStore();
+    vi.mocked(api.validateProfile).mockImplementation(async (p) => ({ ...okCheck(p as typeof PROFILE, 20_000), invalidPoints: 0 }));
+    await nextTick();
+    editor.draft.values.groups = '1, 2';
+    await validated();
+    expect(editor.overPointLimit).toBe(true);
+    expect(editor.canRun).toBe(true);
   });
 
   it('loads an opened profile into the form', async () => {

@@ -3,6 +3,7 @@ import { vi } from 'vitest';
 import type {
   Environment,
   FamilyDescriptor,
+  InvalidPoints,
   OpenedFile,
   PointRecord,
   Profile,
@@ -164,8 +165,18 @@ export const SMALL_RESULTS = results([
   point('parallel.im2colBatchedMatmul', 4, 1, { speedup: 4 }),
 ]);
 
-export function okCheck(profile: Profile, points = 4, invalidReasons: string[] = []): ProfileCheck {
-  return { ok: true, profile, points, invalidPoints: invalidReasons.length, invalidReasons, estimatedMs: 1234 };
+/** A host's verdict on a valid profile; `invalid` as the host sends it (the field at fault and why). */
+export function okCheck(profile: Profile, points = 4, invalid: InvalidPoints[] = [], pointLimit = 10_000): ProfileCheck {
+  return {
+    ok: true,
+    profile,
+    points,
+    pointLimit,
+    invalidPoints: invalid.length,
+    invalidReasons: invalid.map((i) => `${i.family}: ${i.message}`),
+    invalid,
+    estimatedMs: 1234,
+  };
 }
 
 export function fakeApi(): FakeApi {

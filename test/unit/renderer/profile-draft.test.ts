@@ -5,7 +5,8 @@ import {
   checkValueTypes,
   configKeys,
   draftFromProfile,
-  fieldOfMessage,
+  fieldOfPath,
+  pathSegments,
   newDraft,
   parseValues,
   profileFromDraft,
@@ -105,11 +106,27 @@ describe('profile draft', () => {
     expect(configKeys(newDraft(FAMILIES).families, FAMILIES)).toEqual(['groups', 'channels', 'batch', 'height', 'squeeze', 'width']);
   });
 
-  it('finds the field a host message is about', () => {
-    const keys = ['groups', 'channels'];
-    expect(fieldOfMessage('bottleneck: config.channels: must be divisible by squeeze (2), got 9; try 8', keys, [])).toBe('value.channels');
-    expect(fieldOfMessage('profile: is not a valid profile: .measure.minSamples: Too small', keys, [])).toBe('measure.minSamples');
-    expect(fieldOfMessage("profile.families[1]: 'x' is not a gmp setting", keys, ['bottleneck', 'gmp'])).toBe('family.gmp');
-    expect(fieldOfMessage('something else entirely', keys, [])).toBeUndefined();
+  it('splits a JSON path into segments', () => {
+    expect(pathSegments('families[1].axes.groups[0]')).toEqual(['families', 1, 'axes', 'groups', 0]);
+    expect(pathSegments('measure.minSamples')).toEqual(['measure', 'minSamples']);
+    expect(pathSegments('')).toEqual([]);
+  });
+
+  it.each([
+    ['config.channels', 'value.channels'],
+    ['measure.minSamples', 'measure.minSamples'],
+    ['families[1]', 'family.gmp'],
+    ['families[1].implementations[0]', 'family.gmp'],
+    ['families[0].axes.groups', 'value.groups'],
+    ['families[0].axes.grups', 'family.bottleneck'],
+    ['axes.groups[3]', 'value.groups'],
+    ['fixed.channels', 'value.channels'],
+    ['modes[0]', 'modes'],
+    ['name', 'name'],
+    ['axes.grups', undefined],
+    ['config.unknownKey', undefined],
+    ['', undefined],
+  ])('marks the form field of the host path %s', (path, field) => {
+    expect(fieldOfPath(path, ['groups', 'channels'], ['bottleneck', 'gmp'])).toBe(field);
   });
 });

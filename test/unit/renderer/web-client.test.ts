@@ -1,6 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { SweepEvent } from '../../../main/api';
-import { createWebClient, HostError } from '../../../renderer/api/web-client';
+import { createWebClient, HostError, takePageToken } from '../../../renderer/api/web-client';
+import { createBridgeClient } from '../../../renderer/api/bridge-client';
+import type { WorkbenchBridge } from '../../../main/api';
 
 type Handler = (event: { data?: unknown }) => void;
 
@@ -53,11 +55,42 @@ describe('web client', () => {
     await expect(api.cancelSweep('run-1')).resolves.toBeUndefined();
   });
 
-  it('throws the host’s message and kind', async () => {
-    const { api } = client({ ok: false, error: { message: 'x.json: is not valid JSON', kind: 'file' } }, 422);
+  it('throws the host’s message, kind and field', async () => {
+    const { api } = client({ ok: false, error: { message: 'x.json: is not valid JSON', kind: 'file', field: 'measure.seed' } }, 200);
     const error = await api.parseFile({ kind: 'results', name: 'x.json', text: '{' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HostError);
-    expect(error).toMatchObject({ message: 'x.json: is not valid JSON', kind: 'file' });
+    expect(error).toMatchObject({ message: 'x.json: is not valid JSON', kind: 'file', field: 'measure.seed' });
+  });
+
+  it('reads a refusal from the Electron bridge exactly as from the web host', async () => {
+    const reply = { ok: false, error: { message: 'profile: measure.seed: too big', kind: 'config', field: 'measure.seed' } };
+    const bridge = { validateProfile: async () => reply } as unknown as WorkbenchBridge;
+    const fromBridge = await createBridgeClient(bridge)
+      .validateProfile({})
+      .catch((e: unknown) => e);
+    const fromWeb = await client(reply)
+      .api.validateProfile({})
+      .catch((e: unknown) => e);
+    expect(fromBridge).toBeInstanceOf(HostError);
+    expect({ ...(fromBridge as HostError), message: (fromBridge as Error).message }).toEqual({
+      ...(fromWeb as HostError),
+      message: (fromWeb as Error).message,
+    });
+    const junk = { validateProfile: async () => 'junk' } as unknown as WorkbenchBridge;
+    await expect(createBridgeClient(junk).validateProfile({})).rejects.toThrow(/unexpected reply/);
+  });
+
+  it('takes the token from the page URL once, keeps it for the tab, and removes it from the address bar', () => {
+    const stored = new Map<string, string>();
+    const storage = { getItem: (k: string) => stored.get(k) ?? null, setItem: (k: string, v: string) => void stored.set(k, v) } as Storage;
+    const replaced: string[] = [];
+    const history = { state: null, replaceState: (_s: unknown, _t: string, url: string) => void replaced.push(url) } as unknown as History;
+    const first = { search: '?token=abc&x=1', pathname: '/', hash: '#run' } as Location;
+    expect(takePageToken(first, history, storage)).toBe('abc');
+    expect(replaced).toEqual(['/?x=1#run']);
+    // A reload (no token in the URL) still has it; the address bar is left alone.
+    expect(takePageToken({ search: '', pathname: '/', hash: '' } as Location, history, storage)).toBe('abc');
+    expect(replaced).toHaveLength(1);
   });
 
   it('explains an unreachable host and a reply that is not the contract’s', async () => {

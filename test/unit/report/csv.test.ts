@@ -92,4 +92,20 @@ describe('renderCsv', () => {
     expect(bad.speedup).toBe('');
     expect(records.find((r) => r.family === 'gmp')!['config.squeeze']).toBe('');
   });
+
+  it.each(['=HYPERLINK("http://evil.example","x")', '+cmd', '-2+3', '@SUM(A1)', '\t=1'])(
+    'escapes a text cell that a spreadsheet would run as a formula: %s',
+    (message) => {
+      const point = { ...fixture.points[0]!, status: 'error' as const, message };
+      const parsed = parseCsv(renderCsv({ ...fixture, points: [point] }));
+      const cell = parsed[1]![parsed[0]!.indexOf('message')]!;
+      expect(cell).toBe(`'${message}`);
+    },
+  );
+
+  it('leaves numbers alone, negative ones included', () => {
+    const point = { ...fixture.points[0]!, config: { ...fixture.points[0]!.config, groups: -2 } };
+    const parsed = parseCsv(renderCsv({ ...fixture, points: [point] }));
+    expect(parsed[1]![parsed[0]!.indexOf('config.groups')]).toBe('-2');
+  });
 });

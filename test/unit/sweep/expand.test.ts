@@ -50,11 +50,15 @@ describe('profile expansion', () => {
   });
 
   it.each([
-    [{ families: ['nope'] }, /profile.families\[0\]: unknown family 'nope'/],
+    [{ families: ['nope'] }, /families\[0\]: unknown family 'nope'/],
     [{ families: [{ family: 'gmp', axes: { squeeze: [2] } }] }, /'squeeze' is not a gmp setting/],
     [
       { implementations: ['parallel.nothing'] },
-      /none of the implementations \["parallel.nothing"\] is a parallel implementation of bottleneck; use some of parallel\./,
+      /implementations\[0\]: no family in this profile has an implementation 'parallel\.nothing'/,
+    ],
+    [
+      { implementations: ['serial.branchLoop'] },
+      /families\[0\]: \(bottleneck\) none of the implementations \["serial\.branchLoop"\] is one of its parallel ones/,
     ],
   ])('refuses a profile naming what does not exist: %j', (over, message) => {
     expect(() => expandProfile(profile(over))).toThrow(FusebenchError);

@@ -1,0 +1,26 @@
+/**
+ * The engine's Node entry for hosts (CLI, web host, Electron main): files with their size caps and
+ * atomic writes, plan checks, sweeps to files and their locks, the worker protocol, backends and
+ * report rendering. Hosts import the engine only through this file, engine/index.ts and
+ * engine/common.ts (eslint.config.js enforces it), so the engine's layout can change behind them.
+ */
+export { nodeEnvironment } from './backends/environment.js';
+export { probeBackend, probeBackends, useBackend } from './backends/node.js';
+export { makeDirectory, readProfileFile, readResultsFile, readText, writeFileAtomic } from './files/node-files.js';
+export { parseProfile, parseResults, validateProfileObject, validateResultsObject } from './files/read.js';
+export { countPoints, expandProfile } from './sweep/expand.js';
+export { estimateSweepMs } from './sweep/estimate.js';
+export { checkPlan, type PlanSize } from './sweep/plan-check.js';
+export { fileStem, profileHash } from './sweep/node-sweep.js';
+export { LOCK_FILE, releaseAbandonedLock } from './sweep/sweep-lock.js';
+export { fromWorkerSchema } from './worker/protocol.js';
+export { renderReport } from './report/node-report.js';
+export { REPORT_FORMATS } from './report/index.js';
+export { summaryLines } from './report/summary.js';
+export type { ReportFormat } from './report/index.js';
+export { readSafetensorsFile, writeSafetensorsFile } from './files/node-safetensors.js';
+export type { SafetensorsContent } from './files/safetensors.js';
+export { verifyTorch } from './backends/torch/verify-torch.js';
+export type { TorchDevice } from './backends/torch/worker-process.js';
+export { convertCheckpoint } from './convert.js';
+export { forwardLayer } from './node-forward.js';
