@@ -25,10 +25,10 @@ test.describe('sweep editor', () => {
     await app.locator('#value-squeeze').fill('2');
     await app.locator('#measure-maxSamples').fill('12');
 
-    // serial + one parallel implementation × 3 groups × 2 batches × 2 modes.
+    // The reference loop, the im2col form and its serial twin (same primitives) × 3 groups × 2 batches × 2 modes.
     await expect(app.locator('[data-axis="groups"]')).toContainText('swept: 3 values');
     await expect(app.locator('[data-axis="channels"]')).toContainText('fixed');
-    await expect(app.locator('[data-plan-points]')).toHaveText('24');
+    await expect(app.locator('[data-plan-points]')).toHaveText('36');
     await expect(app.locator('[data-plan-invalid]')).toHaveText('0');
     await expect(app.locator('[data-plan-estimate]')).toContainText(/about \d/);
     await expect(app.locator('[data-action="run"]')).toBeEnabled();
