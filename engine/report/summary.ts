@@ -49,6 +49,49 @@ export interface RankedImplementation {
   configs: number;
 }
 
+/** One implementation at one config whose verdict differs between backends (e.g. torch faster, webgpu within noise). */
+export interface BackendDisagreement {
+  family: string;
+  mode: Mode;
+  implementation: string;
+  config: Record<string, unknown>;
+  answers: { backend: BackendName; verdict: Verdict; speedup: number; speedupLow: number; speedupHigh: number }[];
+}
+
+/**
+ * Every family × mode × parallel implementation × config measured on more than one backend whose
+ * verdicts differ: where fusing pays on one backend and not on another.
+ *
+ * @example backendDisagreements(results)[0].answers.map((a) => `${a.backend} ${a.verdict}`) // ['torch faster', 'webgpu within-noise']
+ */
+export function backendDisagreements(results: SweepResults): BackendDisagreement[] {
+  const speedupOf = speedupIndex(results);
+  const byKey = new Map<string, BackendDisagreement>();
+  for (const p of results.points) {
+    const info = speedupOf(p);
+    if (!info.verdict || info.speedup === undefined || info.speedupLow === undefined || info.speedupHigh === undefined) continue;
+    const key = canonicalJson([p.family, p.mode, p.implementation, p.config]);
+    let d = byKey.get(key);
+    if (!d) byKey.set(key, (d = { family: p.family, mode: p.mode, implementation: p.implementation, config: p.config, answers: [] }));
+    d.answers.push({
+      backend: p.backend,
+      verdict: info.verdict,
+      speedup: info.speedup,
+      speedupLow: info.speedupLow,
+      speedupHigh: info.speedupHigh,
+    });
+  }
+  return [...byKey.values()].filter((d) => d.answers.length > 1 && new Set(d.answers.map((a) => a.verdict)).size > 1);
+}
+
+/** One disagreement in words: `parallel.tile faster on torch ×2.07 [2–2.1] but within-noise on webgpu ×1.01 [0.97–1.05] at groups=12`. */
+export function describeDisagreement(d: BackendDisagreement, keys: readonly string[] = Object.keys(d.config).sort()): string {
+  const answers = d.answers.map(
+    (a) => `${a.verdict} on ${a.backend} ×${formatNumber(a.speedup)} [${formatNumber(a.speedupLow)}–${formatNumber(a.speedupHigh)}]`,
+  );
+  return `${d.implementation} ${answers.join(' but ')}${where(d.config, keys)}`;
+}
+
 /** A point whose parallel output did not match the serial reference. */
 export interface NonEquivalentPoint {
   family: string;
@@ -86,6 +129,8 @@ export interface GroupSummary {
   nonEquivalent: NonEquivalentPoint[];
   /** Points measured while other processes competed for the CPU. */
   busyPoints: number;
+  /** Where another backend answers differently for this family and mode (same implementation and config). */
+  disagreements: BackendDisagreement[];
   /** The answer in words: crossover or verdict, overhead at one group, caveats. */
   note: string;
 }
@@ -253,6 +298,11 @@ function noteOf(s: Omit<GroupSummary, 'note'>, swept: readonly string[]): string
     parts.push(`control at groups=1 (nothing to fuse, the fused form's own overhead): ${s.control.implementation} ${interval(s.control)}`);
   if (s.nonEquivalent.length > 0) parts.push(`${s.nonEquivalent.length} non-equivalent point(s) not counted`);
   if (s.busyPoints > 0) parts.push(`${s.busyPoints} point(s) measured while the machine was busy`);
+  if (s.disagreements.length > 0) {
+    const shown = s.disagreements.slice(0, 2).map((d) => describeDisagreement(d, swept));
+    const more = s.disagreements.length > 2 ? ` and ${s.disagreements.length - 2} more` : '';
+    parts.push(`backends disagree: ${shown.join('; ')}${more}`);
+  }
   return parts.join('; ');
 }
 
@@ -265,6 +315,7 @@ function noteOf(s: Omit<GroupSummary, 'note'>, swept: readonly string[]): string
 export function summarizeResults(results: SweepResults): GroupSummary[] {
   const { families, modes, backends } = dimensions(results);
   const speedupOf = speedupIndex(results);
+  const disagreements = backendDisagreements(results);
   const out: GroupSummary[] = [];
   for (const family of families) {
     const swept = sweptAxes(results, family);
@@ -326,6 +377,7 @@ export function summarizeResults(results: SweepResults): GroupSummary[] {
           statusCounts,
           nonEquivalent: points.map(nonEquivalent).filter((p): p is NonEquivalentPoint => p !== undefined),
           busyPoints: points.filter((p) => p.machine?.busy).length,
+          disagreements: disagreements.filter((d) => d.family === family && d.mode === mode),
         };
         out.push({ ...summary, note: noteOf(summary, swept) });
       }

@@ -134,6 +134,26 @@ describe('summarizeResults', () => {
   });
 });
 
+describe('backends side by side', () => {
+  it('says where backends disagree about whether fusing pays, for the same implementation and config', () => {
+    const one = sweep([{ groups: 12, s: 2.07, lo: 2, hi: 2.1 }]);
+    const other = sweep([{ groups: 12, s: 1.01, lo: 0.97, hi: 1.05 }]);
+    const both: SweepResults = {
+      ...one,
+      points: [...one.points, ...other.points.map((p) => ({ ...p, key: `w${p.key}`, backend: 'webgpu' as const }))],
+    };
+    const rows = summarizeResults(both);
+    expect(rows.map((r) => r.backend)).toEqual(['wasm', 'webgpu']);
+    for (const r of rows) {
+      expect(r.disagreements).toHaveLength(1);
+      expect(r.note).toContain(
+        'backends disagree: parallel.tile faster on wasm ×2.07 [2–2.1] but within-noise on webgpu ×1.01 [0.97–1.05]',
+      );
+    }
+    expect(summarizeResults(one)[0]!.disagreements).toEqual([]);
+  });
+});
+
 describe('summary outputs', () => {
   it('report JSON rows: best and crossover with intervals, or null, and the note', () => {
     const rows = summaryRows(fixture);
