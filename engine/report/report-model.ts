@@ -1,6 +1,6 @@
 import type { PointRecord, SweepResults } from '../files/schemas.js';
 import { formatBytes, formatConfig, formatMs, formatNumber, formatSi, formatValue } from './format.js';
-import { dimensions, equivalenceFlag, sweptAxes, varyingKeys } from './series.js';
+import { dimensions, equivalenceFlag, hostBound, sweptAxes, varyingKeys } from './series.js';
 import { speedupIndex } from './speedup.js';
 import { SUMMARY_METHOD, failedPoints, summarizeResults, summaryTable } from './summary.js';
 
@@ -66,6 +66,14 @@ function fixedKeys(points: readonly PointRecord[]): string {
   return formatConfig(first.config, keys);
 }
 
+/** Kernel time beside the wall median: device or host, flagged where wall is over 1.5× device time. */
+function kernelCell(p: PointRecord): string {
+  const t = p.time;
+  if (!t || t.kernelMs === undefined) return '';
+  const flag = hostBound(p) ? ` ⚠ wall ×${formatNumber(t.medianMs / t.kernelMs)}` : '';
+  return `${formatMs(t.kernelMs)} ${t.kernelTiming}${flag}`;
+}
+
 function familyTable(results: SweepResults, points: readonly PointRecord[], swept: readonly string[]): TextTable {
   const speedupOf = speedupIndex(results);
   const header = [
@@ -75,6 +83,7 @@ function familyTable(results: SweepResults, points: readonly PointRecord[], swep
     ...swept,
     'status',
     'median',
+    'kernel',
     'IQR',
     'relIQR',
     'n',
@@ -104,6 +113,7 @@ function familyTable(results: SweepResults, points: readonly PointRecord[], swep
       ...swept.map((k) => (k in p.config ? formatValue(p.config[k]) : '')),
       p.status,
       p.time ? formatMs(p.time.medianMs) : '',
+      kernelCell(p),
       p.time ? formatMs(p.time.iqrMs) : '',
       p.time ? `${formatNumber(p.time.relIqr * 100)}%` : '',
       p.time ? String(p.time.n) : '',
