@@ -96,11 +96,6 @@ function disposeOutcome(o: Outcome): void {
   tf.dispose([o.output, ...Object.values(o.grads ?? {}), ...Object.values(o.statistics ?? {})]);
 }
 
-/** The names in `all` that are keys of `of`. */
-function pick(all: Tensors, of: object): Tensors {
-  return Object.fromEntries(Object.entries(all).filter(([k]) => k in of));
-}
-
 /**
  * Runs `impl` once, cold, and maps what it computed back to the serial layout. Inference: one forward.
  * Training: one step of a TrainingSession (forward with batch statistics, backward, running statistics
@@ -121,23 +116,8 @@ async function runOnce<C>(impl: Implementation<C>, inputs: GateInputs, config: C
       const step = session.step(true);
       await deviceIdle();
       const firstCallMs = now() - t0;
-      const statistics = session.runningStatistics();
-      const mapped = tf.tidy(
-        () => impl.toSerial({ ...step.grads, ...statistics }, config) as unknown as tf.TensorContainer,
-      ) as unknown as Tensors;
-      // toSerial may hand back a tensor it was given (the identity of a serial layout): gradients handed
-      // back stay alive, and running statistics handed back (the session's variables) are copied out.
-      const mappedBack = new Set(Object.values(mapped));
-      const sessionOwned = new Set(Object.values(statistics));
-      tf.dispose([step.loss, ...Object.values(step.grads).filter((t) => !mappedBack.has(t))]);
-      return {
-        output: step.output!,
-        grads: { input: step.inputGrad, ...pick(mapped, inputs.serial.trainable) },
-        statistics: Object.fromEntries(
-          Object.entries(pick(mapped, inputs.serial.buffers)).map(([k, t]) => [k, sessionOwned.has(t) ? tf.clone(t) : t]),
-        ),
-        firstCallMs,
-      };
+      const serial = session.inSerialLayout(step);
+      return { output: serial.output, grads: { input: serial.inputGrad, ...serial.grads }, statistics: serial.statistics, firstCallMs };
     } finally {
       session.dispose();
     }

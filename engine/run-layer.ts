@@ -37,23 +37,7 @@ export function runLayer<C>(
     if (!probe) throw new Error('runLayer: training needs a probe');
     const session = new TrainingSession(p, x, probe, config);
     try {
-      const step = session.step(true);
-      const statistics = session.runningStatistics();
-      const mapped = tf.tidy(
-        () => impl.toSerial({ ...step.grads, ...statistics }, config) as unknown as tf.TensorContainer,
-      ) as unknown as Tensors;
-      // An identity toSerial hands back the step's gradients (kept) and the session's variables (copied out).
-      const handedBack = new Set(Object.values(mapped));
-      const sessionOwned = new Set(Object.values(statistics));
-      tf.dispose([step.loss, ...Object.values(step.grads).filter((t) => !handedBack.has(t))]);
-      const grads: Tensors = {};
-      const stats: Tensors = {};
-      for (const [name, t] of Object.entries(mapped)) {
-        if (name in statistics || sessionOwned.has(t) || /\.(mean|variance)$/.test(name))
-          stats[name] = sessionOwned.has(t) ? tf.clone(t) : t;
-        else grads[name] = t;
-      }
-      return { output: step.output!, inputGrad: step.inputGrad, grads, statistics: stats };
+      return session.inSerialLayout(session.step(true));
     } finally {
       session.dispose();
     }

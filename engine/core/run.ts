@@ -98,4 +98,41 @@ export class TrainingSession<C> {
   dispose(): void {
     tf.dispose([...this.variables, this.input, ...Object.values(this.live.buffers)]);
   }
+
+  /**
+   * A step (taken with `keepOutput`) in the serial layout, for checks: gradients and the running
+   * statistics after it mapped back with toSerial (never inside a timed sample). Takes over the step's
+   * tensors; the result is the caller's to dispose (disposeSerialStep), and outlives the session.
+   */
+  inSerialLayout(step: StepResult): SerialStep {
+    const statistics = this.runningStatistics();
+    const mapped = tf.tidy(
+      () => this.prepared.impl.toSerial({ ...step.grads, ...statistics }, this.config) as unknown as tf.TensorContainer,
+    ) as unknown as Tensors;
+    // An identity toSerial hands back the step's gradients (kept) and the session's variables (copied out).
+    const handedBack = new Set(Object.values(mapped));
+    const sessionOwned = new Set(Object.values(statistics));
+    tf.dispose([step.loss, ...Object.values(step.grads).filter((t) => !handedBack.has(t))]);
+    const grads: Tensors = {};
+    const stats: Tensors = {};
+    for (const [name, t] of Object.entries(mapped)) {
+      if (name.endsWith('.mean') || name.endsWith('.variance')) stats[name] = sessionOwned.has(t) ? tf.clone(t) : t;
+      else grads[name] = t;
+    }
+    return { output: step.output!, inputGrad: step.inputGrad, grads, statistics: stats };
+  }
+}
+
+/** A training step in the serial layout: what the equivalence checks compare. */
+export interface SerialStep {
+  output: Tensor;
+  inputGrad: Tensor;
+  /** d loss / d weight, serial names. */
+  grads: Tensors;
+  /** BatchNorm running statistics after the step, serial buffer names. */
+  statistics: Tensors;
+}
+
+export function disposeSerialStep(s: SerialStep): void {
+  tf.dispose([s.output, s.inputGrad, ...Object.values(s.grads), ...Object.values(s.statistics)]);
 }
