@@ -109,6 +109,8 @@ export const useEditorStore = defineStore('editor', () => {
 
   function scheduleValidation(): void {
     if (timer !== undefined) clearTimeout(timer);
+    // An answer still in flight is for an older profile: it must not land over this one.
+    requestSeq++;
     checking.value = profile.value !== undefined;
     timer = setTimeout(() => void validateNow(), VALIDATE_DELAY_MS);
   }

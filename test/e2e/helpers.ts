@@ -81,6 +81,8 @@ export async function dropFile(page: Page, name: string, text: string): Promise<
  * expansion; here it is what every later count must agree with).
  */
 export async function plannedPoints(page: Page): Promise<number> {
+  // Read the count only once the host has answered for the profile now in the editor.
+  await expect(page.locator('[data-plan]')).toHaveAttribute('aria-busy', 'false');
   await expect(page.locator('[data-plan-points]')).toHaveText(/^[1-9]\d*$/);
   return Number(await page.locator('[data-plan-points]').textContent());
 }
@@ -88,6 +90,7 @@ export async function plannedPoints(page: Page): Promise<number> {
 /** Opens the smoke profile, runs it and waits for the end; leaves the run view showing. Returns its point count. */
 export async function runSmoke(page: Page): Promise<number> {
   await openWithInput(page, 'profile', SMOKE_PROFILE);
+  await expect(page.locator('input[name="name"]')).toHaveValue('smoke');
   const total = await plannedPoints(page);
   await page.locator('[data-action="run"]').click();
   await expect(page.locator('[data-run-phase]')).toHaveText('Finished', { timeout: 150_000 });

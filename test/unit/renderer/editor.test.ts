@@ -84,6 +84,29 @@ describe('useEditorStore', () => {
     expect(editor.check).toMatchObject({ ok: true, points: 6 });
   });
 
+  it('drops an answer for an older profile that arrives while the newer check still waits for typing to stop', async () => {
+    const editor = useEditorStore();
+    await nextTick();
+    let release: (() => void) | undefined;
+    vi.mocked(api.validateProfile).mockImplementationOnce(
+      (p) =>
+        new Promise((ok) => {
+          release = () => ok(okCheck(p as typeof PROFILE, 99));
+        }),
+    );
+    editor.draft.values.groups = '1, 2, 3';
+    await validated();
+    editor.draft.values.groups = '1, 2';
+    await nextTick();
+    release?.();
+    await settle();
+    expect(editor.check?.ok === true && editor.check.points).not.toBe(99);
+    expect(editor.checking).toBe(true);
+    await validated();
+    expect(editor.check).toMatchObject({ ok: true, points: 4 });
+    expect(editor.checking).toBe(false);
+  });
+
   it('shows a profile error from the host on the field its `field` names, whatever the message says', async () => {
     const editor = useEditorStore();
     // The message mentions another field on purpose: the form follows `field`, never the text.
