@@ -51,7 +51,7 @@ describe('verdictCards', () => {
     expect(card!.kind).toBe('pays');
     expect(card!.crossoverGroups).toBe(summarizeResults(r)[0]!.crossover.kind === 'found' ? 4 : -1);
     expect(card!.headline).toBe('Fusing pays from g ≥ 4: ×2.3 [2.2–2.4] at g=8');
-    expect(card!.details).toContain('memory ×2.5 (+150 MiB)');
+    expect(card!.details).toContain('memory ×2.5 (+150 MiB) vs serial.concatLoop');
     expect(card!.details).toContain('same function (max rel. err 3e-7)');
     expect(card!.details.some((d) => d.startsWith('overhead at g=1 ×0.8'))).toBe(true);
     expect(card!.quality.level).toBe('good');
