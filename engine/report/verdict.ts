@@ -99,13 +99,33 @@ function pointAt(results: SweepResults, s: GroupSummary, f: SpeedupFigure): Poin
   );
 }
 
-/** `memory ×2.5 (+465 MiB)`: the parallel point's peak against its baseline's, where both were measured by the same meter. */
-function memoryText(point: PointRecord | undefined, baseline: PointRecord | undefined): string | undefined {
+/**
+ * The family's reference loop at a point's config: the first serial point there (sweeps measure the
+ * reference first), which is what a model has before it is rewritten, whatever twin the speed is judged against.
+ */
+function referenceOf(results: SweepResults, point: PointRecord): PointRecord | undefined {
+  const config = canonicalJson(point.config);
+  return results.points.find(
+    (p) =>
+      p.role === 'serial' &&
+      p.status === 'ok' &&
+      p.family === point.family &&
+      p.mode === point.mode &&
+      p.backend === point.backend &&
+      canonicalJson(p.config) === config,
+  );
+}
+
+/**
+ * `memory ×2.5 (+465 MiB) vs serial.branchLoop`: the fused point's peak against the reference loop's, the
+ * memory a model pays for the rewrite, where both were measured by the same meter.
+ */
+function memoryText(point: PointRecord | undefined, reference: PointRecord | undefined): string | undefined {
   const m = point?.memory;
-  const b = baseline?.memory;
+  const b = reference?.memory;
   if (!m || !b || b.peakBytes <= 0 || m.source !== b.source) return undefined;
   const diff = m.peakBytes - b.peakBytes;
-  return `memory ×${formatNumber(m.peakBytes / b.peakBytes)} (${diff >= 0 ? '+' : '−'}${formatBytes(Math.abs(diff))})`;
+  return `memory ×${formatNumber(m.peakBytes / b.peakBytes)} (${diff >= 0 ? '+' : '−'}${formatBytes(Math.abs(diff))}) vs ${reference!.implementation}`;
 }
 
 function equivalenceText(results: SweepResults, s: GroupSummary): string | undefined {
@@ -164,7 +184,6 @@ function qualityOf(results: SweepResults, s: GroupSummary): VerdictQuality {
  * @example verdictCards(results)[0].headline // 'Fusing pays from g ≥ 4: ×2.3 [2.1–2.5] at g=12 (channels=512, batch=32)'
  */
 export function verdictCards(results: SweepResults, summaries: readonly GroupSummary[] = summarizeResults(results)): VerdictCard[] {
-  const speedupOf = speedupIndex(results);
   return summaries.map((s) => {
     const swept = sweptAxes(results, s.family);
     const { kind, headline, figure } = headlineOf(s, swept);
@@ -172,7 +191,7 @@ export function verdictCards(results: SweepResults, summaries: readonly GroupSum
     if (figure) {
       details.push(`${figure.implementation} (${figure.verdict})`);
       const point = pointAt(results, s, figure);
-      const memory = point ? memoryText(point, speedupOf(point).serial) : undefined;
+      const memory = point ? memoryText(point, referenceOf(results, point)) : undefined;
       if (memory) details.push(memory);
     }
     const eq = equivalenceText(results, s);

@@ -48,6 +48,10 @@ describe('buildCharts', () => {
     expect(colour(chart('latency', held), IM2COL)).not.toBe(colour(chart('latency', held), BLOCKDIAG));
   });
 
+  it('keeps titles short enough for the narrowest chart (about 420 px at 14 px): never clipped', () => {
+    for (const c of charts) expect(c.title.length, c.title).toBeLessThanOrEqual(36);
+  });
+
   it('draws axes in SI units, the data divided accordingly', () => {
     const yName = (spec: ChartSpec) => (spec.option.yAxis as { name: string }).name;
     expect(yName(chart('latency'))).toBe('median latency (ms)');
