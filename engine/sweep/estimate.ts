@@ -24,7 +24,12 @@ export interface BackendCalibration {
   /** Measured groups and runs the figures come from. */
   groups: number;
   runs: number;
+  /** The largest nominal group time measured: far beyond it the calibration is extrapolation. */
+  maxNominalMs: number;
 }
+
+/** Beyond this multiple of the largest measured group, an estimate never goes below the nominal figure. */
+const EXTRAPOLATION = 4;
 
 export type Calibration = Partial<Record<BackendName, BackendCalibration>>;
 
@@ -58,7 +63,10 @@ export function estimateGroupsMs(groups: readonly PlannedGroup[], settings: Meas
     if (!g.config) return 0;
     const nominal = nominalGroupMs(g, settings);
     const c = calibration[g.backend];
-    return c ? c.scale * nominal + c.perGroupMs : nominal;
+    if (!c) return nominal;
+    const calibrated = c.scale * nominal + c.perGroupMs;
+    // Shapes far larger than any measured here: small runs say little about big ones, so never less than nominal.
+    return nominal > EXTRAPOLATION * c.maxNominalMs ? Math.max(calibrated, nominal) : calibrated;
   });
 }
 
@@ -134,7 +142,9 @@ function median(values: readonly number[]): number {
 /**
  * Per backend, the linear model measured ≈ scale × nominal + perGroupMs fitted by least squares to
  * earlier runs' groups (the first group of each run aside), and the start-up as the median excess of
- * those first groups. With fewer than 3 groups, or a fit that is not positive, the plain ratio of totals.
+ * those first groups. The fit is used only where it is well determined: 3 groups or more whose nominal
+ * times span a factor of 4, a positive slope not far below the ratio of totals, a positive intercept.
+ * Otherwise (e.g. only tiny shapes, all fixed cost) the plain ratio of totals, which scales with the work.
  *
  * @example calibrateFromRuns([quick, smoke]).wasm?.scale // 2.7: this machine runs wasm at 1/2.7 of the nominal rate
  */
@@ -156,20 +166,29 @@ export function calibrateFromRuns(runs: readonly SweepResults[]): Calibration {
     const n = fit.length;
     const sx = fit.reduce((a, g) => a + g.nominalMs, 0);
     const sy = fit.reduce((a, g) => a + g.measuredMs, 0);
-    let scale = sx > 0 ? sy / sx : 1;
+    const ratio = sx > 0 ? sy / sx : 1;
+    let scale = ratio;
     let perGroupMs = 0;
-    if (n >= 3) {
+    const nominals = fit.map((g) => g.nominalMs);
+    const spread = Math.min(...nominals) > 0 ? Math.max(...nominals) / Math.min(...nominals) : 0;
+    if (n >= 3 && spread >= 4) {
       const mx = sx / n;
       const my = sy / n;
       const sxx = fit.reduce((a, g) => a + (g.nominalMs - mx) ** 2, 0);
       const sxy = fit.reduce((a, g) => a + (g.nominalMs - mx) * (g.measuredMs - my), 0);
       const slope = sxx > 0 ? sxy / sxx : 0;
       const intercept = my - slope * mx;
-      if (slope > 0 && intercept >= 0) [scale, perGroupMs] = [slope, intercept];
-      else if (slope <= 0 && my > 0) [scale, perGroupMs] = [0, my];
+      if (slope >= 0.25 * ratio && intercept >= 0) [scale, perGroupMs] = [slope, intercept];
     }
     const firsts = groups.filter((g) => g.first).map((g) => Math.max(0, g.measuredMs - (scale * g.nominalMs + perGroupMs)));
-    out[backend] = { scale, perGroupMs, setupMs: median(firsts), groups: groups.length, runs: count };
+    out[backend] = {
+      scale,
+      perGroupMs,
+      setupMs: median(firsts),
+      groups: groups.length,
+      runs: count,
+      maxNominalMs: Math.max(...groups.map((g) => g.nominalMs)),
+    };
   }
   return out;
 }

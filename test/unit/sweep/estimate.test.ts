@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { calibrateFromRuns, estimateSweepMs, measuredGroups } from '../../../engine/sweep/estimate.js';
+import { calibrateFromRuns, estimateGroupsMs, estimateSweepMs, measuredGroups, nominalGroupMs } from '../../../engine/sweep/estimate.js';
 import { expandProfile } from '../../../engine/sweep/expand.js';
 import { validateProfileObject } from '../../../engine/files/read.js';
 import type { PointRecord, SweepResults } from '../../../engine/files/schemas.js';
 import { fixture } from '../report/fixture.js';
 
-const profile = validateProfileObject(JSON.parse(readFileSync('profiles/smoke.profile.json', 'utf8')));
+// The smoke profile's families over a wider range of sizes, so the fit has a slope to find.
+const smoke = JSON.parse(readFileSync('profiles/smoke.profile.json', 'utf8'));
+const profile = validateProfileObject({ ...smoke, axes: { groups: [2, 16] }, fixed: { ...smoke.fixed, channels: 64, batch: 8 } });
 const groups = expandProfile(profile);
 
 /** A run of the smoke profile whose every valid group took `scale` × its nominal time + `extra` ms, after `setup` ms. */
@@ -49,5 +51,21 @@ describe('estimates from measured cost', () => {
     const calibrated = estimateSweepMs(groups, profile.measure, c);
     const valid = groups.filter((g) => g.config).length;
     expect(calibrated).toBeCloseTo(2 * nominal + 50 * valid + 3000, -2);
+  });
+
+  it('never extrapolates a run of tiny shapes down to less than the nominal figure for much bigger ones', () => {
+    // Every group took the same 100 ms whatever its size: all fixed cost, no slope to learn.
+    const flat = run(0, 100, 0);
+    const c = calibrateFromRuns([flat]);
+    expect(c.wasm!.scale).toBeGreaterThan(0);
+    const big = expandProfile({
+      ...profile,
+      axes: { groups: [12] },
+      fixed: { ...profile.fixed, channels: 512, batch: 32, height: 14, width: 14 },
+    });
+    const calibrated = estimateGroupsMs(big, profile.measure, c);
+    const far = big.filter((g) => g.config && nominalGroupMs(g, profile.measure) > 4 * c.wasm!.maxNominalMs);
+    expect(far.length).toBeGreaterThan(0);
+    for (const g of far) expect(calibrated[big.indexOf(g)]).toBeGreaterThanOrEqual(nominalGroupMs(g, profile.measure));
   });
 });
