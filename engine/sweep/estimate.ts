@@ -11,6 +11,12 @@ import { expandProfile, type PlannedGroup } from './expand.js';
 const NOMINAL_FLOPS: Record<BackendName, number> = { cpu: 0.5e9, wasm: 4e9, webgpu: 5e10, tensorflow: 5e10, torch: 5e10 };
 /** Fixed cost of one call (dispatch, data download), in ms. */
 const CALL_OVERHEAD_MS = 0.3;
+/**
+ * Fixed cost of one group before any earlier run calibrates it: the equivalence gate (cold first calls),
+ * the memory pass under tf.profile and the machine-load sampling. Seen on the 2-core build machines with
+ * wasm: about a second per group at small shapes, where the nominal FLOP rate alone said 50 ms.
+ */
+const GROUP_OVERHEAD_MS = 600;
 
 /**
  * What earlier runs in a workspace measured, per backend: a group's wall time ≈ `scale` × its nominal
@@ -51,7 +57,7 @@ export function nominalGroupMs(
     oneRound * settings.maxSamples,
     Math.max(oneRound * settings.minSamples, oneRound * 10),
   );
-  return 4 * oneRound + warmup + sampling;
+  return 4 * oneRound + warmup + sampling + GROUP_OVERHEAD_MS;
 }
 
 /**
@@ -87,8 +93,9 @@ interface MeasuredGroup {
   backend: BackendName;
   nominalMs: number;
   measuredMs: number;
-  /** The run's first group: its time includes the backend's start. */
+  /** The run's first group: its time includes the backend's start, and `tailMs` the run's end (results and report written). */
   first: boolean;
+  tailMs?: number;
 }
 
 function time(iso: string | undefined): number {
@@ -122,13 +129,22 @@ export function measuredGroups(results: SweepResults): MeasuredGroup[] {
     .sort((a, b) => a.end - b.end);
   const out: MeasuredGroup[] = [];
   let previous = time(results.createdAt);
+  const lastEnd = ended.at(-1)?.end ?? NaN;
+  const tail = time(results.finishedAt) - lastEnd;
   ended.forEach(({ g, points, end }, i) => {
     const measuredMs = end - previous;
     previous = end;
     if (!g.config || !Number.isFinite(measuredMs) || measuredMs < 0 || points.some((p) => p.status !== 'ok')) return;
     // A gap over an hour is a resume, not a measurement.
     if (measuredMs > 3_600_000) return;
-    out.push({ backend: g.backend, nominalMs: nominalGroupMs(g, results.profile.measure), measuredMs, first: i === 0 });
+    const first = i === 0;
+    out.push({
+      backend: g.backend,
+      nominalMs: nominalGroupMs(g, results.profile.measure),
+      measuredMs,
+      first,
+      ...(first && Number.isFinite(tail) && tail >= 0 && tail < 600_000 ? { tailMs: tail } : {}),
+    });
   });
   return out;
 }
@@ -180,7 +196,10 @@ export function calibrateFromRuns(runs: readonly SweepResults[]): Calibration {
       const intercept = my - slope * mx;
       if (slope >= 0.25 * ratio && intercept >= 0) [scale, perGroupMs] = [slope, intercept];
     }
-    const firsts = groups.filter((g) => g.first).map((g) => Math.max(0, g.measuredMs - (scale * g.nominalMs + perGroupMs)));
+    // Start-up: the first group's excess over the model, plus the time after the last point (writing results and report).
+    const firsts = groups
+      .filter((g) => g.first)
+      .map((g) => Math.max(0, g.measuredMs - (scale * g.nominalMs + perGroupMs)) + (g.tailMs ?? 0));
     out[backend] = {
       scale,
       perGroupMs,

@@ -86,6 +86,15 @@ export function createWorkbenchService(options: ServiceOptions): WorkbenchApi & 
   const failures = new Map<string, string>();
   const runsDir = join(options.workspaceDir, 'runs');
   const calibration = new CalibrationCache(runsDir);
+  /**
+   * What a run costs this host beyond what its files show (the engine's start, the backend probe, the
+   * environment before the journal's createdAt): seen per finished run, added to later estimates.
+   */
+  const launchOverheads: number[] = [];
+  const launchOverhead = () => {
+    const s = [...launchOverheads].sort((a, b) => a - b);
+    return s.length === 0 ? 0 : s[Math.floor(s.length / 2)]!;
+  };
   const recent = new RecentFiles(options.recentPath);
   const confinement = new Confinement([options.workspaceDir]);
   const emit = (e: SweepEvent) =>
@@ -149,7 +158,14 @@ export function createWorkbenchService(options: ServiceOptions): WorkbenchApi & 
       } else if (m.type === 'done') {
         runs.delete(runId);
         try {
-          emit({ runId, type: 'finished', results: readResultsFile(m.resultsPath), resultsPath: m.resultsPath, complete: m.complete });
+          const results = readResultsFile(m.resultsPath);
+          const inFiles = Date.parse(results.finishedAt ?? '') - Date.parse(results.createdAt);
+          // A resumed run's files span both sessions: only fresh runs say what a launch costs.
+          if (Number.isFinite(inFiles) && previous.size === 0) {
+            launchOverheads.push(Math.max(0, Date.now() - live.startedAt - inFiles));
+            if (launchOverheads.length > 9) launchOverheads.shift();
+          }
+          emit({ runId, type: 'finished', results, resultsPath: m.resultsPath, complete: m.complete });
         } catch (e) {
           failures.set(id, describeError(e));
           emit({ runId, type: 'failed', message: describeError(e) });
@@ -189,7 +205,7 @@ export function createWorkbenchService(options: ServiceOptions): WorkbenchApi & 
           invalidPoints: countPoints(invalidGroups),
           invalidReasons: reasons.map(([text]) => text),
           invalid: reasons.map(([, v]) => v),
-          estimatedMs: estimateSweepMs(groups, profile.measure, calibration.get().calibration),
+          estimatedMs: estimateSweepMs(groups, profile.measure, calibration.get().calibration) + launchOverhead(),
           estimateBasis: estimateBasis(calibration.get().calibration, [...new Set(groups.map((g) => g.backend))]),
         };
       } catch (e) {
