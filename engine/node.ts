@@ -6,13 +6,15 @@
  */
 export { nodeEnvironment } from './backends/environment.js';
 export { probeBackend, probeBackends, useBackend } from './backends/node.js';
-export { makeDirectory, readProfileFile, readResultsFile, readText, writeFileAtomic } from './files/node-files.js';
+export { makeDirectory, readJournalFile, readProfileFile, readResultsFile, readText, writeFileAtomic } from './files/node-files.js';
 export { parseProfile, parseResults, validateProfileObject, validateResultsObject } from './files/read.js';
 export { countPoints, expandProfile } from './sweep/expand.js';
-export { estimateSweepMs } from './sweep/estimate.js';
+export type { PlannedGroup } from './sweep/expand.js';
+export { calibrateFromRuns, estimateGroupsMs, estimateSweepMs } from './sweep/estimate.js';
+export type { BackendCalibration, Calibration } from './sweep/estimate.js';
 export { checkPlan, type PlanSize } from './sweep/plan-check.js';
 export { fileStem, profileHash } from './sweep/node-sweep.js';
-export { LOCK_FILE, releaseAbandonedLock } from './sweep/sweep-lock.js';
+export { LOCK_FILE, lockHolder, releaseAbandonedLock } from './sweep/sweep-lock.js';
 export { fromWorkerSchema } from './worker/protocol.js';
 export { renderReport } from './report/node-report.js';
 export { REPORT_FORMATS } from './report/index.js';

@@ -39,6 +39,8 @@ export type ProfileCheck =
       invalidReasons: string[];
       invalid: InvalidPoints[];
       estimatedMs: number;
+      /** What the estimate rests on, e.g. `measured: 3 earlier runs on wasm` or `nominal rates: no earlier run on webgpu here`. */
+      estimateBasis?: string;
     }
   | { ok: false; field: string; message: string };
 
@@ -64,8 +66,55 @@ export interface SavedFile {
   path: string;
 }
 
+/**
+ * Progress by time rather than point count: the host's estimate of each group (calibrated from earlier
+ * runs in the workspace), corrected by this run's own pace. `fraction` = elapsed ÷ (elapsed + remaining);
+ * between events the UI counts the clock forward from these figures.
+ */
+export interface TimeProgress {
+  elapsedMs: number;
+  remainingMs: number;
+  fraction: number;
+}
+
+export const RUN_STATUSES = ['running', 'complete', 'cancelled', 'failed'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** A sweep folder of the workspace (`runs/<id>/`), as the runs list shows it. */
+export interface RunSummary {
+  /** The folder's name, which names the run in resumeRun and openRun. */
+  id: string;
+  /** The profile's name. */
+  name: string;
+  /** `failed`: no results were written (a crash, a kill, an engine error); `cancelled`: results marked incomplete. */
+  status: RunStatus;
+  /** Points finished so far, and planned where known. */
+  points: number;
+  total?: number;
+  backends: string[];
+  createdAt?: string;
+  finishedAt?: string;
+  /** The live run's id where this host runs it: attachRun(runId) reattaches to it. */
+  runId?: string;
+  /** Why it failed, where the host knows. */
+  message?: string;
+}
+
+/** A live run as it stands: what a reloaded page needs to carry on showing it (progress and the points so far). */
+export interface RunSnapshot {
+  runId: string;
+  /** The run's folder, as in RunSummary. */
+  id: string;
+  profile: Profile;
+  backend?: BackendName;
+  startedAt: string;
+  progress: SweepProgress | null;
+  time?: TimeProgress;
+  points: PointRecord[];
+}
+
 export type SweepEvent =
-  | { runId: string; type: 'progress'; progress: SweepProgress }
+  | { runId: string; type: 'progress'; progress: SweepProgress; time?: TimeProgress }
   | { runId: string; type: 'point'; point: PointRecord }
   | { runId: string; type: 'finished'; results: SweepResults; resultsPath: string; complete: boolean }
   /** `kind` and `field` as in ApiError, when the run failed on the user's input (a busy folder, a full disk). */
@@ -90,8 +139,16 @@ export interface WorkbenchApi {
   environment(): Promise<Environment>;
   validateProfile(profile: unknown): Promise<ProfileCheck>;
   /** `maxPoints` raises the point limit for this run (the user confirmed a large sweep). */
-  startSweep(request: { profile: Profile; backend?: BackendName; maxPoints?: number }): Promise<{ runId: string }>;
+  startSweep(request: { profile: Profile; backend?: BackendName; maxPoints?: number }): Promise<{ runId: string; id?: string }>;
   cancelSweep(runId: string): Promise<void>;
+  /** The workspace's sweep folders, newest first, with their status; live ones carry their runId. */
+  listRuns(): Promise<RunSummary[]>;
+  /** A live run's progress and points so far, to carry on showing it after a reload; later events follow as usual. */
+  attachRun(runId: string): Promise<RunSnapshot>;
+  /** Continues a cancelled or failed run's journal in its folder (finished points kept); a new runId. */
+  resumeRun(id: string): Promise<{ runId: string; id?: string }>;
+  /** A run's results: its results file, or for a run that wrote none, the points of its journal (incomplete). */
+  openRun(id: string): Promise<OpenedFile>;
   /** Subscribes to sweep events; returns the unsubscribe function. */
   onSweepEvent(listener: (event: SweepEvent) => void): () => void;
   /** Parses and validates a file's text (drag-and-drop, file input); throws with the file named. */
@@ -110,6 +167,9 @@ export { CHANNELS, SWEEP_EVENT_CHANNEL, type RequestMethod } from './channels.js
 
 const MAX_TEXT = 64 * 1024 * 1024;
 const fileKind = z.enum(['profile', 'results']);
+const runId = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a run id');
+/** A folder name in the workspace's runs/: one path segment, not starting with a dot (`..`, hidden files). */
+const runFolder = z.string().regex(/^(?!\.)[A-Za-z0-9._-]{1,200}$/, 'a run folder name (letters, digits, . _ -; not starting with a dot)');
 
 /** Runtime schemas of each method's arguments (a tuple), checked by every host before it acts. */
 export const ARGUMENTS = {
@@ -123,7 +183,11 @@ export const ARGUMENTS = {
       maxPoints: z.number().int().min(1).max(MAX_POINTS_CEILING).optional(),
     }),
   ]),
-  cancelSweep: z.tuple([z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a run id')]),
+  cancelSweep: z.tuple([runId]),
+  listRuns: z.tuple([]),
+  attachRun: z.tuple([runId]),
+  resumeRun: z.tuple([runFolder]),
+  openRun: z.tuple([runFolder]),
   parseFile: z.tuple([z.strictObject({ kind: fileKind, name: z.string().min(1).max(512), text: z.string().max(MAX_TEXT) })]),
   pickFile: z.tuple([fileKind]),
   saveFile: z.tuple([

@@ -1,45 +1,61 @@
 import type { PointRecord, SweepResults } from '../files/schemas.js';
-import { escapeHtml, formatBytes, formatConfig, formatMs, formatNumber, formatSi } from './format.js';
+import { byteUnit, formatBytes, formatConfig, formatMs, formatNumber, formatSi, siUnit, timeUnit, type Unit } from './format.js';
 import {
   PREFERRED_AXES,
   axisScale,
   axisX,
+  defaultHold,
   dimensions,
   equivalenceFlag,
   groupSeries,
+  heldPoints,
   hostBound,
+  implementationOrder,
   isTimed,
   sweptAxes,
   viewPoints,
 } from './series.js';
-import type { AxisScale, BackendName, Series, View } from './series.js';
+import type { BackendName, Series, View } from './series.js';
+import {
+  BEYOND_COLOR,
+  FLAG_COLOR,
+  REFERENCE_COLOR,
+  VERDICT_COLORS,
+  buildOption,
+  colorOf,
+  exportOption,
+  type Axis,
+  type Band,
+  type ChartOption,
+  type ChartPoint,
+  type ChartSeries,
+  type Datum,
+  type Frame,
+  type Line,
+} from './chart-option.js';
+import { flopsResidualChart, memoryResidualChart, type ResidualKit } from './residual-charts.js';
 import { speedupIndex } from './speedup.js';
 import type { SpeedupInfo } from './speedup.js';
 import { summarize } from '../stats/sample-stats.js';
 
-export type ChartId = 'latency' | 'speedup' | 'backends' | 'memory' | 'params' | 'flops';
-/** Every chart a view can have; `backends` only where the family and mode were measured on more than one backend. */
-export const CHART_IDS: readonly ChartId[] = ['latency', 'speedup', 'backends', 'memory', 'params', 'flops'];
-
-/** One plotted value; `flagged` says why it must not be read as a like-for-like comparison. */
-export interface ChartPoint {
-  x: number;
-  y: number;
-  flagged?: string;
-}
-
-/** The data one chart series shows; latency series also carry their q1..q3 band. */
-export interface ChartSeries {
-  name: string;
-  points: ChartPoint[];
-  band?: { x: number; low: number; high: number }[];
-}
-
+export type ChartId = 'latency' | 'speedup' | 'backends' | 'memory' | 'params' | 'flops' | 'memoryResidual' | 'flopsResidual';
 /**
- * An ECharts option as plain JSON (no functions), so it can be inlined in an HTML file or sent over IPC.
- * Typed loosely on purpose: engine/ must not depend on echarts (ESLint layering rule).
+ * Every chart a view can have; `backends` only where the family and mode were measured on more than one
+ * backend; the residual charts set memory and FLOPs against their closed forms.
  */
-export type ChartOption = Record<string, unknown>;
+export const CHART_IDS: readonly ChartId[] = [
+  'latency',
+  'speedup',
+  'backends',
+  'memory',
+  'params',
+  'flops',
+  'memoryResidual',
+  'flopsResidual',
+];
+
+export type { Band, ChartOption, ChartPoint, ChartSeries };
+export { BEYOND_COLOR, FLAG_COLOR, VERDICT_COLORS, exportOption };
 
 /** One chart: its ECharts option and, in `series`, exactly the data it plots (for tests and tables). */
 export interface ChartSpec {
@@ -47,6 +63,8 @@ export interface ChartSpec {
   title: string;
   option: ChartOption;
   series: ChartSeries[];
+  /** The y axis's unit as drawn (`µs`, `MiB`, `GFLOP/s`, `×`): option data are series values ÷ its divisor. */
+  unit: Unit;
 }
 
 export interface ChartOptions {
@@ -56,28 +74,10 @@ export interface ChartOptions {
   logY?: boolean;
 }
 
-/** Colours without red, which is kept for flagged (non-equivalent) points. */
-const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#8C564B', '#7F7F7F', '#BCBD22', '#17BECF', '#9467BD'];
-export const FLAG_COLOR = '#D62728';
-/** A filled X: ECharts has no built-in cross symbol. */
-const CROSS_SYMBOL = 'path://M2,0L5,3L8,0L10,2L7,5L10,8L8,10L5,7L2,10L0,8L3,5L0,2Z';
-
-interface Datum extends ChartPoint {
-  tooltip: string[];
-}
-
-interface Line {
-  name: string;
-  color: string;
-  dashed?: 'dashed' | 'dotted';
-  /** A scatter of markers without a connecting line. */
-  markersOnly?: boolean;
-  data: Datum[];
-  band?: { x: number; low: number; high: number }[];
-}
-
-function colorOf(index: number): string {
-  return PALETTE[index % PALETTE.length] as string;
+interface ChartFrame extends Frame {
+  results: SweepResults;
+  /** Colour per implementation, the same in every chart of the view. */
+  colorOf: (implementation: string) => string;
 }
 
 /** The full statistics of a point, one line each, for tooltips. */
@@ -118,94 +118,17 @@ export function pointTooltipLines(point: PointRecord, label: string, speedup?: S
   return lines;
 }
 
-/** Tooltip HTML: ECharts inserts formatter strings as HTML and expands `{a}`-style templates, so both are neutralised. */
-function tooltipHtml(lines: readonly string[]): string {
-  return lines
-    .map((l, i) => (i === 0 ? `<b>${escapeHtml(l)}</b>` : escapeHtml(l)))
-    .join('<br/>')
-    .replace(/[{}]/g, (c) => (c === '{' ? '&#123;' : '&#125;'));
+function buildSpec(id: ChartId, title: string, axis: Axis, frame: ChartFrame, lines: readonly Line[]): ChartSpec {
+  const { option, series } = buildOption(title, frame, axis, lines);
+  return { id, title, option, series, unit: axis.unit };
 }
 
-function echartsDatum(d: Datum): Record<string, unknown> {
-  const item: Record<string, unknown> = { value: [d.x, d.y], tooltip: { formatter: tooltipHtml(d.tooltip) } };
-  if (d.flagged) Object.assign(item, { symbol: CROSS_SYMBOL, symbolSize: 14, itemStyle: { color: FLAG_COLOR } });
-  return item;
+/** The largest |y| of the lines, bands included: what picks an axis unit. */
+function largest(lines: readonly Line[]): number {
+  return Math.max(0, ...lines.flatMap((l) => [...l.data.map((d) => Math.abs(d.y)), ...(l.band ?? []).map((b) => Math.abs(b.high))]));
 }
 
-function echartsSeries(lines: readonly Line[]): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
-  lines.forEach((line, i) => {
-    if (line.band && line.band.length > 0) {
-      // A transparent line at q1 with (q3 − q1) stacked on it: the area between them is the band. Same
-      // name as the median line so the legend toggles both together.
-      // The legend takes its colour from the first series of a name, so the band carries the line's colour.
-      const common = {
-        type: 'line',
-        name: line.name,
-        stack: `iqr-${i}`,
-        symbol: 'none',
-        silent: true,
-        tooltip: { show: false },
-        itemStyle: { color: line.color },
-        lineStyle: { color: line.color, opacity: 0 },
-        z: 1,
-      };
-      out.push({ ...common, data: line.band.map((b) => [b.x, b.low]) });
-      out.push({ ...common, data: line.band.map((b) => [b.x, b.high - b.low]), areaStyle: { color: line.color, opacity: 0.22 } });
-    }
-    out.push({
-      type: line.markersOnly ? 'scatter' : 'line',
-      name: line.name,
-      data: line.data.map(echartsDatum),
-      symbol: 'circle',
-      symbolSize: line.markersOnly ? 14 : 7,
-      itemStyle: { color: line.color },
-      ...(line.markersOnly ? {} : { lineStyle: { color: line.color, width: 2, type: line.dashed ?? 'solid' } }),
-      z: 3,
-    });
-  });
-  return out;
-}
-
-interface Frame {
-  results: SweepResults;
-  view: View;
-  scale: AxisScale;
-  logX: boolean;
-  logY: boolean;
-  /** Every x is an integer (groups, batch): no ticks at 1.5. */
-  integerX: boolean;
-}
-
-function buildSpec(id: ChartId, title: string, yName: string, frame: Frame, lines: readonly Line[], note?: string): ChartSpec {
-  const ys = lines.flatMap((l) => [...l.data.map((d) => d.y), ...(l.band ?? []).map((b) => b.low)]);
-  const logY = frame.logY && ys.length > 0 && ys.every((y) => y > 0);
-  const { view, scale } = frame;
-  const xAxis: Record<string, unknown> =
-    scale.kind === 'category'
-      ? { type: 'category', data: scale.categories }
-      : frame.logX
-        ? { type: 'log', logBase: 2 }
-        : { type: 'value', scale: true, ...(frame.integerX ? { minInterval: 1 } : {}) };
-  const empty = lines.every((l) => l.data.length === 0);
-  const flagged = lines.some((l) => l.data.some((d) => d.flagged));
-  const caption = empty ? 'no data recorded' : (note ?? (flagged ? 'red crosses: not equivalent to serial' : undefined));
-  const subtext = [`${view.family} · ${view.mode} · ${view.backend}`, caption].filter(Boolean).join('\n');
-  const option: ChartOption = {
-    title: { text: title, subtext, left: 'center', itemGap: 6, subtextStyle: { lineHeight: 16 } },
-    tooltip: { trigger: 'item', confine: true },
-    legend: { type: 'scroll', bottom: 0 },
-    grid: { left: 80, right: 40, top: caption ? 80 : 70, bottom: 80 },
-    xAxis: { ...xAxis, name: view.axis, nameLocation: 'middle', nameGap: 28 },
-    yAxis: { ...(logY ? { type: 'log', logBase: 10 } : { type: 'value' }), name: yName, nameLocation: 'middle', nameGap: 60 },
-    series: echartsSeries(lines),
-  };
-  const series: ChartSeries[] = lines.map((l) => {
-    const points = l.data.map(({ x, y, flagged }) => (flagged ? { x, y, flagged } : { x, y }));
-    return l.band ? { name: l.name, points, band: l.band } : { name: l.name, points };
-  });
-  return { id, title, option, series };
-}
+const TIMES: Unit = { label: '×', divisor: 1 };
 
 function datum(point: PointRecord, x: number, y: number, label: string, extra: string[] = [], info?: SpeedupInfo): Datum {
   const flagged = equivalenceFlag(point);
@@ -218,10 +141,20 @@ function byX(a: { x: number }, b: { x: number }): number {
   return a.x - b.x;
 }
 
-function latencyChart(frame: Frame, groups: Series[], speedupOf: (p: PointRecord) => SpeedupInfo): ChartSpec {
-  const lines = groups.map((g, i): Line => {
+/**
+ * Line styles of the series of one implementation when a swept key is not held (one line per value):
+ * the colour stays the implementation's, the dash tells the values apart.
+ */
+function dashOf(groups: readonly Series[], g: Series): Line['dashed'] {
+  const same = groups.filter((o) => o.implementation === g.implementation);
+  const i = same.indexOf(g);
+  return i <= 0 ? undefined : i % 2 === 1 ? 'dashed' : 'dotted';
+}
+
+function latencyChart(frame: ChartFrame, groups: Series[], speedupOf: (p: PointRecord) => SpeedupInfo): ChartSpec {
+  const lines = groups.map((g): Line => {
     const data: Datum[] = [];
-    const band: { x: number; low: number; high: number }[] = [];
+    const band: Band[] = [];
     for (const p of g.points) {
       const x = axisX(p, frame.view.axis, frame.scale);
       if (x === undefined || !isTimed(p)) continue;
@@ -229,40 +162,65 @@ function latencyChart(frame: Frame, groups: Series[], speedupOf: (p: PointRecord
       const s = p.time.samplesMs.length > 0 ? summarize(p.time.samplesMs) : undefined;
       band.push({ x, low: s?.q1 ?? p.time.medianMs, high: s?.q3 ?? p.time.medianMs });
     }
-    return { name: g.label, color: colorOf(i), data: data.sort(byX), band: band.sort(byX) };
+    const dashed = dashOf(groups, g);
+    return {
+      name: g.label,
+      color: frame.colorOf(g.implementation),
+      ...(dashed ? { dashed } : {}),
+      data: data.sort(byX),
+      band: band.sort(byX),
+    };
   });
-  return buildSpec('latency', 'Latency (median, IQR band)', 'median latency (ms)', frame, lines);
+  return buildSpec('latency', 'Latency (median, IQR band)', { quantity: 'median latency', unit: timeUnit(largest(lines)) }, frame, lines);
 }
 
-function speedupChart(frame: Frame, groups: Series[], speedupOf: (p: PointRecord) => SpeedupInfo): ChartSpec {
+/** The dashed y = 1 line across the x range: a band wholly above it is faster than the serial loop. */
+function referenceLine(xs: readonly number[]): Line[] {
+  if (xs.length === 0) return [];
+  const ends = [Math.min(...xs), Math.max(...xs)];
+  const data = ends.map((x) => ({ x, y: 1, tooltip: ['serial = 1', 'a band wholly above the line: faster than serial'] }));
+  return [{ name: 'serial = 1', color: REFERENCE_COLOR, dashed: 'dashed', reference: true, data }];
+}
+
+function speedupDatum(p: PointRecord, x: number, label: string, info: SpeedupInfo): Datum {
+  const d = datum(p, x, info.speedup!, label, [], info);
+  if (info.verdict) d.verdict = info.verdict;
+  return d;
+}
+
+function speedupChart(frame: ChartFrame, groups: Series[], speedupOf: (p: PointRecord) => SpeedupInfo): ChartSpec {
   const flagged: Datum[] = [];
   const lines: Line[] = [];
-  groups.forEach((g, i) => {
-    if (g.role !== 'parallel') return;
+  for (const g of groups) {
+    if (g.role !== 'parallel') continue;
     const data: Datum[] = [];
-    const band: { x: number; low: number; high: number }[] = [];
+    const band: Band[] = [];
     for (const p of g.points) {
       const x = axisX(p, frame.view.axis, frame.scale);
       const info = speedupOf(p);
       if (x === undefined) continue;
       if (info.speedup !== undefined) {
-        data.push(datum(p, x, info.speedup, g.label, [], info));
+        data.push(speedupDatum(p, x, g.label, info));
         if (info.speedupLow !== undefined && info.speedupHigh !== undefined) band.push({ x, low: info.speedupLow, high: info.speedupHigh });
       } else if (info.flagged && info.ratio !== undefined) flagged.push(datum(p, x, info.ratio, g.label, [], info));
     }
-    lines.push({ name: g.label, color: colorOf(i), data: data.sort(byX), band: band.sort(byX) });
-  });
-  const xs = viewPoints(frame.results, frame.view)
+    const dashed = dashOf(groups, g);
+    lines.push({
+      name: g.label,
+      color: frame.colorOf(g.implementation),
+      ...(dashed ? { dashed } : {}),
+      data: data.sort(byX),
+      band: band.sort(byX),
+    });
+  }
+  const xs = heldPoints(frame.results, frame.view)
     .map((p) => axisX(p, frame.view.axis, frame.scale))
     .filter((x): x is number => x !== undefined);
   if (flagged.length > 0) lines.push({ name: 'not equivalent', color: FLAG_COLOR, markersOnly: true, data: flagged.sort(byX) });
-  if (xs.length > 0) {
-    const ends = [Math.min(...xs), Math.max(...xs)];
-    const reference = ends.map((x) => ({ x, y: 1, tooltip: ['serial = 1', 'a band wholly above the line: faster than serial'] }));
-    lines.push({ name: 'serial = 1', color: '#7F7F7F', dashed: 'dashed', data: reference });
-  }
-  const note = flagged.length > 0 ? 'red crosses: not equivalent, not counted as a speedup' : undefined;
-  return buildSpec('speedup', 'Speedup over the serial loop (paired median, 95% band)', 'speedup (×)', frame, lines, note);
+  lines.push(...referenceLine(xs));
+  const note =
+    flagged.length > 0 ? 'red crosses: not equivalent, not counted as a speedup' : '▲ faster · ▼ slower · ● within noise (95% band)';
+  return buildSpec('speedup', 'Speedup vs serial (95% interval)', { quantity: 'speedup', unit: TIMES, note }, frame, lines);
 }
 
 /**
@@ -270,35 +228,32 @@ function speedupChart(frame: Frame, groups: Series[], speedupOf: (p: PointRecord
  * implementation (paired median with its 95% band): where backends disagree about whether fusing
  * pays, it shows.
  */
-function backendsChart(frame: Frame, backends: readonly BackendName[], speedupOf: (p: PointRecord) => SpeedupInfo): ChartSpec {
+function backendsChart(frame: ChartFrame, backends: readonly BackendName[], speedupOf: (p: PointRecord) => SpeedupInfo): ChartSpec {
   const lines: Line[] = [];
   let color = 0;
   for (const backend of backends) {
     for (const g of groupSeries(frame.results, { ...frame.view, backend })) {
       if (g.role !== 'parallel') continue;
       const data: Datum[] = [];
-      const band: { x: number; low: number; high: number }[] = [];
+      const band: Band[] = [];
       for (const p of g.points) {
         const x = axisX(p, frame.view.axis, frame.scale);
         const info = speedupOf(p);
         if (x === undefined || info.speedup === undefined) continue;
-        data.push(datum(p, x, info.speedup, `${g.label} · ${backend}`, [], info));
+        data.push(speedupDatum(p, x, `${g.label} · ${backend}`, info));
         if (info.speedupLow !== undefined && info.speedupHigh !== undefined) band.push({ x, low: info.speedupLow, high: info.speedupHigh });
       }
       lines.push({ name: `${g.label} · ${backend}`, color: colorOf(color++), data: data.sort(byX), band: band.sort(byX) });
     }
   }
-  const xs = lines.flatMap((l) => l.data.map((d) => d.x));
-  if (xs.length > 0) {
-    const ends = [Math.min(...xs), Math.max(...xs)];
-    lines.push({ name: 'serial = 1', color: '#7F7F7F', dashed: 'dashed', data: ends.map((x) => ({ x, y: 1, tooltip: ['serial = 1'] })) });
-  }
-  return buildSpec('backends', `Speedup by backend: ${backends.join(' vs ')}`, 'speedup (×)', frame, lines);
+  lines.push(...referenceLine(lines.flatMap((l) => l.data.map((d) => d.x))));
+  // The backends are in the legend (one line each): the title stays short enough never to be clipped.
+  return buildSpec('backends', 'Speedup on each backend (95%)', { quantity: 'speedup', unit: TIMES }, frame, lines);
 }
 
-function memoryChart(frame: Frame, groups: Series[]): ChartSpec {
+function memoryChart(frame: ChartFrame, groups: Series[]): ChartSpec {
   const lines: Line[] = [];
-  groups.forEach((g, i) => {
+  for (const g of groups) {
     const measured: Datum[] = [];
     const predicted: Datum[] = [];
     for (const p of g.points) {
@@ -313,18 +268,25 @@ function memoryChart(frame: Frame, groups: Series[]): ChartSpec {
       measured.push(datum(p, x, m.peakBytes, `${g.label} measured`, extra));
       if (m.predictedPeakBytes !== undefined) predicted.push(datum(p, x, m.predictedPeakBytes, `${g.label} predicted`, extra));
     }
-    lines.push({ name: `${g.label} measured`, color: colorOf(i), data: measured.sort(byX) });
-    lines.push({ name: `${g.label} predicted`, color: colorOf(i), dashed: 'dashed', data: predicted.sort(byX) });
-  });
-  return buildSpec('memory', 'Peak memory: measured vs predicted', 'peak bytes', frame, lines);
+    const color = frame.colorOf(g.implementation);
+    lines.push({ name: `${g.label} measured`, color, data: measured.sort(byX) });
+    lines.push({ name: `${g.label} predicted`, color, dashed: 'dashed', data: predicted.sort(byX) });
+  }
+  return buildSpec(
+    'memory',
+    'Peak memory: measured vs predicted',
+    { quantity: 'peak memory', unit: byteUnit(largest(lines)) },
+    frame,
+    lines,
+  );
 }
 
-function paramsChart(frame: Frame, groups: Series[]): ChartSpec {
+function paramsChart(frame: ChartFrame, groups: Series[]): ChartSpec {
   const lines: Line[] = [];
   // The formula is the family's (serial layout), the same for every implementation: one line per
   // combination of the other swept keys, not one per implementation.
   const formulas = new Map<string, Datum[]>();
-  groups.forEach((g, i) => {
+  for (const g of groups) {
     const counted: Datum[] = [];
     const stored: Datum[] = [];
     const suffix = g.label.slice(g.implementation.length);
@@ -339,17 +301,19 @@ function paramsChart(frame: Frame, groups: Series[]): ChartSpec {
       stored.push(datum(p, x, pr.stored, `${g.label} stored`, extra));
       if (!formula.some((d) => d.x === x)) formula.push({ x, y: pr.formula, tooltip: [`formula${suffix}`, `${pr.formula} parameters`] });
     }
-    lines.push({ name: `${g.label} counted`, color: colorOf(i), data: counted.sort(byX) });
-    lines.push({ name: `${g.label} stored`, color: colorOf(i), dashed: 'dotted', data: stored.sort(byX) });
-  });
+    const color = frame.colorOf(g.implementation);
+    lines.push({ name: `${g.label} counted`, color, data: counted.sort(byX) });
+    lines.push({ name: `${g.label} stored`, color, dashed: 'dotted', data: stored.sort(byX) });
+  }
   for (const [suffix, data] of formulas) lines.push({ name: `formula${suffix}`, color: '#444444', dashed: 'dashed', data: data.sort(byX) });
   const points = lines.flatMap((l) => l.data);
   const note = points.length > 0 && points.every((d) => d.y === 0) ? 'no trainable parameters in this family' : undefined;
-  return buildSpec('params', 'Parameters: counted and stored vs formula', 'parameters', frame, lines, note);
+  const axis = { quantity: 'parameters', unit: siUnit(largest(lines)), ...(note ? { note } : {}) };
+  return buildSpec('params', 'Parameters: counted, stored, formula', axis, frame, lines);
 }
 
-function flopsChart(frame: Frame, groups: Series[]): ChartSpec {
-  const lines = groups.map((g, i): Line => {
+function flopsChart(frame: ChartFrame, groups: Series[]): ChartSpec {
+  const lines = groups.map((g): Line => {
     const data: Datum[] = [];
     for (const p of g.points) {
       const x = axisX(p, frame.view.axis, frame.scale);
@@ -360,32 +324,45 @@ function flopsChart(frame: Frame, groups: Series[]): ChartSpec {
       ];
       data.push(datum(p, x, rate, g.label, extra));
     }
-    return { name: g.label, color: colorOf(i), data: data.sort(byX) };
+    const dashed = dashOf(groups, g);
+    return { name: g.label, color: frame.colorOf(g.implementation), ...(dashed ? { dashed } : {}), data: data.sort(byX) };
   });
   const points = lines.flatMap((l) => l.data);
   const note =
     points.length > 0 && points.every((d) => d.y === 0) ? 'no arithmetic in this family: it only moves memory (0 FLOPs)' : undefined;
-  return buildSpec('flops', 'Achieved FLOP/s', 'FLOP/s', frame, lines, note);
+  const axis = { quantity: 'achieved', unit: siUnit(largest(lines), 'FLOP/s'), ...(note ? { note } : {}) };
+  return buildSpec('flops', 'Achieved FLOP/s', axis, frame, lines);
 }
 
 /**
  * The charts of one view: latency, speedup, the backends side by side (where the family and mode were
- * measured on more than one backend), memory, parameters and FLOP/s.
+ * measured on more than one backend), memory, parameters, FLOP/s, and memory and FLOPs against their
+ * formulas. Colour is the implementation's, the same in every chart of the view.
  *
  * @example buildCharts(results, defaultViews(results)[0], { logX: true }).map((c) => c.id)
- * // ['latency', 'speedup', 'memory', 'params', 'flops']
+ * // ['latency', 'speedup', 'memory', 'params', 'flops', 'memoryResidual', 'flopsResidual']
  */
 export function buildCharts(results: SweepResults, view: View, options: ChartOptions = {}): ChartSpec[] {
-  const points = viewPoints(results, view);
+  const points = heldPoints(results, view);
   const scale = axisScale(points, view.axis);
   const xs = points.map((p) => axisX(p, view.axis, scale)).filter((x): x is number => x !== undefined);
   const logX = options.logX === true && scale.kind === 'numeric' && xs.length > 0 && xs.every((x) => x > 0);
-  const frame: Frame = { view, scale, logX, logY: options.logY === true, integerX: xs.every(Number.isInteger), results };
+  const order = implementationOrder(results, view);
+  const frame: ChartFrame = {
+    view,
+    scale,
+    logX,
+    logY: options.logY === true,
+    integerX: xs.every(Number.isInteger),
+    results,
+    colorOf: (implementation) => colorOf(Math.max(0, order.indexOf(implementation))),
+  };
   const groups = groupSeries(results, view);
   const speedupOf = speedupIndex(results);
   const backends = dimensions(results).backends.filter(
     (b) => viewPoints(results, { family: view.family, mode: view.mode, backend: b }).length > 0,
   );
+  const kit: ResidualKit = { frame, datum, buildSpec: (id, title, axis, lines) => buildSpec(id, title, axis, frame, lines) };
   return [
     latencyChart(frame, groups, speedupOf),
     speedupChart(frame, groups, speedupOf),
@@ -393,6 +370,8 @@ export function buildCharts(results: SweepResults, view: View, options: ChartOpt
     memoryChart(frame, groups),
     paramsChart(frame, groups),
     flopsChart(frame, groups),
+    memoryResidualChart(kit, groups),
+    flopsResidualChart(kit, groups),
   ];
 }
 
@@ -406,19 +385,24 @@ function combinations(results: SweepResults): Omit<View, 'axis'>[] {
   return out;
 }
 
-/**
- * One view per family × mode × backend, on its first swept axis (groups, then channels, then batch,
- * then any other); a family swept over nothing is shown against its first config key.
- *
- * @example defaultViews(results)[0] // { family: 'bottleneck', mode: 'inference', backend: 'wasm', axis: 'groups' }
- */
-export function defaultViews(results: SweepResults): View[] {
-  return combinations(results).map((c) => ({ ...c, axis: viewAxes(results, c.family)[0] ?? 'groups' }));
+function withHold(results: SweepResults, view: View): View {
+  return { ...view, hold: defaultHold(results, view) };
 }
 
-/** Every view: each family × mode × backend on each of its swept axes. */
+/**
+ * One view per family × mode × backend, on its first swept axis (groups, then channels, then batch,
+ * then any other), the other swept keys held at their largest values (the summary's headline slice);
+ * a family swept over nothing is shown against its first config key.
+ *
+ * @example defaultViews(results)[0] // { family: 'bottleneck', mode: 'inference', backend: 'wasm', axis: 'groups', hold: { batch: 2 } }
+ */
+export function defaultViews(results: SweepResults): View[] {
+  return combinations(results).map((c) => withHold(results, { ...c, axis: viewAxes(results, c.family)[0] ?? 'groups' }));
+}
+
+/** Every view: each family × mode × backend on each of its swept axes, the others held as in defaultViews. */
 export function allViews(results: SweepResults): View[] {
-  return combinations(results).flatMap((c) => viewAxes(results, c.family).map((axis) => ({ ...c, axis })));
+  return combinations(results).flatMap((c) => viewAxes(results, c.family).map((axis) => withHold(results, { ...c, axis })));
 }
 
 function viewAxes(results: SweepResults, family: string): string[] {

@@ -10,9 +10,24 @@ export function formatNumber(value: number | null | undefined, digits = 3): stri
   return magnitude >= 1e-3 && magnitude < 1e6 ? String(rounded) : rounded.toExponential();
 }
 
-/** Milliseconds, e.g. `2.5 ms`. */
+/** A duration given in milliseconds, in the SI unit that reads best: `850 µs`, `2.5 ms`, `1.2 s`. */
 export function formatMs(value: number | null | undefined): string {
-  return value === null || value === undefined ? 'n/a' : `${formatNumber(value)} ms`;
+  if (value === null || value === undefined) return 'n/a';
+  const unit = timeUnit(Math.abs(value));
+  return `${formatNumber(value / unit.divisor)} ${unit.label}`;
+}
+
+/** A unit for an axis or a figure: values are divided by `divisor` and labelled `label`. */
+export interface Unit {
+  label: string;
+  divisor: number;
+}
+
+/** µs below 1 ms, s from 1000 ms, ms between (input in ms). */
+export function timeUnit(maxMs: number): Unit {
+  if (maxMs > 0 && maxMs < 1) return { label: 'µs', divisor: 1e-3 };
+  if (maxMs >= 1000) return { label: 's', divisor: 1000 };
+  return { label: 'ms', divisor: 1 };
 }
 
 const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -29,16 +44,34 @@ export function formatBytes(value: number | null | undefined): string {
   return `${formatNumber(v)} ${BYTE_UNITS[unit]}`;
 }
 
+/** The binary unit (B, KiB, MiB, GiB, TiB) in which `maxBytes` reads as a number below 1024. */
+export function byteUnit(maxBytes: number): Unit {
+  let unit = 0;
+  let v = Math.abs(maxBytes);
+  while (v >= 1024 && unit < BYTE_UNITS.length - 1) {
+    v /= 1024;
+    unit += 1;
+  }
+  return { label: BYTE_UNITS[unit]!, divisor: 1024 ** unit };
+}
+
+/** The SI prefix (k, M, G, T) in which `max` reads as a number below 1000, with `unit` after it: `GFLOP/s`. */
+export function siUnit(max: number, unit = ''): Unit {
+  const hit = SI_PREFIXES.find(([scale]) => Math.abs(max) >= scale);
+  return hit ? { label: `${hit[1]}${unit}`, divisor: hit[0] } : { label: unit, divisor: 1 };
+}
+
+const SI_PREFIXES: [number, string][] = [
+  [1e12, 'T'],
+  [1e9, 'G'],
+  [1e6, 'M'],
+  [1e3, 'k'],
+];
+
 /** A count with an SI prefix, e.g. `1.2 G` (FLOP/s, parameters). */
 export function formatSi(value: number | null | undefined, unit = ''): string {
   if (value === null || value === undefined) return 'n/a';
-  const prefixes: [number, string][] = [
-    [1e12, 'T'],
-    [1e9, 'G'],
-    [1e6, 'M'],
-    [1e3, 'k'],
-  ];
-  const hit = prefixes.find(([scale]) => Math.abs(value) >= scale);
+  const hit = SI_PREFIXES.find(([scale]) => Math.abs(value) >= scale);
   const text = hit ? `${formatNumber(value / hit[0])} ${hit[1]}` : `${formatNumber(value)} `;
   return `${text}${unit}`.trim();
 }

@@ -115,7 +115,8 @@ function pageSections(results: SweepResults): PageSection[] {
     const title = `${view.family} · ${view.mode} · ${view.backend}`;
     let section = sections.get(title);
     if (!section) sections.set(title, (section = { title, views: [] }));
-    section.views.push({ axis: view.axis, charts: pageCharts(results, view) });
+    // Every series, nothing held: a static report shows each slice of the other swept keys (the plain legend wraps, never pages).
+    section.views.push({ axis: view.axis, charts: pageCharts(results, { ...view, hold: {} }) });
   }
   return [...sections.values()];
 }

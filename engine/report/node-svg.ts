@@ -1,7 +1,7 @@
 // The one place the engine renders charts itself (CLI `report --format svg`); eslint.config.js allows
 // echarts in engine/report/node-*.ts only.
 import * as echarts from 'echarts';
-import type { ChartSpec } from './charts.js';
+import { exportOption, type ChartSpec } from './charts.js';
 
 export interface SvgOptions {
   width?: number;
@@ -21,8 +21,9 @@ export function renderChartSvg(spec: ChartSpec, options: SvgOptions = {}): strin
   const { width = 900, height = 520, theme, background = '#ffffff' } = options;
   const chart = echarts.init(null, theme ?? null, { renderer: 'svg', ssr: true, width, height });
   try {
-    // Animation off: SSR renders one frame, and an animated first frame would be empty.
-    chart.setOption({ ...spec.option, animation: false, backgroundColor: background } as echarts.EChartsCoreOption);
+    // Animation off: SSR renders one frame, and an animated first frame would be empty. Lines are named
+    // at their ends: an image has no hover, and no series may be left to guess.
+    chart.setOption({ ...exportOption(spec), animation: false, backgroundColor: background } as echarts.EChartsCoreOption);
     return chart.renderToSVGString();
   } finally {
     chart.dispose();

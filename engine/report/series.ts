@@ -12,6 +12,12 @@ export interface View {
   backend: BackendName;
   /** A config key that varies among the family's points, e.g. `groups`. */
   axis: string;
+  /**
+   * Values at which other swept keys are held, e.g. `{channels: 64, batch: 8}`: only those points are
+   * drawn, so each implementation is one line of one colour. A swept key not held splits the lines
+   * (one per value, labelled `· batch=8`). Absent: nothing held.
+   */
+  hold?: Record<string, unknown>;
 }
 
 /** One line of a chart: an implementation at fixed values of the swept keys other than the axis. */
@@ -88,6 +94,43 @@ export function viewPoints(results: SweepResults, view: Omit<View, 'axis'>): Poi
   return results.points.filter((p) => p.family === view.family && p.mode === view.mode && p.backend === view.backend);
 }
 
+/** The points a view draws: its family, mode and backend, at the held values of the other keys. */
+export function heldPoints(results: SweepResults, view: View): PointRecord[] {
+  const hold = Object.entries(view.hold ?? {}).filter(([k]) => k !== view.axis);
+  const points = viewPoints(results, view);
+  if (hold.length === 0) return points;
+  return points.filter((p) => hold.every(([k, v]) => k in p.config && canonicalJson(p.config[k]) === canonicalJson(v)));
+}
+
+/**
+ * The values a view holds its other swept keys at by default: each key's largest value (the slice the
+ * summary's headline answers, closest to the seed's shapes).
+ *
+ * @example defaultHold(results, { family: 'bottleneck', mode: 'inference', backend: 'wasm', axis: 'groups' }) // { batch: 2 }
+ */
+export function defaultHold(results: SweepResults, view: View): Record<string, unknown> {
+  const points = viewPoints(results, view);
+  const hold: Record<string, unknown> = {};
+  for (const key of varyingKeys(points).filter((k) => k !== view.axis)) {
+    const values = points.filter((p) => key in p.config).map((p) => p.config[key]);
+    const largest = values.reduce((a, b) => (compareValues(b, a) > 0 ? b : a), values[0]);
+    if (largest !== undefined) hold[key] = largest;
+  }
+  return hold;
+}
+
+/** Every value each other swept key takes in a view, sorted: what a "hold other axes at" picker offers. */
+export function holdChoices(results: SweepResults, view: View): { key: string; values: unknown[] }[] {
+  const points = viewPoints(results, view);
+  return varyingKeys(points)
+    .filter((k) => k !== view.axis)
+    .map((key) => {
+      const byJson = new Map<string, unknown>();
+      for (const p of points) if (key in p.config) byJson.set(canonicalJson(p.config[key]), p.config[key]);
+      return { key, values: [...byJson.values()].sort(compareValues) };
+    });
+}
+
 function compareValues(a: unknown, b: unknown): number {
   if (typeof a === 'number' && typeof b === 'number') return a - b;
   const sa = formatValue(a);
@@ -120,7 +163,7 @@ export function axisX(point: PointRecord, axis: string, scale: AxisScale): numbe
  * // 'serial.branchLoop · batch=1'
  */
 export function groupSeries(results: SweepResults, view: View): Series[] {
-  const points = viewPoints(results, view);
+  const points = heldPoints(results, view);
   const others = varyingKeys(points).filter((k) => k !== view.axis);
   const implOrder = distinct(points.map((p) => p.implementation));
   const byKey = new Map<string, Series>();
@@ -146,6 +189,17 @@ export function groupSeries(results: SweepResults, view: View): Series[] {
     }
     return 0;
   });
+}
+
+/**
+ * The implementations of a view's family, mode and backend (whatever is held), serial first, then in
+ * sweep order: the index is the implementation's colour in every chart of the view.
+ */
+export function implementationOrder(results: SweepResults, view: Omit<View, 'axis'>): string[] {
+  const points = viewPoints(results, view);
+  const serial = distinct(points.filter((p) => p.role === 'serial').map((p) => p.implementation));
+  const parallel = distinct(points.filter((p) => p.role !== 'serial').map((p) => p.implementation));
+  return [...serial, ...parallel];
 }
 
 /** True where a point has a usable latency: status ok and a positive median. */

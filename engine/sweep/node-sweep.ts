@@ -60,6 +60,23 @@ function testHoldAfterPoints(): number | undefined {
 }
 
 /**
+ * `FUSEBENCH_TEST_HOLD_RELEASE_FILE=PATH`: the hold above also ends once PATH exists, so a test can let
+ * a held sweep finish (reattaching after a reload) instead of cancelling it. Polled; never set in normal use.
+ */
+function testHoldRelease(...signals: (AbortSignal | undefined)[]): Promise<void> | undefined {
+  const path = process.env.FUSEBENCH_TEST_HOLD_RELEASE_FILE;
+  if (!path) return undefined;
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      if (existsSync(path) || signals.some((s) => s?.aborted)) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 50);
+  });
+}
+
+/**
  * Measures each group on its backend: TensorFlow.js groups in this process, torch groups in one PyTorch
  * worker per sweep, started on the first torch group; a worker that fails is replaced for the next group
  * (the failed group's points become `error` points with the reason).
@@ -209,10 +226,14 @@ async function runLocked(
   const done = new Set(previous.map((p) => p.key));
   let fresh: PointRecord[];
   const holdAfterPoints = testHoldAfterPoints();
+  // Ends the release poll with the sweep, whether or not the hold was reached.
+  const sweepOver = new AbortController();
+  const releaseHold = holdAfterPoints !== undefined ? testHoldRelease(signal, sweepOver.signal) : undefined;
   const measurer = sweepMeasurer(request.torchDevice ?? 'auto');
   try {
     fresh = await runSweep({
       ...(holdAfterPoints !== undefined ? { holdAfterPoints } : {}),
+      ...(releaseHold ? { releaseHold } : {}),
       groups: expandProfile(profile, overrideOf(header.backends!, profile)),
       settings: profile.measure,
       done,
@@ -226,6 +247,7 @@ async function runLocked(
       },
     });
   } finally {
+    sweepOver.abort();
     writer.close();
     await measurer.dispose();
   }

@@ -33,6 +33,8 @@ export interface SweepOptions {
    * (see node-sweep.ts).
    */
   holdAfterPoints?: number;
+  /** Test hook: resolves when the hold may end without a cancel (a test of reattaching lets the sweep finish). */
+  releaseHold?: Promise<void>;
 }
 
 /** Resolves when `signal` aborts (never, without one). */
@@ -78,6 +80,7 @@ export async function runSweep(options: SweepOptions): Promise<PointRecord[]> {
   let finished = order.reduce((n, g) => n + g.keys.filter((k) => done.has(k)).length, 0);
   const started = now();
   let measuredHere = 0;
+  let released = false;
   const results: PointRecord[] = [];
   const backendErrors = new Map<BackendName, string>();
   const progress = (current?: string) => {
@@ -92,7 +95,10 @@ export async function runSweep(options: SweepOptions): Promise<PointRecord[]> {
   progress();
   for (const group of order) {
     if (group.keys.every((k) => done.has(k))) continue;
-    if (options.holdAfterPoints !== undefined && measuredHere >= options.holdAfterPoints) await aborted(signal);
+    if (options.holdAfterPoints !== undefined && measuredHere >= options.holdAfterPoints && !released) {
+      await Promise.race([aborted(signal), options.releaseHold ?? new Promise<void>(() => undefined)]);
+      released = true;
+    }
     if (signal?.aborted) break;
     progress(describeGroup(group));
     let records: PointRecord[];

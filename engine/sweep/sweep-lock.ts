@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
@@ -88,6 +88,19 @@ export interface SweepLock {
   /** The writer whose stale lock this one replaced: a sweep in this folder was stopped (kill -9, crash) mid-way. */
   replaced?: LockOwner;
   release(): void;
+}
+
+/**
+ * Who holds a sweep folder's lock, when a live writer does (on this host, or on another, where liveness
+ * cannot be told); undefined when the folder is free or its lock is stale.
+ *
+ * @example lockHolder('runs/seed-quick')?.pid // 4242 while a sweep writes there
+ */
+export function lockHolder(outDir: string): LockOwner | undefined {
+  const path = join(outDir, LOCK_FILE);
+  if (!existsSync(path)) return undefined;
+  const owner = readOwner(path);
+  return owner && !stale(owner) ? owner : undefined;
 }
 
 /**

@@ -21,6 +21,20 @@ Backends: wasm (default), cpu, webgpu, tensorflow, torch (a PyTorch worker: FUSE
 with torch ≥ 1.13; --device auto|cpu|cuda:N). Weights files are safetensors in PyTorch names (docs/pytorch.md).
 Exit status: 0 ok, 1 a check failed, 2 bad input.`;
 
+/** Each command's usage, from HELP: `fusebench <command> --help` prints its lines and exits 0. */
+export function commandUsage(name: string): string | undefined {
+  const lines = HELP.split('\n');
+  const start = lines.findIndex((l) => l.trim().startsWith(`fusebench ${name} `) || l.trim() === `fusebench ${name}`);
+  if (start < 0) return undefined;
+  const usage = [lines[start]!.trim()];
+  // Continuation lines are indented further than the command lines.
+  for (const l of lines.slice(start + 1)) {
+    if (!/^ {4,}\S/.test(l) || l.trim().startsWith('fusebench ')) break;
+    usage.push(`  ${l.trim()}`);
+  }
+  return `usage: ${usage.join('\n')}\n\nExit status: 0 ok, 1 a check failed, 2 bad input. All commands: fusebench --help`;
+}
+
 type Command = (argv: string[], out: (t: string) => void, err: (t: string) => void) => number | Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
@@ -50,6 +64,11 @@ export async function main(
   if (!command) {
     err(`fusebench: unknown command '${name}'; use one of ${Object.keys(COMMANDS).join(', ')}`);
     return 2;
+  }
+  // Before the command parses its options: `--help` is never an unknown option.
+  if (rest.includes('--help') || rest.includes('-h')) {
+    out(commandUsage(name) ?? HELP);
+    return 0;
   }
   try {
     return await command(rest, out, err);

@@ -11,10 +11,12 @@ import {
   MAX_PROFILE_BYTES,
   MAX_RESULTS_BYTES,
   type Environment,
+  type SweepFilesRequest,
 } from '../../engine/common.js';
 import {
   checkPlan,
   countPoints,
+  estimateGroupsMs,
   estimateSweepMs,
   expandProfile,
   fileStem,
@@ -27,8 +29,21 @@ import {
   validateResultsObject,
   writeFileAtomic,
 } from '../../engine/node.js';
-import type { EngineLauncher, SweepHandle } from '../engine-host/supervisor.js';
-import type { FileKind, InvalidPoints, OpenedFile, ProfileCheck, RecentFile, SweepEvent, WorkbenchApi } from '../api.js';
+import type { EngineLauncher } from '../engine-host/supervisor.js';
+import type {
+  BackendName,
+  FileKind,
+  InvalidPoints,
+  OpenedFile,
+  Profile,
+  ProfileCheck,
+  RecentFile,
+  SweepEvent,
+  WorkbenchApi,
+} from '../api.js';
+import type { Calibration } from '../../engine/node.js';
+import { LiveRun } from './live-runs.js';
+import { CalibrationCache, readRun, summarizeRun, sweepFolder, sweepFolders } from './workspace-runs.js';
 import { Confinement } from './confinement.js';
 import { RecentFiles } from './recent-files.js';
 
@@ -65,7 +80,21 @@ const MAX_BYTES: Record<'profile' | 'results', number> = { profile: MAX_PROFILE_
  */
 export function createWorkbenchService(options: ServiceOptions): WorkbenchApi & { dispose(): void } {
   const listeners = new Set<(e: SweepEvent) => void>();
-  const runs = new Map<string, SweepHandle>();
+  /** Live runs by runId: what a reloaded page reattaches to. */
+  const runs = new Map<string, LiveRun>();
+  /** Why runs of this host failed, by folder, for the runs list (a journal alone cannot say). */
+  const failures = new Map<string, string>();
+  const runsDir = join(options.workspaceDir, 'runs');
+  const calibration = new CalibrationCache(runsDir);
+  /**
+   * What a run costs this host beyond what its files show (the engine's start, the backend probe, the
+   * environment before the journal's createdAt): seen per finished run, added to later estimates.
+   */
+  const launchOverheads: number[] = [];
+  const launchOverhead = () => {
+    const s = [...launchOverheads].sort((a, b) => a - b);
+    return s.length === 0 ? 0 : s[Math.floor(s.length / 2)]!;
+  };
   const recent = new RecentFiles(options.recentPath);
   const confinement = new Confinement([options.workspaceDir]);
   const emit = (e: SweepEvent) =>
@@ -98,6 +127,60 @@ export function createWorkbenchService(options: ServiceOptions): WorkbenchApi & 
     }
   }
 
+  /** `measured: 2 earlier runs on wasm` / `nominal rates: no earlier run on webgpu here`. */
+  function estimateBasis(c: Calibration, backends: readonly BackendName[]): string {
+    const known = backends.filter((b) => c[b]);
+    const unknown = backends.filter((b) => !c[b]);
+    const parts = [
+      ...known.map((b) => `measured: ${c[b]!.runs} earlier run${c[b]!.runs === 1 ? '' : 's'} on ${b}`),
+      ...(unknown.length > 0 ? [`nominal rates: no earlier run on ${unknown.join(', ')} here`] : []),
+    ];
+    return parts.join('; ');
+  }
+
+  /**
+   * Starts the engine on `request` as run `runId` in folder `id`: the run joins the registry, every
+   * message updates it before it goes out as an event, and it leaves the registry when it ends.
+   */
+  function launchRun(runId: string, id: string, request: SweepFilesRequest, previous: ReadonlySet<string>): void {
+    const groups = expandProfile(request.profile, request.backend);
+    const estimates = estimateGroupsMs(groups, request.profile.measure, calibration.get().calibration);
+    const live = new LiveRun(runId, id, request.profile, request.backend, { groups, estimates }, previous);
+    runs.set(runId, live);
+    failures.delete(id);
+    live.handle = options.launch(request, (m) => {
+      if (m.type === 'progress') {
+        live.progress = m.progress;
+        emit({ runId, type: 'progress', progress: m.progress, time: live.time() });
+      } else if (m.type === 'point') {
+        live.addPoint(m.point);
+        emit({ runId, type: 'point', point: m.point });
+      } else if (m.type === 'done') {
+        runs.delete(runId);
+        try {
+          const results = readResultsFile(m.resultsPath);
+          const inFiles = Date.parse(results.finishedAt ?? '') - Date.parse(results.createdAt);
+          // A resumed run's files span both sessions: only fresh runs say what a launch costs.
+          if (Number.isFinite(inFiles) && previous.size === 0) {
+            launchOverheads.push(Math.max(0, Date.now() - live.startedAt - inFiles));
+            if (launchOverheads.length > 9) launchOverheads.shift();
+          }
+          emit({ runId, type: 'finished', results, resultsPath: m.resultsPath, complete: m.complete });
+        } catch (e) {
+          failures.set(id, describeError(e));
+          emit({ runId, type: 'failed', message: describeError(e) });
+        }
+      } else {
+        runs.delete(runId);
+        failures.set(id, m.message);
+        emit({ runId, type: 'failed', message: m.message, ...(m.kind ? { kind: m.kind } : {}), ...(m.field ? { field: m.field } : {}) });
+      }
+    });
+  }
+
+  /** A folder's live run of this host, if any. */
+  const liveIn = (id: string) => [...runs.values()].find((r) => r.id === id);
+
   const service: WorkbenchApi & { dispose(): void } = {
     families: async () => describeFamilies(),
     environment: () => options.environment(),
@@ -122,7 +205,8 @@ export function createWorkbenchService(options: ServiceOptions): WorkbenchApi & 
           invalidPoints: countPoints(invalidGroups),
           invalidReasons: reasons.map(([text]) => text),
           invalid: reasons.map(([, v]) => v),
-          estimatedMs: estimateSweepMs(groups, profile.measure),
+          estimatedMs: estimateSweepMs(groups, profile.measure, calibration.get().calibration) + launchOverhead(),
+          estimateBasis: estimateBasis(calibration.get().calibration, [...new Set(groups.map((g) => g.backend))]),
         };
       } catch (e) {
         if (!(e instanceof FusebenchError)) throw e;
@@ -136,31 +220,65 @@ export function createWorkbenchService(options: ServiceOptions): WorkbenchApi & 
       const plan = checkPlan(profile, { ...(backend ? { backend } : {}), ...(maxPoints ? { maxPoints } : {}) });
       await assertBackends(plan.backends);
       const runId = randomUUID();
-      const outDir = join(options.workspaceDir, 'runs', `${fileStem(profile.name)}-${runId.slice(0, 8)}`);
-      const request = { profile, outDir, ...(backend ? { backend } : {}), ...(maxPoints ? { maxPoints } : {}) };
-      const handle = options.launch(request, (m) => {
-        if (m.type === 'progress') emit({ runId, type: 'progress', progress: m.progress });
-        else if (m.type === 'point') emit({ runId, type: 'point', point: m.point });
-        else if (m.type === 'done') {
-          runs.delete(runId);
-          try {
-            emit({ runId, type: 'finished', results: readResultsFile(m.resultsPath), resultsPath: m.resultsPath, complete: m.complete });
-          } catch (e) {
-            emit({ runId, type: 'failed', message: describeError(e) });
-          }
-        } else {
-          runs.delete(runId);
-          emit({ runId, type: 'failed', message: m.message, ...(m.kind ? { kind: m.kind } : {}), ...(m.field ? { field: m.field } : {}) });
-        }
-      });
-      runs.set(runId, handle);
-      return { runId };
+      const id = `${fileStem(profile.name)}-${runId.slice(0, 8)}`;
+      const outDir = join(runsDir, id);
+      launchRun(runId, id, { profile, outDir, ...(backend ? { backend } : {}), ...(maxPoints ? { maxPoints } : {}) }, new Set());
+      return { runId, id };
     },
 
     async cancelSweep(runId) {
       const run = runs.get(runId);
       if (!run) throw new FusebenchError(`no sweep ${runId} is running`, 'usage', 'runId');
-      run.cancel();
+      run.handle?.cancel();
+    },
+
+    async listRuns() {
+      return sweepFolders(runsDir).map((folder) => {
+        const live = liveIn(folder.id);
+        const total = live?.progress?.total;
+        return summarizeRun(
+          folder,
+          live ? { runId: live.runId, points: live.points.length, ...(total !== undefined ? { total } : {}) } : undefined,
+          failures.get(folder.id),
+        );
+      });
+    },
+
+    async attachRun(runId) {
+      const run = runs.get(runId);
+      if (!run)
+        throw new FusebenchError(`no sweep ${runId} is running here (it may have finished: open it from the runs list)`, 'usage', 'runId');
+      return run.snapshot();
+    },
+
+    async resumeRun(id) {
+      const folder = sweepFolder(runsDir, id);
+      if (!confinement.allowsWrite(join(folder.dir, 'x'))) throw refuse(folder.dir);
+      if (liveIn(id)) throw new FusebenchError(`run '${id}' is still running; cancel it before resuming`, 'usage', 'id');
+      if (!folder.journal) throw new FusebenchError(`run '${id}' has no journal to continue`, 'usage', 'id');
+      if (folder.results && readRun(folder).complete)
+        throw new FusebenchError(`run '${id}' is complete: there is nothing to resume; open it, or run its profile again`, 'usage', 'id');
+      // The journal, not a results file from before: it holds every point finished so far.
+      const previous = readRun({ id: folder.id, dir: folder.dir, journal: folder.journal, mtimeMs: folder.mtimeMs });
+      const backends = [...new Set(previous.points.map((p) => p.backend))];
+      await assertBackends(backends.length > 0 ? backends : previous.profile.backends);
+      const runId = randomUUID();
+      const done = new Set(previous.points.filter((p) => p.status !== 'error' && p.status !== 'cancelled').map((p) => p.key));
+      // The journal keeps the backends it started on: the engine checks, and the plan here follows them.
+      const backend: BackendName | undefined =
+        backends.length === 1 && !(previous.profile.backends.length === 1 && previous.profile.backends[0] === backends[0])
+          ? (backends[0] as BackendName)
+          : undefined;
+      const profile: Profile = previous.profile;
+      launchRun(runId, id, { profile, outDir: folder.dir, resume: true, ...(backend ? { backend } : {}) }, done);
+      return { runId, id };
+    },
+
+    async openRun(id) {
+      const folder = sweepFolder(runsDir, id);
+      if (!confinement.allowsRead(folder.dir)) throw refuse(folder.dir);
+      const results = readRun(folder);
+      return { kind: 'results', name: id, path: folder.results ?? folder.journal!, results };
     },
 
     onSweepEvent(listener) {
@@ -220,7 +338,7 @@ export function createWorkbenchService(options: ServiceOptions): WorkbenchApi & 
     },
 
     dispose() {
-      runs.forEach((r) => r.cancel());
+      runs.forEach((r) => r.handle?.cancel());
       listeners.clear();
     },
   };

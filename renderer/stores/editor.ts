@@ -7,12 +7,17 @@ import {
   configKeys,
   draftFromProfile,
   fieldOfPath,
+  hostMessage,
   newDraft,
   parallelImplementations,
   profileFromDraft,
   type FieldErrors,
   type ProfileDraft,
 } from './profile-draft';
+import { SHIPPED_PROFILES } from './shipped-profiles';
+
+/** Above this estimate a run asks the user first, as a plan over the point limit does. */
+export const CONFIRM_ABOVE_MS = 10 * 60_000;
 
 /** How long the editor waits after the last keystroke before asking the host to validate. */
 export const VALIDATE_DELAY_MS = 250;
@@ -40,22 +45,37 @@ export const useEditorStore = defineStore('editor', () => {
   const profile = computed<Profile | undefined>(() => built.value.profile);
   const localErrors = computed<FieldErrors>(() => built.value.errors);
 
-  /** Every explanation per field: the form's own checks, then the host's (the profile error, invalid points). */
-  const fieldErrors = computed<Record<string, string[]>>(() => {
+  const fieldOf = (path: string) => fieldOfPath(path, keys.value, built.value.familyIndex) ?? 'profile';
+  function collect(entries: [string, string][]): Record<string, string[]> {
     const out: Record<string, string[]> = {};
-    const add = (field: string, text: string) => {
+    for (const [field, text] of entries) {
       const list = (out[field] ??= []);
       if (!list.includes(text)) list.push(text);
-    };
-    for (const [field, text] of Object.entries(localErrors.value)) add(field, text);
-    const c = check.value;
-    const fieldOf = (path: string) => fieldOfPath(path, keys.value, built.value.familyIndex) ?? 'profile';
-    if (c && profile.value) {
-      if (c.ok) for (const i of c.invalid) add(fieldOf(i.field), `${i.family}: ${i.message}`);
-      else add(fieldOf(c.field), c.message);
     }
     return out;
+  }
+
+  /**
+   * Errors per field: the form's own checks, then the host's profile error, with one prefix that names
+   * the family rather than its index. While any field has one, Run is disabled.
+   */
+  const fieldErrors = computed<Record<string, string[]>>(() => {
+    const entries: [string, string][] = Object.entries(localErrors.value);
+    const c = check.value;
+    if (c && !c.ok && profile.value) entries.push([fieldOf(c.field), hostMessage(c.field, c.message, built.value.familyIndex)]);
+    return collect(entries);
   });
+  /**
+   * Warnings per field: values that make some points invalid (recorded with the reason, not measured).
+   * The sweep can run; these say what it will skip.
+   */
+  const fieldWarnings = computed<Record<string, string[]>>(() => {
+    const c = check.value;
+    if (!c?.ok || !profile.value) return {};
+    return collect(c.invalid.map((i) => [fieldOf(i.field), hostMessage(i.field, i.message, built.value.familyIndex, i.family)]));
+  });
+  /** Every error as the plan's summary lists it: the form field it belongs to (to focus it) and the text. */
+  const errorList = computed(() => Object.entries(fieldErrors.value).flatMap(([field, texts]) => texts.map((text) => ({ field, text }))));
 
   /**
    * Why Run is not possible although the profile is valid: a chosen backend that this host cannot run
@@ -72,9 +92,12 @@ export const useEditorStore = defineStore('editor', () => {
   const overPointLimit = computed(() => (check.value?.ok ? check.value.points > check.value.pointLimit : false));
 
   const validPoints = computed(() => (check.value?.ok ? check.value.points - check.value.invalidPoints : 0));
+  /** Above CONFIRM_ABOVE_MS of estimated time a run asks first. */
+  const overTimeLimit = computed(() => (check.value?.ok ? check.value.estimatedMs > CONFIRM_ABOVE_MS : false));
   const canRun = computed(
     () =>
       profile.value !== undefined &&
+      errorList.value.length === 0 &&
       check.value?.ok === true &&
       (validPoints.value > 0 || overPointLimit.value) &&
       !checking.value &&
@@ -133,17 +156,38 @@ export const useEditorStore = defineStore('editor', () => {
     }
   });
 
+  /** The profile as last saved or opened (canonical JSON), to tell whether the form has changed since. */
+  const savedAs = ref<string | null>(null);
+  const dirty = computed(() => savedAs.value === null || JSON.stringify(profile.value ?? null) !== savedAs.value);
+
   /** Replaces the draft with an opened profile. */
   function loadProfile(p: Profile, name: string | null = null): void {
     draft.value = draftFromProfile(p, catalog.value);
     source.value = name;
     check.value = null;
+    savedAs.value = null;
+    // The draft's profile is what the form makes of p (defaults filled in): compare against that.
+    savedAs.value = name ? JSON.stringify(profileFromDraft(draft.value, catalog.value).profile ?? null) : null;
+  }
+
+  /** Records that the current profile was saved as `name`: the Files view says so until the form changes. */
+  function markSaved(name: string): void {
+    source.value = name;
+    savedAs.value = JSON.stringify(profile.value ?? null);
+  }
+
+  /** Starts from one of the shipped profiles (profiles/*.profile.json). */
+  function loadStarter(name: string): void {
+    const starter = SHIPPED_PROFILES.find((s) => s.name === name);
+    if (starter) loadProfile(starter.profile, `${starter.name}.profile.json (shipped)`);
+    savedAs.value = null;
   }
 
   function reset(): void {
     draft.value = newDraft(catalog.value);
     source.value = null;
     check.value = null;
+    savedAs.value = null;
   }
 
   return {
@@ -156,12 +200,19 @@ export const useEditorStore = defineStore('editor', () => {
     profile,
     localErrors,
     fieldErrors,
+    fieldWarnings,
+    errorList,
+    dirty,
+    overTimeLimit,
+    starters: SHIPPED_PROFILES,
     validPoints,
     canRun,
     runBlockedReason,
     overPointLimit,
     validateNow,
     loadProfile,
+    loadStarter,
+    markSaved,
     reset,
   };
 });

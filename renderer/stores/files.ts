@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { onScopeDispose, ref, shallowRef } from 'vue';
 import type { ExportFormat, OpenedFile, RecentFile, SavedFile, SweepResults } from '../../main/api';
 import { hostCapabilities, menuCommands, messageOf, useApi, type MenuCommand } from '../api';
+import { downloadText } from '../composables/download';
 import { useEditorStore } from './editor';
 import { useResultsStore } from './results';
 import { useUiStore } from './ui';
@@ -30,6 +31,27 @@ export function guessKind(name: string, text: string): OpenKind {
   return 'profile';
 }
 
+/** `20261128-101523-042`: sortable, file-name-safe, to the millisecond. */
+export function timeStamp(at: Date = new Date()): string {
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  return (
+    `${at.getFullYear()}${pad(at.getMonth() + 1)}${pad(at.getDate())}-` +
+    `${pad(at.getHours())}${pad(at.getMinutes())}${pad(at.getSeconds())}-${pad(at.getMilliseconds(), 3)}`
+  );
+}
+
+/**
+ * `<profile>-<family>-<chart>-<time>.<ext>`, e.g. `smoke-bottleneck-latency-20261128-101523-042.png`.
+ * `taken` holds the names given so far: two exports in the same millisecond get `-2`, `-3`, never the same name.
+ */
+export function exportName(parts: { profile: string; family?: string; chart: string; ext: string }, taken: Set<string>, at?: Date): string {
+  const stem = [fileStem(parts.profile), fileStem(parts.family ?? 'all'), fileStem(parts.chart), timeStamp(at)].join('-');
+  let name = `${stem}.${parts.ext}`;
+  for (let n = 2; taken.has(name); n++) name = `${stem}-${n}.${parts.ext}`;
+  taken.add(name);
+  return name;
+}
+
 /** Opening, saving and exporting files through the host; recent files. A failure never touches the current work. */
 export const useFilesStore = defineStore('files', () => {
   const api = useApi();
@@ -41,6 +63,9 @@ export const useFilesStore = defineStore('files', () => {
   const recent = shallowRef<RecentFile[]>([]);
   const busy = ref(false);
   const lastSaved = shallowRef<SavedFile | null>(null);
+  /** Where the results on screen were last saved (their source may be a run or another file). */
+  const resultsSavedAs = shallowRef<{ results: SweepResults; saved: SavedFile } | null>(null);
+  const exportNames = new Set<string>();
 
   function apply(opened: OpenedFile): void {
     if (opened.kind === 'profile' && opened.profile) {
@@ -72,6 +97,16 @@ export const useFilesStore = defineStore('files', () => {
 
   /** Opens a file's text (file input, drag-and-drop); on a bad file shows the error and keeps everything as it was. */
   async function openText(name: string, text: string, kind: OpenKind = guessKind(name, text)): Promise<boolean> {
+    // The wrong button for the file: say what it is and offer the right one, instead of schema errors.
+    const looks = guessKind(name, text);
+    if (looks !== kind) {
+      const other = looks === 'results' ? 'a results file' : 'a profile';
+      ui.notify('error', `${name}: This is ${other} — open it as ${looks}?`, {
+        label: `Open as ${looks}`,
+        run: () => openText(name, text, looks),
+      });
+      return false;
+    }
     const opened = await attempt(`Could not open ${name}`, () => api.parseFile({ kind, name, text }), name);
     if (!opened) return false;
     apply(opened);
@@ -106,9 +141,14 @@ export const useFilesStore = defineStore('files', () => {
     const saved = await attempt(`Could not save ${request.name}`, () => api.saveFile(request));
     if (!saved) return null;
     lastSaved.value = saved;
-    ui.notify('info', `Saved ${what} as ${saved.path}`);
+    ui.notify('info', `Saved ${what} as ${saved.path}${capabilities.browserDownloads ? ' (and downloaded)' : ''}`);
     await refreshRecent();
     return saved;
+  }
+
+  /** The web host saves into its workspace; in a browser the same file is also downloaded, where the user keeps files. */
+  function download(name: string, content: string): void {
+    if (capabilities.browserDownloads) downloadText(name, content);
   }
 
   async function saveProfile(): Promise<SavedFile | null> {
@@ -117,20 +157,26 @@ export const useFilesStore = defineStore('files', () => {
       ui.notify('error', 'The sweep has errors; fix the fields marked in the editor before saving it');
       return null;
     }
-    return save(
-      { kind: 'profile', name: `${fileStem(profile.name)}.profile.json`, content: `${JSON.stringify(profile, null, 2)}\n` },
-      'the profile',
-    );
+    const content = `${JSON.stringify(profile, null, 2)}\n`;
+    const saved = await save({ kind: 'profile', name: `${fileStem(profile.name)}.profile.json`, content }, 'the profile');
+    if (saved) {
+      editor.markSaved(saved.name);
+      download(saved.name, content);
+    }
+    return saved;
   }
 
   /** Saves the results on screen, or the given ones (a run's). */
   async function saveResults(which?: SweepResults | null): Promise<SavedFile | null> {
     const r = which ?? results.results;
     if (!r) return null;
-    return save(
-      { kind: 'results', name: `${fileStem(r.profile.name)}.sweep.json`, content: `${JSON.stringify(r, null, 2)}\n` },
-      'the results',
-    );
+    const content = `${JSON.stringify(r, null, 2)}\n`;
+    const saved = await save({ kind: 'results', name: `${fileStem(r.profile.name)}.sweep.json`, content }, 'the results');
+    if (saved) {
+      resultsSavedAs.value = { results: r, saved };
+      download(saved.name, content);
+    }
+    return saved;
   }
 
   /** Renders a report and saves it; returns it too, for a browser download where the host saves elsewhere. */
@@ -139,8 +185,9 @@ export const useFilesStore = defineStore('files', () => {
     if (!r) return null;
     const report = await attempt(`Could not export the ${format.toUpperCase()} report`, () => api.exportReport({ results: r, format }));
     if (!report) return null;
-    const saved = await save({ kind: 'report', name: report.name, content: report.content }, `the ${format.toUpperCase()} report`);
-    return { ...report, saved };
+    const name = exportName({ profile: r.profile.name, chart: 'report', ext: format }, exportNames);
+    const saved = await save({ kind: 'report', name, content: report.content }, `the ${format.toUpperCase()} report`);
+    return { name, content: report.content, saved };
   }
 
   /** Saves a chart image given as a `data:image/png;base64,` URL. */
@@ -152,10 +199,11 @@ export const useFilesStore = defineStore('files', () => {
       ui.notify('error', `Could not save the ${chartId} chart: it did not render as a PNG image`);
       return null;
     }
-    const stem = [fileStem(r?.profile.name ?? 'chart'), view?.family, view?.mode, view?.backend, view?.axis, chartId]
-      .filter(Boolean)
-      .join('-');
-    return save({ kind: 'image', name: `${stem}.png`, content: dataUrl.slice(comma + 1), encoding: 'base64' }, `the ${chartId} chart`);
+    const name = exportName(
+      { profile: r?.profile.name ?? 'chart', ...(view ? { family: view.family } : {}), chart: chartId, ext: 'png' },
+      exportNames,
+    );
+    return save({ kind: 'image', name, content: dataUrl.slice(comma + 1), encoding: 'base64' }, `the ${chartId} chart`);
   }
 
   /** File ▸ … in Electron's native menu: the same actions as the buttons. */
@@ -191,6 +239,7 @@ export const useFilesStore = defineStore('files', () => {
     recent,
     busy,
     lastSaved,
+    resultsSavedAs,
     openText,
     pick,
     openRecent,

@@ -115,21 +115,48 @@ function numberText(value: number): string {
   return String(value);
 }
 
-/** A draft for a new sweep: the first family at small shapes, groups swept, on wasm. */
+/**
+ * The seed's two big rewrites, which the first sweep should answer: twelve bottlenecks on one input
+ * fused into one grouped bottleneck, and one Linear per class fused into one batched matmul.
+ */
+export const HEADLINE_FAMILIES = ['bottleneck', 'class-linear'];
+
+/** Measurement for the first look: enough rounds for a verdict, short enough to finish in seconds on wasm. */
+export const QUICK_MEASURE: MeasureSettings = {
+  warmupMs: 20,
+  minSamples: 5,
+  maxSamples: 30,
+  targetCiWidth: 0.1,
+  maxMsPerPoint: 300,
+  seed: 1,
+  memory: true,
+};
+
+/**
+ * A draft for a new sweep that answers the headline question at once: the seed's two big rewrites at
+ * small shapes, groups swept, on wasm (about 10 s on the project's 2-core machines); a host without
+ * those families gets its first one.
+ */
 export function newDraft(catalog: readonly FamilyDescriptor[]): ProfileDraft {
+  const headline = catalog.some((f) => HEADLINE_FAMILIES.includes(f.name));
   return {
-    name: 'my-sweep',
-    description: '',
-    families: catalog.map((f, i) => ({ name: f.name, selected: i === 0, implementations: parallelImplementations(f), overrides: '' })),
+    name: 'first-answer',
+    description: 'Does fusing pay? The seed’s two big rewrites (grouped bottleneck, per-class Linear) at small shapes on wasm.',
+    families: catalog.map((f, i) => ({
+      name: f.name,
+      selected: headline ? HEADLINE_FAMILIES.includes(f.name) : i === 0,
+      implementations: parallelImplementations(f),
+      overrides: '',
+    })),
     backends: ['wasm'],
     modes: ['inference'],
-    values: { groups: '1, 2, 4', batch: '1', channels: '16', height: '8', width: '8' },
+    values: { groups: '1, 2, 4, 8', batch: '1', channels: '16', height: '8', width: '8', groupChannels: '32', classChannels: '16' },
     measure: Object.fromEntries(
-      Object.entries(DEFAULT_MEASURE)
+      Object.entries(QUICK_MEASURE)
         .filter(([k]) => k !== 'memory')
         .map(([k, v]) => [k, numberText(v as number)]),
     ) as Record<NumericMeasureKey, string>,
-    memory: DEFAULT_MEASURE.memory,
+    memory: QUICK_MEASURE.memory,
   };
 }
 
@@ -285,6 +312,28 @@ export function pathSegments(path: string): (string | number)[] {
 }
 
 const TOP_FIELDS = ['name', 'backends', 'modes', 'families'];
+
+/**
+ * A host's message for the form, with one prefix: the host's own `field: ` is dropped (the message
+ * starts with it, by the engine's convention) and replaced by the family's name where the path is into
+ * a family (`families[1]` → `bottleneck`) or a point's config (`config.channels` → `bottleneck · channels`).
+ *
+ * @example hostMessage('families[1]', "families[1]: unknown family 'x'", ['gmp', 'x']) // "x: unknown family 'x'"
+ */
+export function hostMessage(field: string, message: string, familyIndex: readonly string[], family?: string): string {
+  const rule = field && message.startsWith(`${field}: `) ? message.slice(field.length + 2) : message;
+  const [first, second, ...rest] = pathSegments(field);
+  const tail = rest.map((s) => (typeof s === 'number' ? `[${s}]` : s)).join('.');
+  let prefix = field;
+  if (first === 'families' && typeof second === 'number') {
+    const name = familyIndex[second] ?? `family ${second + 1}`;
+    prefix = tail ? `${name} · ${tail}` : name;
+  } else if (first === 'config') {
+    const key = [second, ...rest].filter((s) => s !== undefined).join('.');
+    prefix = family ? `${family} · ${key}` : key;
+  }
+  return prefix ? `${prefix}: ${rule}` : rule;
+}
 
 /**
  * The form field a host error is about, from its `field` (a JSON path into the profile, or into a

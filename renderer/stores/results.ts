@@ -2,9 +2,10 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
 import type { PointRecord, SweepResults } from '../../main/api';
 import { allViews, buildCharts, defaultViews, type ChartSpec } from '../../engine/report/charts';
-import { dimensions, sweptAxes, type View } from '../../engine/report/series';
+import { defaultHold, dimensions, holdChoices, sweptAxes, type View } from '../../engine/report/series';
 import { speedupIndex } from '../../engine/report/speedup';
 import { summarizeResults } from '../../engine/report/summary';
+import { verdictCards } from '../../engine/report/verdict';
 
 /** Where the shown results come from: a run of this session (updated live) or a file. */
 export type ResultsSource = { kind: 'run'; runId: string; name: string; path?: string } | { kind: 'file'; name: string; path?: string };
@@ -43,6 +44,10 @@ export const useResultsStore = defineStore('results', () => {
   /** Series names the pickers offer: the latency chart's lines, one per implementation and other-key values. */
   const seriesNames = computed(() => charts.value.find((c) => c.id === 'latency')?.series.map((s) => s.name) ?? []);
   const summary = computed(() => (results.value ? summarizeResults(results.value) : []));
+  /** The answer per family × mode × backend, from the summary: what Results shows first. */
+  const cards = computed(() => (results.value ? verdictCards(results.value, summary.value) : []));
+  /** The other swept keys of the view and their values, for the "hold other axes at" picker. */
+  const holds = computed(() => (results.value && view.value ? holdChoices(results.value, view.value) : []));
   const speedupOf = computed(() => speedupIndex(results.value ?? emptyResults()));
   const selectedPoint = computed<PointRecord | undefined>(() => results.value?.points.find((p) => p.key === selectedKey.value));
 
@@ -60,7 +65,9 @@ export const useResultsStore = defineStore('results', () => {
       ? all.find((v) => v.family === current.family && v.mode === current.mode && v.backend === current.backend)
       : undefined;
     const next = (viewPinned.value && kept) || defaultViews(r)[0] || null;
-    if (!sameView(next, view.value)) view.value = next;
+    // An unpinned view also follows the headline slice as new values of the other keys arrive live.
+    if (!sameView(next, view.value) || (!viewPinned.value && JSON.stringify(next?.hold) !== JSON.stringify(view.value?.hold)))
+      view.value = next;
   }
 
   /** Shows results; a new source resets the view, the same run updating keeps it. */
@@ -83,7 +90,10 @@ export const useResultsStore = defineStore('results', () => {
     show(next, path ? { ...source.value, path } : source.value);
   }
 
-  /** Picks a view; a partial choice (e.g. only the family) completes itself from the available views. */
+  /**
+   * Picks a view; a partial choice (e.g. only the family) completes itself from the available views, and
+   * the other swept keys are held at their headline values unless the choice holds them itself.
+   */
   function chooseView(choice: Partial<View>): void {
     const base = { ...view.value, ...choice };
     const all = views.value;
@@ -92,9 +102,20 @@ export const useResultsStore = defineStore('results', () => {
       all.find((v) => v.family === base.family && v.mode === base.mode && v.backend === base.backend) ??
       all.find((v) => v.family === base.family);
     if (!match) return;
-    view.value = match;
+    view.value = choice.hold ? { ...match, hold: choice.hold } : match;
     viewPinned.value = true;
     hiddenSeries.value = [];
+  }
+
+  /** Holds another swept key at a value; `undefined` draws one line per value of it instead. */
+  function holdAt(key: string, value: unknown): void {
+    const v = view.value;
+    if (!v || !results.value) return;
+    const hold = { ...(v.hold ?? defaultHold(results.value, v)) };
+    if (value === undefined) delete hold[key];
+    else hold[key] = value;
+    view.value = { ...v, hold };
+    viewPinned.value = true;
   }
 
   function toggleSeries(name: string, visible?: boolean): void {
@@ -130,11 +151,14 @@ export const useResultsStore = defineStore('results', () => {
     charts,
     seriesNames,
     summary,
+    cards,
+    holds,
     speedupOf,
     selectedPoint,
     show,
     updateRun,
     chooseView,
+    holdAt,
     toggleSeries,
     select,
     clear,

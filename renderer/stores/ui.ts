@@ -1,13 +1,20 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 
-export const TABS = ['editor', 'run', 'results', 'files', 'environment'] as const;
+export const TABS = ['editor', 'run', 'results', 'history', 'files', 'environment'] as const;
 export type Tab = (typeof TABS)[number];
+
+/** A one-click way out of what the notice reports, e.g. "Open as results". */
+export interface NoticeAction {
+  label: string;
+  run: () => void | Promise<unknown>;
+}
 
 export interface Notice {
   id: number;
   kind: 'error' | 'info';
   text: string;
+  action?: NoticeAction;
 }
 
 /** Which view is shown and the messages for the user. Holds no data of the host. */
@@ -21,8 +28,8 @@ export const useUiStore = defineStore('ui', () => {
   }
 
   /** Adds a message; errors stay until dismissed, information goes after a few seconds (the view decides). */
-  function notify(kind: Notice['kind'], text: string): Notice {
-    const notice = { id: nextId++, kind, text };
+  function notify(kind: Notice['kind'], text: string, action?: NoticeAction): Notice {
+    const notice: Notice = { id: nextId++, kind, text, ...(action ? { action } : {}) };
     // Keep the list short: the newest five.
     notices.value = [...notices.value, notice].slice(-5);
     return notice;

@@ -1,17 +1,20 @@
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test, expect } from './fixtures';
-import { allCharts, screenshot } from './helpers';
+import { allCharts, screenshot, selectFamilies } from './helpers';
 
 // The host measures the first group (the serial loop and the block-diagonal form: 2 points) and then
-// holds the sweep until it is cancelled, so the cancel always lands mid-run whatever the machine's
-// speed (engine/sweep/node-sweep.ts).
-test.use({ hostEnv: { FUSEBENCH_TEST_HOLD_AFTER_POINTS: '1' } });
+// holds the sweep until it is cancelled (or RELEASE exists), so the cancel always lands mid-run whatever
+// the machine's speed (engine/sweep/node-sweep.ts).
+const RELEASE = join(tmpdir(), `fusebench-e2e-cancel-release-${process.pid}-${Date.now()}`);
+test.use({ hostEnv: { FUSEBENCH_TEST_HOLD_AFTER_POINTS: '1', FUSEBENCH_TEST_HOLD_RELEASE_FILE: RELEASE } });
 const planned = 12;
 const held = 2;
 
-test('cancels a run mid-way and keeps the finished points', async ({ app }) => {
+test('cancels a run mid-way and keeps the finished points; resume continues it to the end', async ({ app }) => {
   await app.locator('input[name="name"]').fill('long-bottleneck');
-  await app.locator('[data-family="replicate"] > label input').uncheck();
-  await app.locator('[data-family="bottleneck"] > label input').check();
+  await selectFamilies(app, 'bottleneck');
   await app.locator('#value-groups').fill('1, 2, 3, 4, 6, 8');
   await app.locator('#value-channels').fill('32');
   await app.locator('#value-batch').fill('2');
@@ -46,4 +49,17 @@ test('cancels a run mid-way and keeps the finished points', async ({ app }) => {
   const timed = (await allCharts(app, 'results')).latency!.flatMap((s) => s.points);
   expect(timed).toHaveLength(held);
   for (const p of timed) expect(p.y).toBeGreaterThan(0);
+
+  // The runs list says cancelled; Resume continues the journal (the hold released) and finishes the rest.
+  await app.getByRole('tab', { name: 'History' }).click();
+  const row = app.locator('[data-runs] tbody tr').first();
+  await expect(row).toHaveAttribute('data-status', 'cancelled');
+  await expect(row.locator('[data-run-status]')).toHaveText('cancelled');
+  writeFileSync(RELEASE, 'go');
+  await row.locator('[data-action="resume-run"]').click();
+  await expect(run.locator('[data-run-phase]')).toHaveText('Finished', { timeout: 120_000 });
+  await expect(run.locator('[data-run-done]')).toHaveText(`${planned} / ${planned} points`);
+  await expect(run.locator('[data-row-count]')).toHaveText(new RegExp(`^${planned} of ${planned}`));
+  await app.getByRole('tab', { name: 'History' }).click();
+  await expect(app.locator('[data-runs] tbody tr').first()).toHaveAttribute('data-status', 'complete');
 });

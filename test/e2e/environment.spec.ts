@@ -1,5 +1,5 @@
 import { test, expect } from './fixtures';
-import { runSmoke, screenshot } from './helpers';
+import { runSmoke, screenshot, screenshotThemes } from './helpers';
 
 test('the environment panel, reached by keyboard, shows backends, device and versions', async ({ app }) => {
   // WAI-ARIA tabs: focus the current tab, End goes to the last one (Environment), arrows move.
@@ -18,7 +18,7 @@ test('the environment panel, reached by keyboard, shows backends, device and ver
     .all()) {
     await expect(row.locator('td').nth(1)).not.toBeEmpty();
   }
-  await screenshot(app, 'environment');
+  await screenshotThemes(app, 'environment');
   await app.keyboard.press('ArrowLeft');
   await expect(app.getByRole('tab', { name: 'Files' })).toHaveAttribute('aria-selected', 'true');
 });
@@ -29,7 +29,7 @@ test('follows the OS colour scheme: light and dark', async ({ app }) => {
   expect(await rootBackground()).toBe('rgb(246, 247, 249)');
   await runSmoke(app);
   await app.locator('[data-action="show-results"]').click();
-  await expect(app.locator('[data-view="results"] [data-chart-id]')).toHaveCount(5);
+  await expect(app.locator('[data-view="results"] [data-chart-id]')).toHaveCount(7);
   await screenshot(app, 'results-light');
 
   await app.emulateMedia({ colorScheme: 'dark' });

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Download, Page } from '@playwright/test';
 import { test, expect } from './fixtures';
-import { allCharts, dropFile, openWithInput, runSmoke, screenshot, showTab } from './helpers';
+import { allCharts, dropFile, openWithInput, runSmoke, screenshot, screenshotThemes, showTab } from './helpers';
 
 async function download(page: Page, click: () => Promise<void>): Promise<{ download: Download; content: Buffer }> {
   const [d] = await Promise.all([page.waitForEvent('download'), click()]);
@@ -14,15 +14,19 @@ test.describe('files', () => {
     const total = await runSmoke(app);
     await app.locator('[data-action="show-results"]').click();
     const results = app.locator('[data-view="results"]');
-    await expect(results.locator('[data-chart-id]')).toHaveCount(5);
+    await expect(results.locator('[data-chart-id]')).toHaveCount(7);
     const shown = await allCharts(app, 'results');
 
-    await results.locator('[data-action="save-results"]').click();
+    // Saved by the host into its workspace, and downloaded in the browser.
+    const savedDownload = await download(app, () => results.locator('[data-action="save-results"]').click());
     await expect(app.locator('[data-notice="info"]').filter({ hasText: 'Saved the results as' })).toBeVisible();
+    expect(savedDownload.download.suggestedFilename()).toBe('smoke.sweep.json');
+    expect((JSON.parse(savedDownload.content.toString('utf8')) as { points: unknown[] }).points).toHaveLength(total);
     const savedPath = join(host.workspace, 'runs', 'smoke.sweep.json');
     const saved = JSON.parse(readFileSync(savedPath, 'utf8')) as { points: unknown[]; complete: boolean };
     expect(saved.points).toHaveLength(total);
     expect(saved.complete).toBe(true);
+    await expect(results.locator('[data-results-saved]')).toHaveText('saved as smoke.sweep.json');
 
     // HTML report: saved by the host and offered as a download; self-contained, with the sweep in it.
     const html = await download(app, () => results.locator('[data-export="html"]').click());
@@ -46,8 +50,10 @@ test.describe('files', () => {
     ) as unknown;
     expect(JSON.stringify(json)).toContain('serial.concatLoop');
 
-    // A chart as PNG, through the host (base64) and as a download.
+    // A chart as PNG, through the host (base64) and as a download, named <profile>-<family>-<chart>-<time>.png.
     const png = await download(app, () => results.locator('[data-action="png-latency"]').click());
+    expect(png.download.suggestedFilename()).toMatch(/^smoke-replicate-latency-\d{8}-\d{6}-\d{3}\.png$/);
+    expect(html.download.suggestedFilename()).toMatch(/^smoke-all-report-\d{8}-\d{6}-\d{3}\.html$/);
     expect(png.content.subarray(1, 4).toString('latin1')).toBe('PNG');
     expect(png.content.length).toBeGreaterThan(5_000);
     const pngOnHost = join(host.workspace, 'runs', png.download.suggestedFilename());
@@ -60,16 +66,16 @@ test.describe('files', () => {
     await showTab(app, 'Files');
     const recent = app.locator(`[data-recent-path="${savedPath}"]`);
     await expect(recent).toBeVisible();
-    await screenshot(app, 'files');
+    await screenshotThemes(app, 'files');
     await recent.click();
-    await expect(results.locator('[data-chart-id]')).toHaveCount(5);
+    await expect(results.locator('[data-chart-id]')).toHaveCount(7);
     await expect(results.locator('[data-results-source]')).toContainText('file smoke.sweep.json');
     expect(await allCharts(app, 'results')).toEqual(shown);
 
     // And through the file input, as a user picking it from disk.
     await app.goto(host.url);
     await openWithInput(app, 'results', savedPath);
-    await expect(results.locator('[data-chart-id]')).toHaveCount(5);
+    await expect(results.locator('[data-chart-id]')).toHaveCount(7);
     expect(await allCharts(app, 'results')).toEqual(shown);
   });
 
@@ -77,7 +83,7 @@ test.describe('files', () => {
     await runSmoke(app);
     await app.locator('[data-action="show-results"]').click();
     const results = app.locator('[data-view="results"]');
-    await expect(results.locator('[data-chart-id]')).toHaveCount(5);
+    await expect(results.locator('[data-chart-id]')).toHaveCount(7);
     const shown = await allCharts(app, 'results');
     await showTab(app, 'Sweep editor');
     await app.locator('input[name="name"]').fill('keep-me');

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, type Locator, type Page } from '@playwright/test';
 
@@ -41,6 +41,45 @@ export async function allCharts(page: Page, view: 'run' | 'results'): Promise<Re
   return out;
 }
 
+/** Leaves exactly these families selected in the editor (the first draft selects the headline two). */
+export async function selectFamilies(page: Page, ...names: string[]): Promise<void> {
+  for (const box of await page.locator('[data-family] > label input[type="checkbox"]').all()) {
+    const name = (await box.getAttribute('name'))!.replace(/^family-/, '');
+    if (names.includes(name)) await box.check();
+    else await box.uncheck();
+  }
+}
+
+/** Screenshots of the page in the light and the dark scheme: `<name>-light.png`, `<name>-dark.png`. */
+export async function screenshotThemes(page: Page, name: string): Promise<void> {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await expect(page.locator('.app')).toHaveAttribute('data-theme', scheme);
+    await screenshot(page, `${name}-${scheme}`);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+/** Whether an element lies wholly inside the viewport (no scrolling needed to see it). */
+export async function inViewport(locator: Locator): Promise<boolean> {
+  const box = await locator.boundingBox();
+  const size = locator.page().viewportSize();
+  return !!box && !!size && box.x >= 0 && box.y >= 0 && box.x + box.width <= size.width && box.y + box.height <= size.height;
+}
+
+/** The results files a host's runs wrote (runs/<id>/<name>.sweep.json), newest last. */
+export function runResults(workspace: string): string[] {
+  const runs = join(workspace, 'runs');
+  return readdirSync(runs, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .flatMap((d) =>
+      readdirSync(join(runs, d.name))
+        .filter((f) => f.endsWith('.sweep.json'))
+        .map((f) => join(runs, d.name, f)),
+    )
+    .sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs);
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   // From the top, so the sticky header sits where it belongs in the full-page image.
@@ -50,7 +89,7 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
-export async function showTab(page: Page, name: 'Sweep editor' | 'Run' | 'Results' | 'Files' | 'Environment'): Promise<void> {
+export async function showTab(page: Page, name: 'Sweep editor' | 'Run' | 'Results' | 'History' | 'Files' | 'Environment'): Promise<void> {
   await page.getByRole('tab', { name: new RegExp(`^${name}`) }).click();
 }
 
@@ -102,13 +141,15 @@ export async function runSmoke(page: Page): Promise<number> {
  * `pattern`; returns the tooltip's text.
  */
 export async function hoverTooltip(chart: Locator, pattern: RegExp): Promise<string> {
+  // The verdict cards come first: the charts may be below the fold.
+  await chart.scrollIntoViewIfNeeded();
   const box = await chart.boundingBox();
   expect(box, 'the chart is on screen').not.toBeNull();
   const page = chart.page();
   const tip = chart.getByText(pattern).first();
-  // The builders' grid leaves 40 px on the right and 70 px above the plot.
+  // The builders' grid (engine/report/chart-option.ts) leaves 28 px on the right and about 90 px above the plot.
   for (let y = box!.y + 60; y < box!.y + box!.height - 60; y += 3) {
-    await page.mouse.move(box!.x + box!.width - 40, y);
+    await page.mouse.move(box!.x + box!.width - 28, y);
     if (await tip.isVisible()) return (await tip.locator('xpath=..').innerText()) || (await tip.innerText());
   }
   throw new Error(`no tooltip matching ${pattern} on the chart`);

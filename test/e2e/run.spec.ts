@@ -30,12 +30,12 @@ test('runs profiles/smoke.profile.json on wasm: progress, charts with real point
   await expect(run.locator('[data-row-count]')).toHaveText(`${total} of ${total} points`);
   await screenshot(app, 'run');
 
-  // The results view: five charts of the first family (replicate), inference, wasm, against groups.
+  // The results view: seven charts of the first family (replicate), inference, wasm, against groups.
   await run.locator('[data-action="show-results"]').click();
   const results = app.locator('[data-view="results"]');
-  await expect(results.locator('[data-chart-id]')).toHaveCount(5);
+  await expect(results.locator('[data-chart-id]')).toHaveCount(7);
   const charts = await allCharts(app, 'results');
-  expect(Object.keys(charts).sort()).toEqual(['flops', 'latency', 'memory', 'params', 'speedup']);
+  expect(Object.keys(charts).sort()).toEqual(['flops', 'flopsResidual', 'latency', 'memory', 'memoryResidual', 'params', 'speedup']);
   expect(charts.latency!.map((s) => s.name)).toEqual(['serial.concatLoop', 'parallel.tile', 'parallel.stackReshape']);
   for (const s of charts.latency!) {
     expect(s.points.map((p) => p.x)).toEqual([2, 4]);
@@ -53,8 +53,8 @@ test('runs profiles/smoke.profile.json on wasm: progress, charts with real point
   // A point's tooltip carries its full statistics.
   const tooltip = await hoverTooltip(results.locator('[data-chart-id="latency"]'), /relIQR/);
   expect(tooltip).toMatch(/groups=4/);
-  expect(tooltip).toMatch(/median [\d.e-]+ ms · IQR [\d.e-]+ ms \(q1 .* – q3 .*\) · relIQR/);
-  expect(tooltip).toMatch(/min [\d.e-]+ ms · mean [\d.e-]+ ms · n \d+/);
+  expect(tooltip).toMatch(/median [\d.e-]+ (µs|ms) · IQR [\d.e-]+ (µs|ms) \(q1 .* – q3 .*\) · relIQR/);
+  expect(tooltip).toMatch(/min [\d.e-]+ (µs|ms) · mean [\d.e-]+ (µs|ms) · n \d+/);
   expect(tooltip).toMatch(/first call/);
 
   // Pickers: another family, the series picker, log scales keep the data.
@@ -83,8 +83,9 @@ test('runs profiles/smoke.profile.json on wasm: progress, charts with real point
   await expect(table.locator('[data-row-count]')).toHaveText(`${bottleneck.length * 2} of ${total} points`);
   await table.locator('[data-sort="median"]').click();
   await expect(table.locator('th[aria-sort="ascending"]')).toContainText('Median');
-  const medians = await table.locator('tbody tr td:nth-child(7)').allTextContents();
-  const values = medians.map((t) => parseFloat(t));
+  const medians = await table.locator('tbody tr td:nth-child(4)').allTextContents();
+  // SI units: µs below a millisecond.
+  const values = medians.map((t) => parseFloat(t) * (t.includes('µs') ? 1e-3 : t.includes(' s') ? 1e3 : 1));
   expect(values).toEqual([...values].sort((a, b) => a - b));
   const row = table.locator('tbody tr').filter({ hasText: 'parallel.im2colBatchedMatmul' }).first();
   await row.focus();

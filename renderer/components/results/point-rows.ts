@@ -1,5 +1,5 @@
 import type { PointRecord } from '../../../main/api';
-import { formatBytes, formatConfig, formatMs, formatNumber, formatSi } from '../../../engine/report/format';
+import { formatBytes, formatConfig, formatMs, formatNumber } from '../../../engine/report/format';
 import { equivalenceFlag } from '../../../engine/report/series';
 import type { SpeedupInfo } from '../../../engine/report/speedup';
 
@@ -12,20 +12,18 @@ export interface PointRow {
   cells: Record<ColumnId, { text: string; sort: number | string }>;
 }
 
+/**
+ * The answer first (implementation, verdict, speedup with its interval, median, memory), then what the
+ * point is as one compact column; the rest (IQR, parameters, FLOP/s, equivalence figures) is in the
+ * point detail. Few, narrow columns: the table fits 1024 px without scrolling sideways.
+ */
 export const COLUMNS = [
-  { id: 'family', label: 'Family', numeric: false },
   { id: 'implementation', label: 'Implementation', numeric: false },
-  { id: 'mode', label: 'Mode', numeric: false },
-  { id: 'backend', label: 'Backend', numeric: false },
-  { id: 'config', label: 'Config', numeric: false },
-  { id: 'status', label: 'Status', numeric: false },
+  { id: 'verdict', label: 'Verdict', numeric: false },
+  { id: 'speedup', label: 'Speedup [95%]', numeric: true },
   { id: 'median', label: 'Median', numeric: true },
-  { id: 'iqr', label: 'IQR', numeric: true },
-  { id: 'speedup', label: 'Speedup', numeric: true },
   { id: 'memory', label: 'Peak memory', numeric: true },
-  { id: 'params', label: 'Params', numeric: true },
-  { id: 'flops', label: 'FLOP/s', numeric: true },
-  { id: 'equivalence', label: 'Equivalence', numeric: false },
+  { id: 'config', label: 'Family · mode · backend · config', numeric: false },
 ] as const;
 export type ColumnId = (typeof COLUMNS)[number]['id'];
 
@@ -40,29 +38,29 @@ export function pointRows(points: readonly PointRecord[], speedupOf: (p: PointRe
     const interval = info.speedupLow !== undefined ? ` [${formatNumber(info.speedupLow)}–${formatNumber(info.speedupHigh)}]` : '';
     const speedupText =
       p.role === 'serial'
-        ? 'serial'
+        ? '—'
         : info.speedup !== undefined
-          ? `×${formatNumber(info.speedup)}${interval}${info.verdict ? ` ${info.verdict}` : ''}`
+          ? `×${formatNumber(info.speedup)}${interval}`
           : info.flagged
             ? 'not counted'
             : '—';
+    // A point that was not measured says so where the verdict would be; a non-equivalent one is never a verdict.
+    const verdict =
+      p.status !== 'ok'
+        ? p.status
+        : flag
+          ? `not equivalent${eq ? ` (relErr ${formatNumber(eq.relErr, 2)})` : ''}`
+          : p.role === 'serial'
+            ? 'serial (baseline)'
+            : (info.verdict?.replace('-', ' ') ?? '—');
+    const where = `${p.family} · ${p.mode} · ${p.backend} · ${formatConfig(p.config)}`;
     const cells: PointRow['cells'] = {
-      family: { text: p.family, sort: p.family },
       implementation: { text: p.implementation, sort: p.implementation },
-      mode: { text: p.mode, sort: p.mode },
-      backend: { text: p.backend, sort: p.backend },
-      config: { text: formatConfig(p.config), sort: formatConfig(p.config) },
-      status: { text: p.status, sort: p.status },
-      median: { text: formatMs(p.time?.medianMs), sort: p.time?.medianMs ?? NONE },
-      iqr: { text: formatMs(p.time?.iqrMs), sort: p.time?.iqrMs ?? NONE },
+      verdict: { text: verdict, sort: verdict },
       speedup: { text: speedupText, sort: info.speedup ?? NONE },
+      median: { text: formatMs(p.time?.medianMs), sort: p.time?.medianMs ?? NONE },
       memory: { text: formatBytes(p.memory?.peakBytes), sort: p.memory?.peakBytes ?? NONE },
-      params: { text: p.params ? formatSi(p.params.counted) : 'n/a', sort: p.params?.counted ?? NONE },
-      flops: { text: formatSi(p.flops?.achievedPerSecond, 'FLOP/s'), sort: p.flops?.achievedPerSecond ?? NONE },
-      equivalence: {
-        text: !eq ? '—' : eq.pass ? `pass (${formatNumber(eq.relErr, 2)})` : `FAIL (${formatNumber(eq.relErr, 2)})`,
-        sort: !eq ? '' : eq.pass ? 'pass' : 'fail',
-      },
+      config: { text: where, sort: where },
     };
     return flag ? { key: p.key, point: p, flag, cells } : { key: p.key, point: p, cells };
   });

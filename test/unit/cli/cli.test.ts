@@ -15,6 +15,22 @@ function run(...args: string[]) {
 describe('fusebench CLI', () => {
   it('is built', () => expect(existsSync('dist/node/cli.mjs'), 'run npm run build first').toBe(true));
 
+  it('--help on every command prints that command’s usage and exits 0, never "unknown option"', () => {
+    // The commands as the top-level help lists them, so a new command is covered without editing this test.
+    const commands = [...new Set([...run('--help').out.matchAll(/^ {2}fusebench (\w+)/gm)].map((m) => m[1]!))];
+    expect(commands).toEqual(expect.arrayContaining(['families', 'sweep', 'report', 'serve']));
+    for (const command of commands) {
+      for (const flag of ['--help', '-h']) {
+        const r = run(command, flag);
+        expect(r.code, `${command} ${flag}: ${r.err}`).toBe(0);
+        expect(r.out, command).toMatch(new RegExp(`^usage: fusebench ${command}\\b`));
+        expect(r.err, command).toBe('');
+      }
+    }
+    // Options after the command are still checked as before.
+    expect(run('serve', '--nonsense').code).toBe(2);
+  });
+
   it('families --json lists every family with implementations and defaults', () => {
     const r = run('families', '--json');
     expect(r.code).toBe(0);

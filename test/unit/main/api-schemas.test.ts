@@ -23,12 +23,18 @@ describe('API contract schemas', () => {
     ['startSweep', [{ profile: {}, maxPoints: 1e9 }], /startSweep: argument 0.maxPoints/],
     ['exportReport', [{ results: {}, format: 'pdf' }], /exportReport: argument 0.format/],
     ['pickFile', [], /pickFile: argument/],
+    ['attachRun', ['../../x'], /attachRun: argument 0: .*run id/],
+    ['resumeRun', ['../runs'], /resumeRun: argument 0: .*run folder name/],
+    ['openRun', ['.fusebench'], /openRun: argument 0: .*not starting with a dot/],
+    ['openRun', ['a/b'], /openRun: argument 0/],
+    ['listRuns', ['x'], /listRuns: argument/],
   ] as const)('%s refuses %j', (method, args, message) => {
     expect(() => checkArguments(method, args)).toThrow(ApiInputError);
     expect(() => checkArguments(method, args)).toThrow(message);
   });
 
   it('passes good payloads through', () => {
+    expect(checkArguments('openRun', ['first-answer-cf937166'])).toEqual(['first-answer-cf937166']);
     expect(checkArguments('cancelSweep', ['3f2a9c1e-0000-4000-8000-123456789abc'])).toEqual(['3f2a9c1e-0000-4000-8000-123456789abc']);
     expect(checkArguments('saveFile', [{ kind: 'image', name: 'chart.png', content: 'AAAA', encoding: 'base64' }])[0].encoding).toBe(
       'base64',

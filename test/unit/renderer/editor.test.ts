@@ -28,11 +28,15 @@ describe('useEditorStore', () => {
     const editor = useEditorStore();
     await nextTick();
     expect(editor.draft.families.map((f) => f.name)).toEqual(['bottleneck', 'gmp', 'class-linear']);
+    // The first sweep answers the headline question: the seed's two big rewrites, groups swept.
+    expect(editor.draft.families.filter((f) => f.selected).map((f) => f.name)).toEqual(['bottleneck', 'class-linear']);
     editor.draft.values.groups = '1';
     editor.draft.values.groups = '1, 2';
     await validated();
     expect(api.validateProfile).toHaveBeenCalledTimes(1);
-    expect(api.validateProfile).toHaveBeenLastCalledWith(expect.objectContaining({ axes: { groups: [1, 2] }, families: ['bottleneck'] }));
+    expect(api.validateProfile).toHaveBeenLastCalledWith(
+      expect.objectContaining({ axes: { groups: [1, 2] }, families: ['bottleneck', 'class-linear'] }),
+    );
     expect(editor.check).toMatchObject({ ok: true, points: 4, estimatedMs: 1234 });
     expect(editor.canRun).toBe(true);
   });
@@ -47,8 +51,11 @@ describe('useEditorStore', () => {
     await nextTick();
     editor.draft.values.channels = '8, 9';
     await validated();
-    expect(editor.fieldErrors['value.channels']).toEqual(['bottleneck: config.channels: must be divisible by squeeze (2), got 9; try 8']);
+    // A warning with one prefix naming the family and the setting; the sweep can still run (those points are recorded as invalid).
+    expect(editor.fieldWarnings['value.channels']).toEqual(['bottleneck · channels: must be divisible by squeeze (2), got 9; try 8']);
+    expect(editor.fieldErrors['value.channels']).toBeUndefined();
     expect(editor.validPoints).toBe(5);
+    expect(editor.canRun).toBe(true);
   });
 
   it('does not send a draft with errors; it explains them and cannot run', async () => {
@@ -114,7 +121,8 @@ describe('useEditorStore', () => {
     await nextTick();
     editor.draft.measure.seed = '5';
     await validated();
-    expect(editor.fieldErrors['measure.seed']).toEqual(['too big (unlike measure.warmupMs)']);
+    expect(editor.fieldErrors['measure.seed']).toEqual(['measure.seed: too big (unlike measure.warmupMs)']);
+    expect(editor.errorList).toEqual([{ field: 'measure.seed', text: 'measure.seed: too big (unlike measure.warmupMs)' }]);
     expect(editor.fieldErrors['measure.warmupMs']).toBeUndefined();
     expect(editor.canRun).toBe(false);
   });
@@ -141,6 +149,47 @@ describe('useEditorStore', () => {
     await validated();
     expect(editor.overPointLimit).toBe(true);
     expect(editor.canRun).toBe(true);
+  });
+
+  it('names the family, not its index, once, in a host error about a family', async () => {
+    const editor = useEditorStore();
+    vi.mocked(api.validateProfile).mockResolvedValue({
+      ok: false,
+      field: 'families[1].axes.grups',
+      message: "families[1].axes.grups: 'grups' is not a class-linear setting; did you mean 'groups'?",
+    });
+    await nextTick();
+    editor.draft.measure.seed = '5';
+    await validated();
+    expect(editor.errorList.map((e) => e.text)).toEqual([
+      "class-linear · axes.grups: 'grups' is not a class-linear setting; did you mean 'groups'?",
+    ]);
+    expect(editor.canRun).toBe(false);
+  });
+
+  it('asks before a plan over ten minutes, as over the point limit', async () => {
+    const editor = useEditorStore();
+    vi.mocked(api.validateProfile).mockImplementation(async (p) => ({ ...okCheck(p as typeof PROFILE, 40), estimatedMs: 16 * 3_600_000 }));
+    await nextTick();
+    editor.draft.values.groups = '1, 2';
+    await validated();
+    expect(editor.overTimeLimit).toBe(true);
+    expect(editor.overPointLimit).toBe(false);
+  });
+
+  it('knows whether the form still holds what was saved, and offers the shipped profiles', async () => {
+    const editor = useEditorStore();
+    await nextTick();
+    expect(editor.dirty).toBe(true);
+    editor.markSaved('first-answer.profile.json');
+    expect(editor.source).toBe('first-answer.profile.json');
+    expect(editor.dirty).toBe(false);
+    editor.draft.values.groups = '1, 2';
+    await nextTick();
+    expect(editor.dirty).toBe(true);
+    expect(editor.starters.map((s) => s.name)).toEqual(expect.arrayContaining(['smoke', 'seed-quick']));
+    editor.loadStarter('smoke');
+    expect(editor.draft.name).toBe('smoke');
   });
 
   it('loads an opened profile into the form', async () => {

@@ -8,6 +8,8 @@ import type {
   PointRecord,
   Profile,
   ProfileCheck,
+  RunSnapshot,
+  RunSummary,
   SweepEvent,
   SweepResults,
   WorkbenchApi,
@@ -189,6 +191,17 @@ export function fakeApi(): FakeApi {
     validateProfile: vi.fn(async (profile: unknown) => okCheck(profile as Profile)),
     startSweep: vi.fn(async () => ({ runId: 'run-1' })),
     cancelSweep: vi.fn(async () => undefined),
+    listRuns: vi.fn(async (): Promise<RunSummary[]> => []),
+    attachRun: vi.fn(async (runId: string): Promise<RunSnapshot> => ({
+      runId,
+      id: 'unit-run1',
+      profile: PROFILE,
+      startedAt: '2026-01-01T00:00:00.000Z',
+      progress: null,
+      points: [],
+    })),
+    resumeRun: vi.fn(async () => ({ runId: 'run-2', id: 'unit-run1' })),
+    openRun: vi.fn(async (id: string): Promise<OpenedFile> => ({ kind: 'results', name: id, results: SMALL_RESULTS })),
     onSweepEvent: vi.fn((listener: (event: SweepEvent) => void) => {
       listeners.add(listener);
       return () => listeners.delete(listener);

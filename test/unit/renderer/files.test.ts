@@ -1,12 +1,18 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
 import { installApi, type MenuCommand } from '../../../renderer/api';
-import { fileStem, guessKind, useFilesStore } from '../../../renderer/stores/files';
+import { exportName, fileStem, guessKind, useFilesStore } from '../../../renderer/stores/files';
+import { downloadText } from '../../../renderer/composables/download';
 import { useEditorStore } from '../../../renderer/stores/editor';
 import { useResultsStore } from '../../../renderer/stores/results';
 import { useUiStore } from '../../../renderer/stores/ui';
 import { useEnvironmentStore } from '../../../renderer/stores/environment';
 import { fakeApi, PROFILE, SMALL_RESULTS, type FakeApi } from './fake-api';
+
+// The browser download itself needs a DOM; what matters here is that saving offers one, and with what.
+vi.mock('../../../renderer/composables/download', () => ({ downloadText: vi.fn(), downloadUrl: vi.fn() }));
+
+const STAMP = /\d{8}-\d{6}-\d{3}/.source;
 
 describe('useFilesStore', () => {
   let api: FakeApi;
@@ -58,7 +64,37 @@ describe('useFilesStore', () => {
     const resultsCall = vi.mocked(api.saveFile).mock.calls[1]![0];
     expect(JSON.parse(resultsCall.content)).toEqual(SMALL_RESULTS);
     expect(api.recentFiles).toHaveBeenCalled();
-    expect(useUiStore().notices.at(-1)?.text).toBe('Saved the results as /workspace/runs/unit.sweep.json');
+    expect(useUiStore().notices.at(-1)?.text).toBe('Saved the results as /workspace/runs/unit.sweep.json (and downloaded)');
+    // In a browser both are downloaded too (the web host keeps its copy in the workspace), and the editor knows it was saved.
+    expect(vi.mocked(downloadText).mock.calls.map((c) => c[0])).toEqual(['bottleneck-groups.profile.json', 'unit.sweep.json']);
+    expect(useEditorStore().source).toBe('bottleneck-groups.profile.json');
+    expect(useEditorStore().dirty).toBe(false);
+    expect(files.resultsSavedAs?.saved.name).toBe('unit.sweep.json');
+  });
+
+  it('offers to open a results file given as a profile as results, in one click', async () => {
+    const files = useFilesStore();
+    const text = JSON.stringify(SMALL_RESULTS);
+    expect(await files.openText('run.sweep.json', text, 'profile')).toBe(false);
+    const notice = useUiStore().notices.at(-1)!;
+    expect(notice.text).toBe('run.sweep.json: This is a results file — open it as results?');
+    expect(api.parseFile).not.toHaveBeenCalled();
+    await notice.action!.run();
+    expect(api.parseFile).toHaveBeenCalledWith({ kind: 'results', name: 'run.sweep.json', text });
+    expect(useResultsStore().results?.points).toHaveLength(SMALL_RESULTS.points.length);
+  });
+
+  it('names exports <profile>-<family>-<chart>-<time>.<ext>, never twice the same', () => {
+    const taken = new Set<string>();
+    const at = new Date(2026, 10, 28, 10, 15, 23, 42);
+    const first = exportName({ profile: 'Smoke run', family: 'bottleneck', chart: 'latency', ext: 'png' }, taken, at);
+    expect(first).toBe('smoke-run-bottleneck-latency-20261128-101523-042.png');
+    expect(exportName({ profile: 'Smoke run', family: 'bottleneck', chart: 'latency', ext: 'png' }, taken, at)).toBe(
+      'smoke-run-bottleneck-latency-20261128-101523-042-2.png',
+    );
+    expect(exportName({ profile: 'Smoke run', chart: 'report', ext: 'html' }, taken, at)).toBe(
+      'smoke-run-all-report-20261128-101523-042.html',
+    );
   });
 
   it('exports a report: renders it on the host, saves it, and returns it for a browser download', async () => {
@@ -66,20 +102,21 @@ describe('useFilesStore', () => {
     useResultsStore().show(SMALL_RESULTS, { kind: 'file', name: 'x' });
     const report = await files.exportReport('html');
     expect(api.exportReport).toHaveBeenCalledWith({ results: SMALL_RESULTS, format: 'html' });
-    expect(api.saveFile).toHaveBeenCalledWith({ kind: 'report', name: 'unit.html', content: 'report as html' });
-    expect(report).toMatchObject({ name: 'unit.html', content: 'report as html', saved: { path: '/workspace/runs/unit.html' } });
+    const name = vi.mocked(api.saveFile).mock.calls[0]![0].name;
+    expect(name).toMatch(new RegExp(`^unit-all-report-${STAMP}\\.html$`));
+    expect(api.saveFile).toHaveBeenCalledWith({ kind: 'report', name, content: 'report as html' });
+    expect(report).toMatchObject({ name, content: 'report as html', saved: { path: `/workspace/runs/${name}` } });
+    const again = await files.exportReport('html');
+    expect(again!.name).not.toBe(name);
   });
 
   it('saves a chart PNG as base64, and refuses what is not a PNG', async () => {
     const files = useFilesStore();
     useResultsStore().show(SMALL_RESULTS, { kind: 'file', name: 'x' });
     await files.savePng('latency', 'data:image/png;base64,iVBORw0KGgo=');
-    expect(api.saveFile).toHaveBeenCalledWith({
-      kind: 'image',
-      name: 'unit-bottleneck-inference-wasm-groups-latency.png',
-      content: 'iVBORw0KGgo=',
-      encoding: 'base64',
-    });
+    const call = vi.mocked(api.saveFile).mock.calls[0]![0];
+    expect(call).toMatchObject({ kind: 'image', content: 'iVBORw0KGgo=', encoding: 'base64' });
+    expect(call.name).toMatch(new RegExp(`^unit-bottleneck-latency-${STAMP}\\.png$`));
     expect(await files.savePng('latency', 'data:image/svg+xml;base64,PHN2Zz4=')).toBeNull();
     expect(useUiStore().notices.at(-1)?.kind).toBe('error');
   });

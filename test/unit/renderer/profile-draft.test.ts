@@ -6,6 +6,7 @@ import {
   configKeys,
   draftFromProfile,
   fieldOfPath,
+  hostMessage,
   pathSegments,
   newDraft,
   parseValues,
@@ -68,11 +69,20 @@ describe('profile draft', () => {
     expect(profile?.fixed).not.toHaveProperty('inFeatures');
   });
 
+  it('starts with the headline question: bottleneck and class-linear at small shapes, groups swept, on wasm', () => {
+    const { profile, errors } = profileFromDraft(newDraft(FAMILIES), FAMILIES);
+    expect(errors).toEqual({});
+    expect(profile).toMatchObject({ families: ['bottleneck', 'class-linear'], backends: ['wasm'], modes: ['inference'] });
+    expect(profile?.axes).toEqual({ groups: [1, 2, 4, 8] });
+    expect(profile?.fixed).toMatchObject({ channels: 16, groupChannels: 32, classChannels: 16 });
+  });
+
   it('lists only the chosen parallel implementations, and explains when none is chosen', () => {
     const draft = newDraft(FAMILIES);
     draft.families[0]!.implementations = ['parallel.blockDiagonalConv'];
     expect(profileFromDraft(draft, FAMILIES).profile?.families).toEqual([
       { family: 'bottleneck', implementations: ['parallel.blockDiagonalConv'] },
+      'class-linear',
     ]);
     draft.families[0]!.implementations = [];
     expect(profileFromDraft(draft, FAMILIES).errors['family.bottleneck']).toContain('choose at least one parallel implementation');
@@ -103,7 +113,30 @@ describe('profile draft', () => {
   });
 
   it('orders the settings groups, channels, batch first', () => {
-    expect(configKeys(newDraft(FAMILIES).families, FAMILIES)).toEqual(['groups', 'channels', 'batch', 'height', 'squeeze', 'width']);
+    expect(configKeys(newDraft(FAMILIES).families, FAMILIES)).toEqual([
+      'groups',
+      'channels',
+      'batch',
+      'classChannels',
+      'classesPerGroup',
+      'groupChannels',
+      'height',
+      'squeeze',
+      'width',
+    ]);
+  });
+
+  it('gives a host message one prefix, naming the family instead of its index', () => {
+    expect(hostMessage('families[1]', "families[1]: unknown family 'x'", ['gmp', 'x'])).toBe("x: unknown family 'x'");
+    expect(hostMessage('families[0].axes.grups', "families[0].axes.grups: 'grups' is not…", ['gmp'])).toBe(
+      "gmp · axes.grups: 'grups' is not…",
+    );
+    expect(hostMessage('config.channels', 'config.channels: must be divisible', [], 'bottleneck')).toBe(
+      'bottleneck · channels: must be divisible',
+    );
+    expect(hostMessage('measure.seed', 'measure.seed: too big', [])).toBe('measure.seed: too big');
+    // A message that does not start with its field keeps its text whole.
+    expect(hostMessage('families[0]', 'something else', ['gmp'])).toBe('gmp: something else');
   });
 
   it('splits a JSON path into segments', () => {

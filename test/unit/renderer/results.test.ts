@@ -6,13 +6,49 @@ import { point, results, SMALL_RESULTS } from './fake-api';
 describe('useResultsStore', () => {
   beforeEach(() => setActivePinia(createPinia()));
 
-  it('shows results on their first view with the five charts of engine/report', () => {
+  it('shows results on their first view with the charts of engine/report, and the answer first', () => {
     const store = useResultsStore();
     store.show(SMALL_RESULTS, { kind: 'file', name: 'a.sweep.json' });
-    expect(store.view).toEqual({ family: 'bottleneck', mode: 'inference', backend: 'wasm', axis: 'groups' });
-    expect(store.charts.map((c) => c.id)).toEqual(['latency', 'speedup', 'memory', 'params', 'flops']);
+    expect(store.view).toEqual({ family: 'bottleneck', mode: 'inference', backend: 'wasm', axis: 'groups', hold: {} });
+    expect(store.charts.map((c) => c.id)).toEqual(['latency', 'speedup', 'memory', 'params', 'flops', 'memoryResidual', 'flopsResidual']);
+    expect(store.cards).toHaveLength(1);
+    expect(store.cards[0]).toMatchObject({ family: 'bottleneck', kind: 'pays', crossoverGroups: 2 });
     expect(store.seriesNames).toEqual(['serial.branchLoop', 'parallel.im2colBatchedMatmul']);
     expect(store.summary[0]?.best?.implementation).toBe('parallel.im2colBatchedMatmul');
+  });
+
+  it('holds the other swept keys at their largest value, or draws a line per value', () => {
+    const store = useResultsStore();
+    const at = (batch: number, impl: string, groups: number, ms: number, speedup?: number) => {
+      const p = point(impl, groups, ms, speedup ? { speedup } : {});
+      return { ...p, key: `${p.key}|b${batch}`, config: { ...p.config, batch } };
+    };
+    store.show(
+      results([
+        at(1, 'serial.branchLoop', 2, 2),
+        at(1, 'parallel.im2colBatchedMatmul', 2, 1, 2),
+        at(1, 'serial.branchLoop', 4, 4),
+        at(1, 'parallel.im2colBatchedMatmul', 4, 1, 4),
+        at(8, 'serial.branchLoop', 2, 9),
+        at(8, 'parallel.im2colBatchedMatmul', 2, 3, 3),
+      ]),
+      { kind: 'file', name: 'h.sweep.json' },
+    );
+    expect(store.view?.hold).toEqual({ batch: 8 });
+    expect(store.holds).toEqual([{ key: 'batch', values: [1, 8] }]);
+    expect(store.seriesNames).toEqual(['serial.branchLoop', 'parallel.im2colBatchedMatmul']);
+    store.holdAt('batch', 1);
+    expect(store.charts.find((c) => c.id === 'latency')?.series[0]?.points).toEqual([
+      { x: 2, y: 2 },
+      { x: 4, y: 4 },
+    ]);
+    store.holdAt('batch', undefined);
+    expect(store.seriesNames).toEqual([
+      'serial.branchLoop · batch=1',
+      'serial.branchLoop · batch=8',
+      'parallel.im2colBatchedMatmul · batch=1',
+      'parallel.im2colBatchedMatmul · batch=8',
+    ]);
   });
 
   it('never shows a non-equivalent point as a speedup', () => {

@@ -5,6 +5,7 @@ import { useSweepStore } from '../../../renderer/stores/sweep';
 import { useResultsStore } from '../../../renderer/stores/results';
 import { useEnvironmentStore } from '../../../renderer/stores/environment';
 import { fakeApi, point, PROFILE, results, settle, type FakeApi } from './fake-api';
+import type { RunSnapshot } from '../../../main/api';
 
 describe('useSweepStore', () => {
   let api: FakeApi;
@@ -37,7 +38,7 @@ describe('useSweepStore', () => {
       ['serial.branchLoop', [[2, 2]]],
       ['parallel.im2colBatchedMatmul', [[2, 1]]],
     ]);
-    expect(shown.charts.find((c) => c.id === 'speedup')?.series[0]?.points).toEqual([{ x: 2, y: 2 }]);
+    expect(shown.charts.find((c) => c.id === 'speedup')?.series[0]?.points).toEqual([{ x: 2, y: 2, verdict: 'faster' }]);
 
     const final = results([point('serial.branchLoop', 2, 2), point('parallel.im2colBatchedMatmul', 2, 1, { speedup: 2 })]);
     api.emit({ runId: 'run-1', type: 'finished', results: final, resultsPath: '/w/unit.sweep.json', complete: true });
@@ -90,6 +91,65 @@ describe('useSweepStore', () => {
     expect(await sweep.start(PROFILE, 'webgpu')).toBe(false);
     expect(api.startSweep).toHaveBeenLastCalledWith({ profile: PROFILE, backend: 'webgpu' });
     expect(sweep.error).toBe('The sweep could not start: backend webgpu is unavailable: no adapter');
+  });
+
+  it('shows progress by time where the host gives it, not by point count', async () => {
+    const sweep = useSweepStore();
+    await sweep.start(PROFILE);
+    api.emit({
+      runId: 'run-1',
+      type: 'progress',
+      progress: { done: 3, total: 4 },
+      time: { elapsedMs: 1000, remainingMs: 9000, fraction: 0.1 },
+    });
+    expect(sweep.fraction).toBe(0.1);
+    expect(sweep.time).toMatchObject({ remainingMs: 9000 });
+  });
+
+  it('after a reload, reattaches to the run the host is still running: its progress and points so far, then its events', async () => {
+    const a = point('serial.branchLoop', 2, 2);
+    const b = point('parallel.im2colBatchedMatmul', 2, 1, { speedup: 2 });
+    vi.mocked(api.listRuns).mockResolvedValue([
+      { id: 'old', name: 'unit', status: 'complete', points: 4, backends: ['wasm'] },
+      { id: 'unit-abc', name: 'unit', status: 'running', points: 1, backends: ['wasm'], runId: 'live-1' },
+    ]);
+    let answer: ((s: RunSnapshot) => void) | undefined;
+    vi.mocked(api.attachRun).mockImplementationOnce(() => new Promise((ok) => (answer = ok)));
+    const sweep = useSweepStore();
+    const attaching = sweep.reattach();
+    await settle();
+    expect(api.attachRun).toHaveBeenCalledWith('live-1');
+    // A point finished while the snapshot was on its way: it is replayed after the snapshot, not lost.
+    api.emit({ runId: 'live-1', type: 'point', point: b });
+    answer!({
+      runId: 'live-1',
+      id: 'unit-abc',
+      profile: PROFILE,
+      startedAt: '2026-01-01T00:00:00.000Z',
+      progress: { done: 1, total: 4 },
+      points: [a],
+    });
+    expect(await attaching).toBe(true);
+    expect(sweep.phase).toBe('running');
+    expect(sweep.reattached).toBe(true);
+    expect(sweep.folder).toBe('unit-abc');
+    expect(sweep.points.map((p) => p.key)).toEqual([a.key, b.key]);
+    expect(useResultsStore().source).toMatchObject({ kind: 'run', runId: 'live-1' });
+    // An older progress event never moves the count back.
+    api.emit({ runId: 'live-1', type: 'progress', progress: { done: 0, total: 4 } });
+    expect(sweep.progress?.done).toBe(1);
+    api.emit({ runId: 'live-1', type: 'finished', results: results([a, b]), resultsPath: '/w/unit.sweep.json', complete: true });
+    expect(sweep.phase).toBe('finished');
+  });
+
+  it('resumes a stopped run from its folder, keeping its finished points', async () => {
+    const sweep = useSweepStore();
+    const a = point('serial.branchLoop', 2, 2);
+    expect(await sweep.resume('unit-run1', PROFILE, [a])).toBe(true);
+    expect(api.resumeRun).toHaveBeenCalledWith('unit-run1');
+    expect(sweep.runId).toBe('run-2');
+    expect(sweep.points).toEqual([a]);
+    expect(sweep.phase).toBe('running');
   });
 
   it('does not start a second run while one is running, and stops listening when disposed', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FLAG_COLOR, buildCharts, defaultViews, allViews } from '../../../engine/report/charts.js';
+import { FLAG_COLOR, VERDICT_COLORS, buildCharts, defaultViews, allViews, exportOption } from '../../../engine/report/charts.js';
 import type { ChartSpec } from '../../../engine/report/charts.js';
 import { quantile } from '../../../engine/stats/sample-stats.js';
 import { BLOCKDIAG, BOTTLENECK_MEDIANS, IM2COL, SERIAL, fixture, samplesAround } from './fixture.js';
@@ -18,18 +18,49 @@ const optionSeries = (spec: ChartSpec) => spec.option.series as EchartsSeries[];
 
 describe('defaultViews', () => {
   it('gives one view per family × mode × backend on its preferred swept axis', () => {
+    // The other swept keys are held at their largest values: the slice the summary's headline answers.
     expect(defaultViews(fixture)).toEqual([
-      { family: 'bottleneck', mode: 'inference', backend: 'wasm', axis: 'groups' },
-      { family: 'gmp', mode: 'inference', backend: 'wasm', axis: 'channels' },
+      { family: 'bottleneck', mode: 'inference', backend: 'wasm', axis: 'groups', hold: { batch: 2 } },
+      { family: 'gmp', mode: 'inference', backend: 'wasm', axis: 'channels', hold: {} },
     ]);
     expect(allViews(fixture).map((v) => `${v.family}:${v.axis}`)).toEqual(['bottleneck:groups', 'bottleneck:batch', 'gmp:channels']);
   });
 });
 
 describe('buildCharts', () => {
-  it('builds the five charts, as plain JSON', () => {
-    expect(charts.map((c) => c.id)).toEqual(['latency', 'speedup', 'memory', 'params', 'flops']);
-    for (const c of charts) expect(JSON.parse(JSON.stringify(c))).toEqual(c);
+  it('builds the seven charts, as plain JSON, with legends that never page', () => {
+    expect(charts.map((c) => c.id)).toEqual(['latency', 'speedup', 'memory', 'params', 'flops', 'memoryResidual', 'flopsResidual']);
+    for (const c of charts) {
+      expect(JSON.parse(JSON.stringify(c))).toEqual(c);
+      expect((c.option.legend as { type: string }).type, c.id).toBe('plain');
+    }
+  });
+
+  it('holds the other swept keys: one line per implementation, each in its colour in every chart', () => {
+    const held = buildCharts(fixture, { ...view, hold: { batch: 1 } });
+    expect(chart('latency', held).series.map((s) => s.name)).toEqual([SERIAL, IM2COL, BLOCKDIAG]);
+    expect(chart('latency', held).series.every((s) => s.points.length > 0)).toBe(true);
+    expect((chart('latency', held).option.title as { subtext: string }).subtext).toContain('batch=1');
+    const colour = (spec: ChartSpec, name: string) =>
+      (optionSeries(spec).find((s) => s.name === name && !s.stack) as unknown as { itemStyle: { color: string } }).itemStyle.color;
+    expect(colour(chart('speedup', held), IM2COL)).toBe(colour(chart('latency', held), IM2COL));
+    expect(colour(chart('memory', held), `${IM2COL} measured`)).toBe(colour(chart('latency', held), IM2COL));
+    expect(colour(chart('latency', held), IM2COL)).not.toBe(colour(chart('latency', held), BLOCKDIAG));
+  });
+
+  it('keeps titles short enough for the narrowest chart (about 420 px at 14 px): never clipped', () => {
+    for (const c of charts) expect(c.title.length, c.title).toBeLessThanOrEqual(36);
+  });
+
+  it('draws axes in SI units, the data divided accordingly', () => {
+    const yName = (spec: ChartSpec) => (spec.option.yAxis as { name: string }).name;
+    expect(yName(chart('latency'))).toBe('median latency (ms)');
+    expect(chart('memory').unit.label).toMatch(/^(KiB|MiB)$/);
+    expect(yName(chart('memory'))).toBe(`peak memory (${chart('memory').unit.label})`);
+    expect(yName(chart('flops'))).toMatch(/^achieved \((M|G)FLOP\/s\)$/);
+    const measured = series(chart('memory'), `${IM2COL} · batch=1 measured`)!.points[0]!.y;
+    const drawn = optionSeries(chart('memory')).find((s) => s.name === `${IM2COL} · batch=1 measured`)!.data[0]!.value[1];
+    expect(drawn).toBeCloseTo(measured / chart('memory').unit.divisor, 9);
   });
 
   it('latency: medians of ok points only, with the q1..q3 band from the samples', () => {
@@ -80,6 +111,34 @@ describe('buildCharts', () => {
       { x: 1, y: 1 },
       { x: 4, y: 1 },
     ]);
+    // Every counted speedup carries its verdict, drawn as the marker's colour and shape.
+    for (const p of im2col.points) expect(p.verdict).toBe(recorded.find((r) => r.config.groups === p.x)!.verdict);
+    const marker = optionSeries(speedup).find((s) => s.name === `${IM2COL} · batch=1` && !s.stack)!.data[2]!;
+    expect(marker.itemStyle?.color).toBe(VERDICT_COLORS[im2col.points[2]!.verdict!]);
+  });
+
+  it('residuals: memory measured ÷ predicted and FLOPs executed ÷ useful, beyond ±10% marked with why', () => {
+    const memory = chart('memoryResidual');
+    const ratios = memory.series.filter((s) => s.name.startsWith('parallel.') || s.name.startsWith('serial.')).flatMap((s) => s.points);
+    expect(ratios.length).toBeGreaterThan(0);
+    // The fixture measures 1.3× its prediction everywhere: every point is beyond.
+    for (const p of ratios) {
+      expect(p.y).toBeCloseTo(1.3, 2);
+      expect(p.beyond).toMatch(/beyond ±10%/);
+    }
+    expect(series(memory, '+10%')!.points.every((p) => p.y === 1.1)).toBe(true);
+    const flops = chart('flopsResidual');
+    expect(series(flops, `${IM2COL} · batch=1`)!.points.every((p) => p.y === 1 && !p.beyond)).toBe(true);
+    const blockDiag = series(flops, `${BLOCKDIAG} · batch=1`)!.points;
+    expect(blockDiag.every((p) => p.y === 2 && /does not need/.test(p.beyond ?? ''))).toBe(true);
+    expect((flops.option.title as { subtext: string }).subtext).toMatch(/execute over 10% more/);
+  });
+
+  it('labels every line at its end for exported images, with room for the longest name', () => {
+    const spec = chart('latency');
+    const labelled = exportOption(spec).series as { name: string; stack?: string; endLabel?: { show: boolean } }[];
+    for (const s of labelled.filter((x) => !x.stack)) expect(s.endLabel?.show, s.name).toBe(true);
+    expect((exportOption(spec).grid as { right: number }).right).toBeGreaterThan(`${IM2COL} · batch=2`.length * 5);
   });
 
   it('memory, params and FLOP/s plot the recorded figures', () => {

@@ -18,6 +18,13 @@ describe('renderChartSvg', () => {
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
   });
 
+  it('names every line at its end, so an image needs no legend or hover', () => {
+    const spec = buildCharts(fixture, { ...view, hold: { batch: 1 } })[0]!;
+    const svg = renderChartSvg(spec);
+    // Each implementation's name appears twice: in the legend and as the line's end label.
+    for (const name of [SERIAL, IM2COL]) expect(svg.split(`>${name}<`).length - 1, name).toBeGreaterThanOrEqual(2);
+  });
+
   it('draws the red crosses on the speedup chart', () => {
     const svg = renderChartSvg(buildCharts(fixture, view)[1]!);
     expect(svg).toContain('not equivalent');
@@ -28,9 +35,10 @@ describe('renderChartSvg', () => {
 describe('renderReport', () => {
   it('svg: one file per chart of each default view', () => {
     const names = renderReport(fixture, 'svg').files.map((f) => f.name);
-    expect(names).toHaveLength(10);
+    expect(names).toHaveLength(14);
     expect(names).toContain('bottleneck-inference-wasm-latency.svg');
     expect(names).toContain('gmp-inference-wasm-flops.svg');
+    expect(names).toContain('bottleneck-inference-wasm-memoryResidual.svg');
   });
 
   it('csv, md, html, json: one file each', () => {

@@ -3,9 +3,11 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWorkbenchService, type FileAccess } from '../../../main/service/workbench-service.js';
-import type { SweepEvent } from '../../../main/api.js';
+import { checkArguments, type SweepEvent } from '../../../main/api.js';
 import type { Environment, FromWorker } from '../../../engine/common.js';
 import { countPoints, expandProfile, validateProfileObject } from '../../../engine/node.js';
+import type { SweepFilesRequest } from '../../../engine/common.js';
+import { fixture } from '../report/fixture.js';
 import { getFamily } from '../../../engine/index.js';
 
 const ENV = {
@@ -176,9 +178,109 @@ describe('workbench service (the host side of the contract)', () => {
     send({ type: 'progress', progress: { done: 1, total: smokePoints } });
     await s.cancelSweep(runId);
     expect(events).toEqual([
-      { runId, type: 'progress', progress: { done: 1, total: smokePoints } },
+      {
+        runId,
+        type: 'progress',
+        progress: { done: 1, total: smokePoints },
+        time: expect.objectContaining({ fraction: expect.any(Number) }),
+      },
       { runId, type: 'failed', message: 'cancelled by test' },
     ]);
     await expect(s.cancelSweep(runId)).rejects.toThrow(/no sweep .* is running/);
   });
+
+  it('keeps a registry of live runs: a reloaded page reattaches with the progress and points so far', async () => {
+    let send: (m: FromWorker) => void = () => undefined;
+    const requests: SweepFilesRequest[] = [];
+    const { s, dir } = service(((r: SweepFilesRequest, on: (m: FromWorker) => void) => {
+      requests.push(r);
+      send = on;
+      mkdirSync(r.outDir, { recursive: true });
+      writeFileSync(join(r.outDir, 'smoke.sweep.ndjson'), `${JSON.stringify(journalHeader(r.profile))}\n`);
+      return { cancel: () => undefined, finished: new Promise(() => undefined) };
+    }) as never);
+    const { runId, id } = await s.startSweep({ profile: smoke });
+    expect(requests[0]!.outDir).toBe(join(dir, 'runs', id!));
+    const [a, b] = fixture.points;
+    send({ type: 'progress', progress: { done: 0, total: smokePoints } });
+    send({ type: 'point', point: a! });
+    send({ type: 'point', point: b! });
+    send({ type: 'progress', progress: { done: 2, total: smokePoints } });
+    const snapshot = await s.attachRun(runId);
+    expect(snapshot).toMatchObject({ runId, id, profile: { name: 'smoke' }, progress: { done: 2, total: smokePoints } });
+    expect(snapshot.points.map((p) => p.key)).toEqual([a!.key, b!.key]);
+    expect(snapshot.time!.elapsedMs).toBeGreaterThanOrEqual(0);
+    expect(snapshot.time!.remainingMs).toBeGreaterThan(0);
+    const listed = await s.listRuns();
+    expect(listed).toEqual([expect.objectContaining({ id, name: 'smoke', status: 'running', runId, points: 2, total: smokePoints })]);
+
+    // It fails: the registry lets go, and the list says failed, with why.
+    send({ type: 'failed', message: 'the engine process exited unexpectedly (code 9)', userError: false });
+    await expect(s.attachRun(runId)).rejects.toThrow(/no sweep .* is running here/);
+    expect(await s.listRuns()).toEqual([expect.objectContaining({ id, status: 'failed', message: expect.stringMatching(/code 9/) })]);
+
+    // Resume continues the same folder's journal as a new run.
+    const resumed = await s.resumeRun(id!);
+    expect(resumed.id).toBe(id);
+    expect(requests[1]).toMatchObject({ outDir: join(dir, 'runs', id!), resume: true });
+    expect((await s.listRuns())[0]).toMatchObject({ status: 'running', runId: resumed.runId });
+  });
+
+  it('lists finished runs as complete or cancelled, opens them, and refuses names outside runs/', async () => {
+    const { s, dir } = service();
+    const write = (id: string, complete: boolean) => {
+      mkdirSync(join(dir, 'runs', id));
+      writeFileSync(join(dir, 'runs', id, 'r.sweep.ndjson'), `${JSON.stringify(journalHeader(fixture.profile))}\n`);
+      writeFileSync(join(dir, 'runs', id, 'r.sweep.json'), JSON.stringify({ ...fixture, complete }));
+    };
+    write('done-1', true);
+    write('stopped-2', false);
+    const listed = await s.listRuns();
+    expect(listed.map((r) => [r.id, r.status]).sort()).toEqual([
+      ['done-1', 'complete'],
+      ['stopped-2', 'cancelled'],
+    ]);
+    expect(listed[0]!.points).toBe(fixture.points.length);
+    const opened = await s.openRun('done-1');
+    expect(opened).toMatchObject({ kind: 'results', name: 'done-1' });
+    expect(opened.results!.points).toHaveLength(fixture.points.length);
+    await expect(s.openRun('nope')).rejects.toThrow(/there is no run 'nope'/);
+    await expect(s.resumeRun('done-1')).rejects.toThrow(/is complete: there is nothing to resume/);
+    // Folder names are one segment of runs/: the contract refuses anything else before the service sees it.
+    for (const bad of ['../x', '.fusebench', 'a/b', '']) expect(() => checkArguments('openRun', [bad]), bad).toThrow(/openRun: argument 0/);
+  });
+
+  it('calibrates the time estimate from earlier runs in the workspace, and says so', async () => {
+    const { s, dir } = service();
+    const before = await s.validateProfile(smoke);
+    expect(before.ok && before.estimateBasis).toMatch(/nominal rates: no earlier run on wasm here/);
+    // An earlier run of the same profile that took ten times the nominal estimate on every group.
+    const groups = expandProfile(validateProfileObject(smoke));
+    const nominal = before.ok ? before.estimatedMs : 0;
+    let t = Date.parse('2026-01-01T00:00:00.000Z');
+    const points = groups.flatMap((g) => {
+      t += g.config ? Math.max(1, (10 * nominal) / groups.length) : 0;
+      return g.keys.map((key, i) => ({
+        key,
+        family: g.family.name,
+        implementation: g.implementations[i]!.name,
+        role: g.implementations[i]!.role,
+        mode: g.mode,
+        backend: g.backend,
+        config: g.config ?? g.raw,
+        status: g.config ? 'ok' : 'invalid',
+        finishedAt: new Date(t).toISOString(),
+      }));
+    });
+    mkdirSync(join(dir, 'runs', 'earlier'));
+    const results = { ...fixture, profile: validateProfileObject(smoke), createdAt: '2026-01-01T00:00:00.000Z', points };
+    writeFileSync(join(dir, 'runs', 'earlier', 'smoke.sweep.json'), JSON.stringify(results));
+    const after = await s.validateProfile(smoke);
+    expect(after.ok && after.estimateBasis).toMatch(/measured: 1 earlier run on wasm/);
+    expect(after.ok && after.estimatedMs).toBeGreaterThan(5 * nominal);
+  });
 });
+
+function journalHeader(profile: unknown) {
+  return { kind: 'header', schemaVersion: 2, tool: fixture.tool, createdAt: fixture.createdAt, profile, environment: fixture.environment };
+}

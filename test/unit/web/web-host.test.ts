@@ -23,6 +23,7 @@ const service = {
     return { name: 'x', path: '/x' };
   },
   cancelSweep: async (id: string) => void calls.push([id]),
+  openRun: async (id: string) => void calls.push([id]),
   onSweepEvent: (l: (e: SweepEvent) => void) => {
     listeners.add(l);
     return () => listeners.delete(l);
@@ -117,6 +118,8 @@ describe('web host', () => {
       message: expect.stringMatching(/cancelSweep: argument 0: .*run id/),
     });
     expect((await api('cancelSweep', 'not json')).status).toBe(400);
+    // A run is named by its folder in runs/: one segment, never a path out of it.
+    expect((await api('openRun', '{"args":["../../etc"]}')).status).toBe(400);
     expect((await api('nothing', '{"args":[]}')).status).toBe(404);
     for (const inherited of ['constructor', 'toString', '__proto__', 'hasOwnProperty'])
       expect((await api(inherited, '{"args":[]}')).status).toBe(404);
