@@ -148,10 +148,18 @@ function firstRun(
   dtype: tf.DataType,
   uniforms: ProgramUniform[],
 ): TensorInfo {
+  // runWebGPUProgram extends program.shaderKey into its full pipeline key; programs are reused across
+  // calls (kernels memoise them per shape), so the key must be the same short one at every call.
+  const shaderKey = program.shaderKey;
   const output = backend.runWebGPUProgram(program, inputs, dtype, uniforms);
+  program.shaderKey = shaderKey;
   const bytes = uniformBytes(inputs, output, uniforms);
   const uniform = backend.device.createBuffer({ size: bytes.byteLength, usage: UNIFORM_USAGE });
-  (backend as unknown as { queue: { writeBuffer(b: GpuBufferLike, o: number, d: ArrayBuffer): void } }).queue.writeBuffer(uniform, 0, bytes);
+  (backend as unknown as { queue: { writeBuffer(b: GpuBufferLike, o: number, d: ArrayBuffer): void } }).queue.writeBuffer(
+    uniform,
+    0,
+    bytes,
+  );
   cache.shapes.set(key, { pipeline: program.pipeline, dispatch: [...program.dispatch], uniform, label: program.label });
   return output;
 }

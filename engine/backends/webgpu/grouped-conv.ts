@@ -33,7 +33,15 @@ interface ConvShape {
 type ConvAttrs = { kernelSize: number; groups: number; batch: number; height: number; width: number; cin: number; cout: number };
 
 function shapeOf(a: ConvAttrs): ConvShape {
-  return { batch: a.batch, height: a.height, width: a.width, groups: a.groups, cin: a.cin, cout: a.cout, taps: a.kernelSize * a.kernelSize };
+  return {
+    batch: a.batch,
+    height: a.height,
+    width: a.width,
+    groups: a.groups,
+    cin: a.cin,
+    cout: a.cout,
+    taps: a.kernelSize * a.kernelSize,
+  };
 }
 
 /**

@@ -4,7 +4,7 @@ import type { TensorInfo, WebGpuBackendLike } from './program.js';
 /** Attributes of a Fusebench kernel: plain numbers and lists, as tfjs passes them to gradients. */
 export type KernelAttrs = Record<string, number | number[] | boolean | string>;
 
-type KernelRun<A> = (inputs: Record<string, TensorInfo>, attrs: A, backend: WebGpuBackendLike) => TensorInfo;
+type KernelRun<A> = (inputs: Record<string, TensorInfo>, attrs: A, backend: WebGpuBackendLike) => TensorInfo | TensorInfo[];
 
 /**
  * Registers a kernel on tfjs's webgpu backend (once): it then runs through `tf.engine().runKernel`, so
@@ -38,6 +38,11 @@ export function defineGradient<A extends KernelAttrs>(
 /** Runs a registered Fusebench kernel on tensors. */
 export function runKernel<A extends KernelAttrs>(name: string, inputs: Record<string, Tensor>, attrs: A): Tensor {
   return tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as Tensor;
+}
+
+/** Runs a registered Fusebench kernel with several outputs. */
+export function runKernels<A extends KernelAttrs>(name: string, inputs: Record<string, Tensor>, attrs: A): Tensor[] {
+  return tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as Tensor[];
 }
 
 /** A program built once per shape and attributes: building WGSL strings is host work a dispatch need not repeat. */

@@ -110,7 +110,8 @@ function tileLoad(name: 'A' | 'B', op: GemmOperand): string {
   // Shared tiles are stored k-major: As[k * 64 + m], Bs[k * 64 + n], so the inner product reads rows of 4.
   const along = name === 'A' ? (op.contiguous === 'row' ? 'outer' : 'k') : op.contiguous === 'col' ? 'outer' : 'k';
   const outer = name === 'A' ? 'tileM' : 'tileN';
-  const call = (o: string, k: string) => (name === 'A' ? `loadA4(b, ${outer} + ${o}, k0 + ${k}, K)` : `loadB4(b, k0 + ${k}, ${outer} + ${o}, K)`);
+  const call = (o: string, k: string) =>
+    name === 'A' ? `loadA4(b, ${outer} + ${o}, k0 + ${k}, K)` : `loadB4(b, k0 + ${k}, ${outer} + ${o}, K)`;
   if (along === 'k') {
     // 4 neighbours along k for one row (A) or column (B): 64 of them × 4 runs of 4 along k.
     return `{
@@ -138,7 +139,7 @@ function epilogueCode(spec: GemmSpec): string {
   return `
       fn epilogue(b : i32, m : i32, n : i32, i : i32, value : f32) -> f32 {
         var v = value;
-        ${lines('v', 'bias[b * uniforms.N + n]', 'residual[i]', '0.0')}
+        ${spec.vec4Out ? '' : lines('v', 'bias[b * uniforms.N + n]', 'residual[i]', '0.0')}
         return v;
       }
       fn epilogue4(b : i32, m : i32, n : i32, i : i32, value : vec4<f32>) -> vec4<f32> {
@@ -175,7 +176,12 @@ export class GemmProgram implements WgslProgram {
     this.outputShape = outputShape;
     this.outputComponent = spec.vec4Out ? 4 : 1;
     this.variableNames = ['A', 'B', ...(e.bias ? ['bias'] : []), ...(e.residual ? ['residual'] : [])];
-    this.variableComponents = [spec.a.vec4 ? 4 : 1, spec.b.vec4 ? 4 : 1, ...(e.bias ? [this.outputComponent] : []), ...(e.residual ? [this.outputComponent] : [])];
+    this.variableComponents = [
+      spec.a.vec4 ? 4 : 1,
+      spec.b.vec4 ? 4 : 1,
+      ...(e.bias ? [this.outputComponent] : []),
+      ...(e.residual ? [this.outputComponent] : []),
+    ];
     this.shaderKey =
       `fusebench.gemm.${spec.label}.${spec.key}.a${spec.a.contiguous}${spec.a.vec4 ? 4 : 1}.b${spec.b.contiguous}${spec.b.vec4 ? 4 : 1}` +
       `.c${this.outputComponent}.${e.bias ? 'bias' : ''}${e.residual ? 'res' : ''}${e.relu ? 'relu' : ''}${spec.kLength ? '.ragged' : ''}`;
