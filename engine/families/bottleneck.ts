@@ -338,7 +338,7 @@ export function wgslBottleneckAllocations(c: BottleneckShape): number[] {
 }
 
 /** One serial branch in WGSL: the same kernels at groups = 1, so the fused WGSL form's speedup isolates fusion. */
-function wgslBranch(w: WeightSet, i: number, x: Tensor, c: BottleneckShape, mode: Mode): Tensor {
+export function wgslBranch(w: WeightSet, i: number, x: Tensor, c: BottleneckShape, mode: Mode): Tensor {
   const b = `b${i}`;
   const p = planes(c);
   const bn = (name: string) => batchNormParams(w, `${b}.${name}`);

@@ -35,20 +35,49 @@ type LinearAttrs = {
 
 const aligned = (n: number) => n % 4 === 0;
 
-/** The gather as WGSL constant tables: src(g) for each class, and each source group's run of classes. */
+/**
+ * The gather's tables, read from one int32 input `tables` [G + 2·Ga] so that one pipeline serves every
+ * grouping: src(g) for each class, then each source group's first class and class count (its classes
+ * are one contiguous run, group-major).
+ */
 function gatherTables(a: LinearAttrs): string {
   if (a.classesPerGroup.length === 0) return 'fn src(g : i32) -> i32 { return g; }';
-  const group = a.classesPerGroup.flatMap((n, i) => Array.from({ length: n }, () => i));
-  const starts = a.classesPerGroup.map((_, i) => a.classesPerGroup.slice(0, i).reduce((s, n) => s + n, 0));
-  const table = (name: string, v: number[]) => `const ${name} = array<i32, ${v.length}>(${v.join(', ')});`;
   return `
-    ${table('classGroup', group)}
-    ${table('runStart', starts)}
-    ${table('runLength', a.classesPerGroup)}
-    fn src(g : i32) -> i32 { return classGroup[g]; }`;
+    fn src(g : i32) -> i32 { return tables[g]; }
+    fn runStart(s : i32) -> i32 { return tables[uniforms.G + s]; }
+    fn runLength(s : i32) -> i32 { return tables[uniforms.G + uniforms.Ga + s]; }`;
 }
 
-const gatherKey = (a: LinearAttrs) => (a.classesPerGroup.length ? `gather${a.classesPerGroup.join('_')}` : 'direct');
+function tableValues(classesPerGroup: number[]): number[] {
+  const group = classesPerGroup.flatMap((n, i) => Array.from({ length: n }, () => i));
+  const starts = classesPerGroup.map((_, i) => classesPerGroup.slice(0, i).reduce((s, n) => s + n, 0));
+  return [...group, ...starts, ...classesPerGroup];
+}
+
+/**
+ * The tables live in the backend, made once per grouping and never freed (a few ints): not engine
+ * tensors, so no step uploads them and no tensor count sees them.
+ */
+const tableCache = new WeakMap<object, Map<string, TensorInfo>>();
+function tablesFor(backend: WebGpuBackendLike, classesPerGroup: number[]): TensorInfo {
+  let byGrouping = tableCache.get(backend);
+  if (!byGrouping) tableCache.set(backend, (byGrouping = new Map()));
+  const key = classesPerGroup.join(',');
+  let info = byGrouping.get(key);
+  if (!info) {
+    const values = tableValues(classesPerGroup);
+    info = (backend as unknown as { makeTensorInfo(s: number[], d: string, v: Int32Array): TensorInfo }).makeTensorInfo(
+      [values.length],
+      'int32',
+      Int32Array.from(values),
+    );
+    byGrouping.set(key, info);
+  }
+  return info;
+}
+
+const gatherKey = (a: LinearAttrs) => (a.classesPerGroup.length ? 'gather' : 'direct');
+const tables = (a: LinearAttrs) => (a.classesPerGroup.length ? { tables: ['tables'] } : {});
 
 function linearUniforms(a: LinearAttrs) {
   return intUniforms({ rows: a.rows, Ga: a.sources, G: a.groups, Kin: a.inFeatures, Nout: a.outFeatures });
@@ -64,6 +93,7 @@ function forwardSpec(a: LinearAttrs): GemmSpec {
     N: a.outFeatures,
     K: a.inFeatures,
     preamble: gatherTables(a),
+    ...tables(a),
     a: { index: 'return (r * uniforms.Ga + src(b)) * uniforms.Kin + c;', contiguous: 'col', vec4: aligned(a.inFeatures) },
     b: { index: 'return (b * uniforms.Kin + r) * uniforms.Nout + c;', contiguous: 'col', vec4: aligned(a.outFeatures) },
     cIndex: 'return (m * uniforms.G + b) * uniforms.Nout + n;',
@@ -86,17 +116,18 @@ function backpropInputSpec(a: LinearAttrs): GemmSpec {
     batches: a.sources,
     M: a.rows,
     N: a.inFeatures,
-    K: gather ? 0 : a.outFeatures,
-    ...(gather ? { kLength: 'runLength[b] * uniforms.Nout' } : {}),
+    K: gather ? Math.max(...a.classesPerGroup) * a.outFeatures : a.outFeatures,
+    ...(gather ? { kLength: 'runLength(b) * uniforms.Nout' } : {}),
     preamble: gatherTables(a),
+    ...tables(a),
     a: gather
-      ? { index: 'return (r * uniforms.G + runStart[b]) * uniforms.Nout + c;', contiguous: 'col', vec4: aligned(a.outFeatures) }
+      ? { index: 'return (r * uniforms.G + runStart(b)) * uniforms.Nout + c;', contiguous: 'col', vec4: aligned(a.outFeatures) }
       : { index: 'return (r * uniforms.G + b) * uniforms.Nout + c;', contiguous: 'col', vec4: aligned(a.outFeatures) },
     // B[s](k = (class − start)·out + o, n = in) = w[class, in, o]: contiguous along k within a class.
     b: gather
       ? {
           index: `let j = r / uniforms.Nout;
-                  return ((runStart[b] + j) * uniforms.Kin + c) * uniforms.Nout + (r - j * uniforms.Nout);`,
+                  return ((runStart(b) + j) * uniforms.Kin + c) * uniforms.Nout + (r - j * uniforms.Nout);`,
           contiguous: 'row',
           vec4: aligned(a.outFeatures),
         }
@@ -117,6 +148,7 @@ function backpropFilterSpec(a: LinearAttrs): GemmSpec {
     N: a.outFeatures,
     K: a.rows,
     preamble: gatherTables(a),
+    ...tables(a),
     a: { index: 'return (c * uniforms.Ga + src(b)) * uniforms.Kin + r;', contiguous: 'row', vec4: aligned(a.inFeatures) },
     b: { index: 'return (r * uniforms.G + b) * uniforms.Nout + c;', contiguous: 'col', vec4: aligned(a.outFeatures) },
     cIndex: 'return (b * uniforms.Kin + m) * uniforms.Nout + n;',
@@ -136,13 +168,9 @@ function gemmKernel(which: string, spec: (a: LinearAttrs) => GemmSpec, outShape:
         uniforms: [...gemmUniformValues(g).map((v) => ({ type: 'int32' as const, data: [v] })), ...linearUniforms(attrs).data],
       };
     });
-    return runProgram(
-      backend,
-      program,
-      order.filter((n) => inputs[n]).map((n) => inputs[n]!),
-      'float32',
-      uniforms,
-    );
+    const ordered = order.filter((n) => inputs[n]).map((n) => inputs[n]!);
+    if (attrs.classesPerGroup.length) ordered.push(tablesFor(backend, attrs.classesPerGroup));
+    return runProgram(backend, program, ordered, 'float32', uniforms);
   };
 }
 

@@ -188,7 +188,7 @@ class ColumnChunksProgram implements WgslProgram {
 
 /**
  * Combines the row chunks per channel. `stats`: → [2, C] (mean, biased variance), Chan's formula over
- * chunks of known sizes. `sum0` / `sum1`: → [C], the sum of the chunks' first / second value (Σ dz, Σ dz·x̂).
+ * chunks of known sizes. `sum`: → [C], the sum of the chunks' value in row `row` (0: Σ dz, 1: Σ dz·x̂).
  */
 class FinalizeProgram implements WgslProgram {
   variableNames = ['chunks'];
@@ -199,11 +199,11 @@ class FinalizeProgram implements WgslProgram {
   dispatchLayout;
   dispatch;
   workgroupSize;
-  uniforms = 'R : i32, C : i32, rowsPerChunk : i32, chunkCount : i32,';
+  uniforms = 'R : i32, C : i32, rowsPerChunk : i32, chunkCount : i32, row : i32,';
 
   constructor(
     readonly outputShape: number[],
-    private readonly kind: 'stats' | 'sum0' | 'sum1',
+    private readonly kind: 'stats' | 'sum',
   ) {
     this.shaderKey = `fusebench.batchNormFinalize.${kind}`;
     this.label = kind === 'stats' ? 'BatchNormStatisticsFinalize' : 'BatchNormGradSumsFinalize';
@@ -220,7 +220,7 @@ class FinalizeProgram implements WgslProgram {
       fn main(c : i32) {
         if (c >= uniforms.C) { return; }
         var s = 0.0;
-        for (var k = 0; k < uniforms.chunkCount; k++) { s = s + chunks[(k * 2 + ${this.kind === 'sum0' ? 0 : 1}) * uniforms.C + c]; }
+        for (var k = 0; k < uniforms.chunkCount; k++) { s = s + chunks[(k * 2 + uniforms.row) * uniforms.C + c]; }
         result[c] = s;
       }`;
     }
@@ -410,8 +410,10 @@ function columnReduction(
   const partial = runProgram(backend, chunkProgram, inputs, 'float32', [i32(rows), i32(channels), i32(rowsPerChunk), f32(BN_EPSILON)]);
   const outputs = finals.map((final) => {
     const shape = final === 'stats' ? [2, channels] : [channels];
-    const program = memo(programs, `final:${final}:${channels}`, () => new FinalizeProgram(shape, final));
-    return runProgram(backend, program, [partial], 'float32', [i32(rows), i32(channels), i32(rowsPerChunk), i32(chunks)]);
+    const kind = final === 'stats' ? 'stats' : 'sum';
+    const program = memo(programs, `final:${kind}:${channels}`, () => new FinalizeProgram(shape, kind));
+    const uniforms = [i32(rows), i32(channels), i32(rowsPerChunk), i32(chunks), i32(final === 'sum1' ? 1 : 0)];
+    return runProgram(backend, program, [partial], 'float32', uniforms);
   });
   (backend as unknown as { disposeData(id: object): void }).disposeData(partial.dataId);
   return outputs;

@@ -40,7 +40,7 @@ export interface GemmSpec {
   batches: number;
   M: number;
   N: number;
-  /** The reduction length; per batch where `kLength` says so. */
+  /** The reduction length: the loop bound (the longest where `kLength` varies per batch). */
   K: number;
   a: GemmOperand;
   b: GemmOperand;
@@ -48,8 +48,13 @@ export interface GemmSpec {
   cIndex: string;
   /** C's rows are contiguous along n in 16-byte-aligned runs of 4 (N a multiple of 4): stores are vec4. */
   vec4Out: boolean;
-  /** WGSL expression for batch `b`'s reduction length (default `uniforms.K`). */
+  /**
+   * WGSL expression for batch `b`'s own reduction length where it varies (ragged class runs): reads past
+   * it are zero. Default `uniforms.K`.
+   */
   kLength?: string;
+  /** Further int32 inputs the index functions read (tables), bound after the epilogue's. */
+  tables?: string[];
   epilogue?: GemmEpilogue;
   /** Module-scope WGSL the index functions use (constant tables). */
   preamble?: string;
@@ -81,11 +86,11 @@ export function gemmUniformValues(spec: Pick<GemmSpec, 'M' | 'N' | 'K' | 'batche
 
 function load4(name: 'A' | 'B', op: GemmOperand): string {
   // A: (r, c) = (m, k); B: (r, c) = (k, n). Bounds: rows < rowsOf, columns < colsOf.
-  const [rows, cols] = name === 'A' ? ['uniforms.M', 'K'] : ['K', 'uniforms.N'];
+  const [rows, cols] = name === 'A' ? ['uniforms.M', 'kLength(b)'] : ['kLength(b)', 'uniforms.N'];
   const step = op.contiguous === 'row' ? ['r + 1', 'c', 'r + 2', 'c', 'r + 3', 'c'] : ['r', 'c + 1', 'r', 'c + 2', 'r', 'c + 3'];
   if (op.vec4) {
     return `
-      fn load${name}4(b : i32, r : i32, c : i32, K : i32) -> vec4<f32> {
+      fn load${name}4(b : i32, r : i32, c : i32) -> vec4<f32> {
         if (r >= ${rows} || c >= ${cols}) { return vec4<f32>(0.0); }
         let i = index${name}(b, r, c);
         if (i < 0) { return vec4<f32>(0.0); }
@@ -93,15 +98,15 @@ function load4(name: 'A' | 'B', op: GemmOperand): string {
       }`;
   }
   return `
-      fn read${name}(b : i32, r : i32, c : i32, K : i32) -> f32 {
+      fn read${name}(b : i32, r : i32, c : i32) -> f32 {
         if (r >= ${rows} || c >= ${cols}) { return 0.0; }
         let i = index${name}(b, r, c);
         if (i < 0) { return 0.0; }
         return ${name}[i];
       }
-      fn load${name}4(b : i32, r : i32, c : i32, K : i32) -> vec4<f32> {
-        return vec4<f32>(read${name}(b, r, c, K), read${name}(b, ${step[0]}, ${step[1]}, K),
-                         read${name}(b, ${step[2]}, ${step[3]}, K), read${name}(b, ${step[4]}, ${step[5]}, K));
+      fn load${name}4(b : i32, r : i32, c : i32) -> vec4<f32> {
+        return vec4<f32>(read${name}(b, r, c), read${name}(b, ${step[0]}, ${step[1]}),
+                         read${name}(b, ${step[2]}, ${step[3]}), read${name}(b, ${step[4]}, ${step[5]}));
       }`;
 }
 
@@ -110,15 +115,17 @@ function tileLoad(name: 'A' | 'B', op: GemmOperand): string {
   // Shared tiles are stored k-major: As[k * 64 + m], Bs[k * 64 + n], so the inner product reads rows of 4.
   const along = name === 'A' ? (op.contiguous === 'row' ? 'outer' : 'k') : op.contiguous === 'col' ? 'outer' : 'k';
   const outer = name === 'A' ? 'tileM' : 'tileN';
-  const call = (o: string, k: string) =>
-    name === 'A' ? `loadA4(b, ${outer} + ${o}, k0 + ${k}, K)` : `loadB4(b, k0 + ${k}, ${outer} + ${o}, K)`;
+  const call = (o: string, k: string) => (name === 'A' ? `loadA4(b, ${outer} + ${o}, k0 + ${k})` : `loadB4(b, k0 + ${k}, ${outer} + ${o})`);
   if (along === 'k') {
     // 4 neighbours along k for one row (A) or column (B): 64 of them × 4 runs of 4 along k.
     return `{
         let o = t % 64;
         let kq = (t / 64) * 4;
         let v = ${call('o', 'kq')};
-        for (var j = 0; j < 4; j++) { ${name}s[(kq + j) * 64 + o] = v[j]; }
+        ${name}s[kq * 64 + o] = v.x;
+        ${name}s[(kq + 1) * 64 + o] = v.y;
+        ${name}s[(kq + 2) * 64 + o] = v.z;
+        ${name}s[(kq + 3) * 64 + o] = v.w;
       }`;
   }
   // 4 neighbours along m (A) or n (B) for one k: 16 runs of 4 × 16 values of k.
@@ -126,7 +133,10 @@ function tileLoad(name: 'A' | 'B', op: GemmOperand): string {
         let k = t / 16;
         let oq = (t % 16) * 4;
         let v = ${call('oq', 'k')};
-        for (var j = 0; j < 4; j++) { ${name}s[k * 64 + oq + j] = v[j]; }
+        ${name}s[k * 64 + oq] = v.x;
+        ${name}s[k * 64 + oq + 1] = v.y;
+        ${name}s[k * 64 + oq + 2] = v.z;
+        ${name}s[k * 64 + oq + 3] = v.w;
       }`;
 }
 
@@ -175,12 +185,14 @@ export class GemmProgram implements WgslProgram {
     const e = spec.epilogue ?? {};
     this.outputShape = outputShape;
     this.outputComponent = spec.vec4Out ? 4 : 1;
-    this.variableNames = ['A', 'B', ...(e.bias ? ['bias'] : []), ...(e.residual ? ['residual'] : [])];
+    const tables = spec.tables ?? [];
+    this.variableNames = ['A', 'B', ...(e.bias ? ['bias'] : []), ...(e.residual ? ['residual'] : []), ...tables];
     this.variableComponents = [
       spec.a.vec4 ? 4 : 1,
       spec.b.vec4 ? 4 : 1,
       ...(e.bias ? [this.outputComponent] : []),
       ...(e.residual ? [this.outputComponent] : []),
+      ...tables.map(() => 1),
     ];
     this.shaderKey =
       `fusebench.gemm.${spec.label}.${spec.key}.a${spec.a.contiguous}${spec.a.vec4 ? 4 : 1}.b${spec.b.contiguous}${spec.b.vec4 ? 4 : 1}` +
@@ -194,17 +206,22 @@ export class GemmProgram implements WgslProgram {
 
   getUserCode(): string {
     const s = this.spec;
-    const store = s.vec4Out
-      ? `if (n < uniforms.N) {
-              let i = indexC(b, m, n);
-              result[i / 4] = epilogue4(b, m, n, i, acc[r]);
-            }`
-      : `for (var j = 0; j < 4; j++) {
-              if (n + j < uniforms.N) {
-                let i = indexC(b, m, n + j);
-                result[i] = epilogue(b, m, n + j, i, acc[r][j]);
-              }
-            }`;
+    // Row r of the thread's 4×4 block: accumulator acc<r>, stored as one vec4 or 4 checked scalars.
+    const store = (r: number) => `{
+          let m = tileM + ty * 4 + ${r};
+          if (m < uniforms.M) {${
+            s.vec4Out
+              ? `
+            if (n < uniforms.N) { let i = indexC(b, m, n); result[i / 4] = epilogue4(b, m, n, i, acc${r}); }`
+              : ['x', 'y', 'z', 'w']
+                  .map(
+                    (lane, j) => `
+            if (n + ${j} < uniforms.N) { let i = indexC(b, m, n + ${j}); result[i] = epilogue(b, m, n + ${j}, i, acc${r}.${lane}); }`,
+                  )
+                  .join('')
+          }
+          }
+        }`;
     return `
       ${s.preamble ?? ''}
       var<workgroup> As : array<f32, ${TK * TM}>;
@@ -234,8 +251,12 @@ export class GemmProgram implements WgslProgram {
         let tx = i32(localId.x);
         let ty = i32(localId.y);
         let t = ty * 16 + tx;
-        let K = kLength(b);
-        var acc : array<vec4<f32>, 4>;
+        // The loop bound is uniform (barriers need it); a batch's own ragged length bounds the reads.
+        let K = uniforms.K;
+        var acc0 = vec4<f32>(0.0);
+        var acc1 = vec4<f32>(0.0);
+        var acc2 = vec4<f32>(0.0);
+        var acc3 = vec4<f32>(0.0);
         for (var k0 = 0; k0 < K; k0 = k0 + ${TK}) {
           ${tileLoad('A', s.a)}
           ${tileLoad('B', s.b)}
@@ -244,21 +265,16 @@ export class GemmProgram implements WgslProgram {
             let bo = kk * 64 + tx * 4;
             let bv = vec4<f32>(Bs[bo], Bs[bo + 1], Bs[bo + 2], Bs[bo + 3]);
             let ao = kk * 64 + ty * 4;
-            acc[0] = fma(vec4<f32>(As[ao]), bv, acc[0]);
-            acc[1] = fma(vec4<f32>(As[ao + 1]), bv, acc[1]);
-            acc[2] = fma(vec4<f32>(As[ao + 2]), bv, acc[2]);
-            acc[3] = fma(vec4<f32>(As[ao + 3]), bv, acc[3]);
+            acc0 = fma(vec4<f32>(As[ao]), bv, acc0);
+            acc1 = fma(vec4<f32>(As[ao + 1]), bv, acc1);
+            acc2 = fma(vec4<f32>(As[ao + 2]), bv, acc2);
+            acc3 = fma(vec4<f32>(As[ao + 3]), bv, acc3);
           }
           workgroupBarrier();
         }
         // Thread (tx, ty) owns rows tileM + ty·4 … +3 and columns tileN + tx·4 … +3.
-        for (var r = 0; r < 4; r++) {
-          let m = tileM + ty * 4 + r;
-          let n = tileN + tx * 4;
-          if (m < uniforms.M) {
-            ${store}
-          }
-        }
+        let n = tileN + tx * 4;
+        ${[0, 1, 2, 3].map(store).join('')}
       }
     `;
   }
