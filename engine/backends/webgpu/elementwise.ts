@@ -5,10 +5,43 @@ import type { Tensor } from '../../core/tf.js';
 
 /**
  * The small elementwise and column kernels the backward passes share: the ReLU mask applied to a
- * gradient, and column sums (bias gradients).
+ * gradient, column sums (bias gradients), and dy broadcast back over reduced axes (Sum and Mean
+ * gradients, lean-gradients.ts).
  */
 const RELU_GRAD = 'FusebenchReluGrad';
 const COLUMN_SUM = 'FusebenchColumnSum';
+const BROADCAST = 'FusebenchBroadcast';
+
+/** out = dy / divisor broadcast to the output shape (dy has the output's rank, 1 on reduced axes): tfjs's indexing helpers broadcast. */
+class BroadcastProgram implements WgslProgram {
+  variableNames = ['dy'];
+  variableComponents = [1];
+  outputComponent = 1;
+  shaderKey = 'fusebench.broadcast';
+  label = 'Broadcast';
+  dispatchLayout;
+  dispatch;
+  workgroupSize;
+  uniforms = 'count : i32, divisor : f32,';
+
+  constructor(readonly outputShape: number[]) {
+    ({
+      dispatchLayout: this.dispatchLayout,
+      dispatch: this.dispatch,
+      workgroupSize: this.workgroupSize,
+    } = flatGeometry(
+      outputShape,
+      outputShape.reduce((a, b) => a * b, 1),
+    ));
+  }
+
+  getUserCode(): string {
+    return `
+      fn main(index : i32) {
+        if (index < uniforms.count) { result[index] = getDyByOutputIndex(index) / uniforms.divisor; }
+      }`;
+  }
+}
 
 /** dz = dy · [y > 0], where y = relu(…): 4 elements per invocation where the size allows. */
 class ReluGradProgram implements WgslProgram {
@@ -95,6 +128,20 @@ defineKernel<{ rows: number; columns: number }>(COLUMN_SUM, ({ x }, { rows, colu
   const program = memo(programs, `colsum:${columns}`, () => new ColumnSumProgram([columns]));
   return runProgram(backend, program, [x!], 'float32', intUniforms({ rows, columns }).data);
 });
+
+defineKernel<{ shape: number[]; divisor: number }>(BROADCAST, ({ dy }, { shape, divisor }, backend) => {
+  const program = memo(programs, `broadcast:${shape}`, () => new BroadcastProgram(shape));
+  const count = shape.reduce((a, b) => a * b, 1);
+  return runProgram(backend, program, [dy!], 'float32', [
+    { type: 'int32', data: [count] },
+    { type: 'float32', data: [divisor] },
+  ]);
+});
+
+/** dy (same rank as `shape`, 1 on the reduced axes) broadcast to `shape` and divided by `divisor`, in one pass. */
+export function broadcastGrad(dy: Tensor, shape: number[], divisor = 1): Tensor {
+  return runKernel(BROADCAST, { dy }, { shape, divisor });
+}
 
 /** dy · [y > 0]: the gradient through a ReLU whose output is y. */
 export function reluGrad(dy: Tensor, y: Tensor): Tensor {

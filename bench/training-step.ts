@@ -1,0 +1,135 @@
+/**
+ * The host side of a WebGPU training step (issue #11, item 2), before and after, in one run: per step
+ * its host time (JavaScript until step() returns: tfjs bookkeeping, encoding, uploads), its wall time to
+ * the device being idle, its device time (timestamp queries), and what the host did for the GPU —
+ * dispatches, GPU buffers created, buffers taken from tfjs's pool, uploads. "before" runs tfjs's stock
+ * Sum/Mean gradients (an input-sized ones() filled in JavaScript and uploaded per step); "after" the
+ * device-side ones (engine/backends/webgpu/lean-gradients.ts). Each family's tfjs form and WGSL form
+ * are both shown.
+ *
+ *   npm run bench:step [-- --family batchnorm --config '{"batch": 8}' --steps 5]
+ */
+import { parseArgs } from 'node:util';
+import { useBackend } from '../engine/backends/node.js';
+import { tf } from '../engine/core/tf.js';
+import { getFamily } from '../engine/families/index.js';
+import { parseConfig } from '../engine/core/config.js';
+import { prepare, TrainingSession, disposeStep } from '../engine/core/run.js';
+import { drawInputs, disposeInputs } from '../engine/equivalence.js';
+import { deviceIdle } from '../engine/backends/device-sync.js';
+import { describeError } from '../engine/core/errors.js';
+import { setLeanGradients } from '../engine/backends/webgpu/index.js';
+import { watchHost, type HostCounts } from '../engine/backends/webgpu/host-profile.js';
+import type { Implementation } from '../engine/core/types.js';
+
+/** Shapes a CPU (SwiftShader) runs in seconds yet large enough that per-step uploads show. */
+const DEFAULTS: Record<string, { config: object; implementations: string[] }> = {
+  replicate: { config: { batch: 8, groups: 12, channels: 32, height: 14, width: 14 }, implementations: ['parallel.tile'] },
+  batchnorm: {
+    config: { batch: 8, groups: 12, channels: 32, height: 14, width: 14 },
+    implementations: ['parallel.fusedBatchNorm', 'parallel.fusedBatchNormWgsl'],
+  },
+  bottleneck: {
+    config: { batch: 4, groups: 4, channels: 32, height: 14, width: 14 },
+    implementations: ['parallel.im2colBatchedMatmul', 'parallel.groupedConvWgsl'],
+  },
+  'class-head': {
+    config: { batch: 32, classes: 40, classChannels: 64 },
+    implementations: ['parallel.batchedMatmul', 'parallel.batchedMatmulWgsl'],
+  },
+};
+
+const { values } = parseArgs({ options: { family: { type: 'string' }, config: { type: 'string' }, steps: { type: 'string' } } });
+const steps = Number(values.steps ?? 5);
+
+try {
+  const backend = await useBackend('webgpu');
+  console.log(`training step, host side · webgpu (${backend.device}) · ${steps} steps each, after 2 warm-up steps`);
+} catch (err) {
+  console.error(`bench:step needs the webgpu backend: ${describeError(err)}`);
+  process.exit(1);
+}
+
+interface StepFigures extends HostCounts {
+  hostMs: number;
+  wallMs: number;
+  deviceMs: number;
+}
+
+async function measure(session: TrainingSession<object>): Promise<StepFigures> {
+  for (let i = 0; i < 2; i++) {
+    disposeStep(session.step());
+    await deviceIdle();
+  }
+  const sum: StepFigures = {
+    hostMs: 0,
+    wallMs: 0,
+    deviceMs: 0,
+    dispatches: 0,
+    buffersCreated: 0,
+    bytesCreated: 0,
+    buffersAcquired: 0,
+    uploads: 0,
+    bytesUploaded: 0,
+  };
+  for (let i = 0; i < steps; i++) {
+    const watch = watchHost();
+    const started = performance.now();
+    const result = session.step();
+    sum.hostMs += performance.now() - started;
+    const counts = watch.stop();
+    disposeStep(result);
+    await deviceIdle();
+    sum.wallMs += performance.now() - started;
+    for (const k of Object.keys(counts) as (keyof HostCounts)[]) sum[k] += counts[k];
+  }
+  const timed = await tf.time(() => disposeStep(session.step()));
+  await deviceIdle();
+  const per = Object.fromEntries(Object.entries(sum).map(([k, v]) => [k, v / steps])) as unknown as StepFigures;
+  return { ...per, deviceMs: typeof timed.kernelMs === 'number' ? timed.kernelMs : NaN };
+}
+
+const row = (label: string, f: StepFigures) =>
+  [
+    label.padEnd(44),
+    f.hostMs.toFixed(2).padStart(9),
+    f.wallMs.toFixed(1).padStart(9),
+    f.deviceMs.toFixed(1).padStart(9),
+    String(Math.round(f.dispatches)).padStart(6),
+    `${Math.round(f.buffersCreated)} (${(f.bytesCreated / 1e6).toFixed(2)} MB)`.padStart(18),
+    String(Math.round(f.buffersAcquired)).padStart(8),
+    `${Math.round(f.uploads)} (${(f.bytesUploaded / 1e6).toFixed(2)} MB)`.padStart(18),
+  ].join(' ');
+
+console.log(
+  [
+    'family · implementation · gradients'.padEnd(44),
+    'host ms'.padStart(9),
+    'wall ms'.padStart(9),
+    'device ms'.padStart(9),
+    'disp.'.padStart(6),
+    'buffers created'.padStart(18),
+    'pooled'.padStart(8),
+    'uploads'.padStart(18),
+  ].join(' '),
+);
+for (const [name, defaults] of Object.entries(DEFAULTS).filter(([n]) => !values.family || n === values.family)) {
+  const family = getFamily(name);
+  const config = parseConfig<object>(family, { ...defaults.config, ...(values.config ? (JSON.parse(values.config) as object) : {}) });
+  const inputs = drawInputs(family, config, 1);
+  for (const implName of defaults.implementations) {
+    const impl = family.implementations.find((i) => i.name === implName) as Implementation<object>;
+    const prepared = prepare(impl, inputs.serial, config);
+    const session = new TrainingSession(prepared, inputs.x, inputs.probe, config);
+    for (const lean of [false, true]) {
+      setLeanGradients(lean);
+      console.log(row(`${name} · ${implName} · ${lean ? 'after' : 'before'}`, await measure(session)));
+    }
+    session.dispose();
+    prepared.dispose();
+  }
+  disposeInputs(inputs);
+}
+setLeanGradients(true);
+console.log('host ms: JavaScript until step() returns; wall: to the device idle; device: timestamp queries (tf.time).');
+console.log('On SwiftShader (a CPU) device and wall times are the CPU running the shaders: GPU ratios remain to be taken on a GPU.');
