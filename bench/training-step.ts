@@ -5,7 +5,8 @@
  * dispatches, GPU buffers created, buffers taken from tfjs's pool, uploads. "before" runs tfjs's stock
  * Sum/Mean gradients (an input-sized ones() filled in JavaScript and uploaded per step); "after" the
  * device-side ones (engine/backends/webgpu/lean-gradients.ts). Each family's tfjs form and WGSL form
- * are both shown.
+ * are both shown. Then the host cost of one dispatch: a tfjs kernel, a Fusebench kernel through tfjs's
+ * runWebGPUProgram, and the same through the lean path (engine/backends/webgpu/dispatch-cache.ts).
  *
  *   npm run bench:step [-- --family batchnorm --config '{"batch": 8}' --steps 5]
  */
@@ -18,7 +19,7 @@ import { prepare, TrainingSession, disposeStep } from '../engine/core/run.js';
 import { drawInputs, disposeInputs } from '../engine/equivalence.js';
 import { deviceIdle } from '../engine/backends/device-sync.js';
 import { describeError } from '../engine/core/errors.js';
-import { setLeanGradients } from '../engine/backends/webgpu/index.js';
+import { batchedLinear, setLeanDispatch, setLeanGradients } from '../engine/backends/webgpu/index.js';
 import { watchHost, type HostCounts } from '../engine/backends/webgpu/host-profile.js';
 import type { Implementation } from '../engine/core/types.js';
 
@@ -131,5 +132,34 @@ for (const [name, defaults] of Object.entries(DEFAULTS).filter(([n]) => !values.
   disposeInputs(inputs);
 }
 setLeanGradients(true);
+
+/** Host µs per call of `call` (one dispatch each), over `calls` calls recorded back to back. */
+async function hostUs(call: () => tf.Tensor, calls = 300): Promise<number> {
+  for (let i = 0; i < 3; i++) tf.dispose(call());
+  await deviceIdle();
+  const watch = watchHost();
+  const started = performance.now();
+  for (let i = 0; i < calls; i++) tf.dispose(call());
+  const ms = performance.now() - started;
+  const { dispatches } = watch.stop();
+  await deviceIdle();
+  return (ms * 1000) / dispatches;
+}
+
+{
+  const x = tf.randomNormal([32, 12, 64], 0, 1, 'float32', 1);
+  const w = tf.randomNormal([12, 64, 64], 0, 1, 'float32', 2);
+  const xt = tf.transpose(x, [1, 0, 2]);
+  const tfjs = await hostUs(() => tf.matMul(xt as tf.Tensor3D, w as tf.Tensor3D));
+  setLeanDispatch(false);
+  const viaTfjs = await hostUs(() => batchedLinear(x, w));
+  setLeanDispatch(true);
+  const lean = await hostUs(() => batchedLinear(x, w));
+  console.log(
+    `host µs per dispatch (batched matmul [12 × 32×64·64×64]): tfjs BatchMatMul ${tfjs.toFixed(1)} · ` +
+      `Fusebench GEMM via runWebGPUProgram ${viaTfjs.toFixed(1)} · same, lean path ${lean.toFixed(1)}`,
+  );
+  tf.dispose([x, w, xt]);
+}
 console.log('host ms: JavaScript until step() returns; wall: to the device idle; device: timestamp queries (tf.time).');
 console.log('On SwiftShader (a CPU) device and wall times are the CPU running the shaders: GPU ratios remain to be taken on a GPU.');

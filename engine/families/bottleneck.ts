@@ -363,7 +363,8 @@ const branchLoopWgsl: Implementation<BottleneckConfig> = {
     ),
   allocations: (c) => [
     ...Array.from({ length: c.groups }, () => wgslBottleneckAllocations({ ...c, groups: 1 })).flat(),
-    pixels(c) * c.groups * c.channels,
+    // Concat of a single branch is a clone, no copy.
+    ...(c.groups > 1 ? [pixels(c) * c.groups * c.channels] : []),
   ],
 };
 

@@ -17,6 +17,7 @@ import { kernelTime, memoryPass, type MemoryPass } from './memory.js';
 import { memoryNote, predictedPeakBytes } from './memory-prediction.js';
 import { watchMachineLoad, type MachineLoad } from './machine-load.js';
 import { pointKey } from './point-key.js';
+import { dispatchProfile, type DispatchProfile } from '../backends/webgpu/dispatch-profile.js';
 
 /** One measured unit: every chosen implementation of a family at one config, mode and backend. */
 export interface PointGroup {
@@ -123,10 +124,12 @@ export async function measureGroup(group: PointGroup, settings: MeasureSettings,
         const t = times.contenders.get(r.impl.name)!;
         let memory: MemoryPass | undefined;
         let kernel: Awaited<ReturnType<typeof kernelTime>>;
+        let dispatch: DispatchProfile | undefined;
         let error = t.error;
         if (!error && times.stopReason !== 'cancelled') {
           try {
             kernel = await kernelTime(r.once);
+            dispatch = await dispatchProfile(r.once);
             if (settings.memory) memory = await memoryPass(r.once);
           } catch (e) {
             error = e;
@@ -138,7 +141,7 @@ export async function measureGroup(group: PointGroup, settings: MeasureSettings,
             r,
             t,
             times,
-            { memory, kernel, equivalence: checks.get(r.impl.name), firstCallMs: gate.firstCallMs.get(r.impl.name) },
+            { memory, kernel, dispatch, equivalence: checks.get(r.impl.name), firstCallMs: gate.firstCallMs.get(r.impl.name) },
             settings,
             inputs,
             error,
@@ -165,6 +168,8 @@ export async function measureGroup(group: PointGroup, settings: MeasureSettings,
 interface Measured {
   memory: MemoryPass | undefined;
   kernel: { ms: number; calls: number } | undefined;
+  /** WebGPU: dispatches, host µs per dispatch, device time per kernel. */
+  dispatch?: DispatchProfile | undefined;
   equivalence: Equivalence | undefined;
   firstCallMs: number | undefined;
 }
@@ -243,6 +248,7 @@ function record(
       kernelTiming: backend.kernelTiming,
       stopReason: times.stopReason,
     },
+    ...(measured.dispatch ? { dispatch: measured.dispatch } : {}),
   };
 }
 

@@ -46,6 +46,16 @@ function cacheOf(backend: WebGpuBackendLike): BackendCache {
 /** Dispatches recorded by Fusebench's programs since the process started (both paths), for dispatch-profile.ts. */
 export const dispatchCounter = { fusebench: 0, cached: 0 };
 
+let lean = true;
+
+/**
+ * Lean dispatch on (the default) or off: off, every run goes through tfjs's runWebGPUProgram, as its own
+ * kernels do (for before/after measurements of the per-dispatch host cost: bench/training-step.ts).
+ */
+export function setLeanDispatch(on: boolean): void {
+  lean = on;
+}
+
 /** The tfjs uniform layout (NaN, Infinity, each shape and its strides, then the program's own), as its makeUniforms packs it. */
 function uniformBytes(inputs: TensorInfo[], output: TensorInfo, own: ProgramUniform[]): ArrayBuffer {
   const fields: ProgramUniform[] = [
@@ -117,6 +127,7 @@ export function runProgram(
   const entry = cache.shapes.get(key);
   dispatchCounter.fusebench += 1;
   if (!entry) return firstRun(backend, cache, key, program, inputs, dtype, uniforms);
+  if (!lean) return tfjsRun(backend, program, inputs, dtype, uniforms);
   dispatchCounter.cached += 1;
 
   const output = backend.makeTensorInfo(program.outputShape, dtype);
@@ -139,10 +150,9 @@ export function runProgram(
   return output;
 }
 
-function firstRun(
+/** tfjs's own path: shader key, uniform buffer and bind group made anew for this dispatch. */
+function tfjsRun(
   backend: WebGpuBackendLike,
-  cache: BackendCache,
-  key: string,
   program: WgslProgram,
   inputs: TensorInfo[],
   dtype: tf.DataType,
@@ -153,6 +163,19 @@ function firstRun(
   const shaderKey = program.shaderKey;
   const output = backend.runWebGPUProgram(program, inputs, dtype, uniforms);
   program.shaderKey = shaderKey;
+  return output;
+}
+
+function firstRun(
+  backend: WebGpuBackendLike,
+  cache: BackendCache,
+  key: string,
+  program: WgslProgram,
+  inputs: TensorInfo[],
+  dtype: tf.DataType,
+  uniforms: ProgramUniform[],
+): TensorInfo {
+  const output = tfjsRun(backend, program, inputs, dtype, uniforms);
   const bytes = uniformBytes(inputs, output, uniforms);
   const uniform = backend.device.createBuffer({ size: bytes.byteLength, usage: UNIFORM_USAGE });
   (backend as unknown as { queue: { writeBuffer(b: GpuBufferLike, o: number, d: ArrayBuffer): void } }).queue.writeBuffer(

@@ -11,3 +11,4 @@ export { segmentedMax } from './segmented-max.js';
 /** What a `...Wgsl` implementation declares as its backends. */
 export const WEBGPU_ONLY = ['webgpu'] as const;
 export { setLeanGradients } from './lean-gradients.js';
+export { setLeanDispatch } from './dispatch-cache.js';
