@@ -7,7 +7,7 @@ import type { SweepEvent } from '../../../main/api.js';
 import type { FromWorker } from '../../../engine/worker/protocol.js';
 import { countPoints, expandProfile } from '../../../engine/sweep/expand.js';
 import { profileSchema } from '../../../engine/files/schemas.js';
-import { getFamily } from '../../../engine/families/index.js';
+import { getFamily, implementationsOn } from '../../../engine/families/index.js';
 
 function service(launch = (() => ({ cancel: () => undefined, finished: new Promise(() => undefined) })) as never) {
   const dir = mkdtempSync(join(tmpdir(), 'fb-service-'));
@@ -35,7 +35,7 @@ describe('workbench service (the host side of the contract)', () => {
     const withGroups = ['replicate', 'bottleneck', 'gmp', 'group-linear', 'batchnorm'];
     expect(invalidAxis).toMatchObject({
       ok: true,
-      invalidPoints: 2 * withGroups.reduce((n, f) => n + getFamily(f).implementations.length, 0),
+      invalidPoints: 2 * withGroups.reduce((n, f) => n + implementationsOn(getFamily(f), 'wasm').length, 0),
     });
     expect(invalidAxis.ok && invalidAxis.invalidReasons[0]).toMatch(/config.groups: must be at least 1, got 0/);
     expect(await s.validateProfile({ ...smoke, modes: ['fast'] })).toMatchObject({ ok: false, field: '.modes[0]' });
