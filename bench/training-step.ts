@@ -7,10 +7,13 @@
  * device-side ones (engine/backends/webgpu/lean-gradients.ts). Each family's tfjs form and WGSL form
  * are both shown. Then the host cost of one dispatch: a tfjs kernel, a Fusebench kernel through tfjs's
  * runWebGPUProgram, and the same through the lean path (engine/backends/webgpu/dispatch-cache.ts).
+ * While the host is timed nothing is submitted (one submit per step, at the end): on SwiftShader the
+ * "GPU" is this CPU, and shaders running beside the JavaScript would be charged to the host.
  *
  *   npm run bench:step [-- --family batchnorm --config '{"batch": 8}' --steps 5]
  */
 import { parseArgs } from 'node:util';
+import { cpus, loadavg } from 'node:os';
 import { useBackend } from '../engine/backends/node.js';
 import { tf } from '../engine/core/tf.js';
 import { getFamily } from '../engine/families/index.js';
@@ -51,43 +54,68 @@ try {
   process.exit(1);
 }
 
+const SUBMIT_BATCH = 'WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE';
+const tfjsSubmitBatch = tf.env().getNumber(SUBMIT_BATCH);
+/** Runs `f` with tfjs submitting its command buffer only when the engine waits for the device. */
+async function withoutSubmits<T>(f: () => Promise<T>): Promise<T> {
+  tf.env().set(SUBMIT_BATCH, Number.MAX_SAFE_INTEGER);
+  try {
+    return await f();
+  } finally {
+    tf.env().set(SUBMIT_BATCH, tfjsSubmitBatch);
+  }
+}
+
 interface StepFigures extends HostCounts {
   hostMs: number;
   wallMs: number;
   deviceMs: number;
 }
 
-async function measure(session: TrainingSession<object>): Promise<StepFigures> {
-  for (let i = 0; i < 2; i++) {
-    disposeStep(session.step());
-    await deviceIdle();
-  }
-  const sum: StepFigures = {
-    hostMs: 0,
-    wallMs: 0,
-    deviceMs: 0,
-    dispatches: 0,
-    buffersCreated: 0,
-    bytesCreated: 0,
-    buffersAcquired: 0,
-    uploads: 0,
-    bytesUploaded: 0,
-  };
-  for (let i = 0; i < steps; i++) {
-    const watch = watchHost();
-    const started = performance.now();
-    const result = session.step();
-    sum.hostMs += performance.now() - started;
-    const counts = watch.stop();
-    disposeStep(result);
-    await deviceIdle();
-    sum.wallMs += performance.now() - started;
-    for (const k of Object.keys(counts) as (keyof HostCounts)[]) sum[k] += counts[k];
-  }
-  const timed = await tf.time(() => disposeStep(session.step()));
+const zero = (): StepFigures => ({
+  hostMs: 0,
+  wallMs: 0,
+  deviceMs: 0,
+  dispatches: 0,
+  buffersCreated: 0,
+  bytesCreated: 0,
+  buffersAcquired: 0,
+  uploads: 0,
+  bytesUploaded: 0,
+});
+
+/** One step with stock or lean gradients, its figures added to `sum`. */
+async function timedStep(session: TrainingSession<object>, lean: boolean, sum: StepFigures): Promise<void> {
+  setLeanGradients(lean);
+  const watch = watchHost();
+  const started = performance.now();
+  const result = session.step();
+  sum.hostMs += performance.now() - started;
+  const counts = watch.stop();
+  disposeStep(result);
   await deviceIdle();
-  const per = Object.fromEntries(Object.entries(sum).map(([k, v]) => [k, v / steps])) as unknown as StepFigures;
-  return { ...per, deviceMs: typeof timed.kernelMs === 'number' ? timed.kernelMs : NaN };
+  sum.wallMs += performance.now() - started;
+  for (const k of Object.keys(counts) as (keyof HostCounts)[]) sum[k] += counts[k];
+}
+
+/**
+ * Before (stock gradients) and after (lean), steps interleaved so that neither is charged the other's
+ * garbage collection or the machine's load of the moment; per step means, device time from one tf.time().
+ */
+async function measure(session: TrainingSession<object>): Promise<[StepFigures, StepFigures]> {
+  const sums = [zero(), zero()] as const;
+  for (let i = 0; i < 2; i++) for (const lean of [false, true]) await timedStep(session, lean, zero());
+  for (let i = 0; i < steps; i++) for (const lean of [false, true]) await timedStep(session, lean, sums[lean ? 1 : 0]);
+  const figures = [] as StepFigures[];
+  for (const lean of [false, true]) {
+    setLeanGradients(lean);
+    const timed = await tf.time(() => disposeStep(session.step()));
+    await deviceIdle();
+    const per = Object.fromEntries(Object.entries(sums[lean ? 1 : 0]).map(([k, v]) => [k, v / steps])) as unknown as StepFigures;
+    figures.push({ ...per, deviceMs: typeof timed.kernelMs === 'number' ? timed.kernelMs : NaN });
+  }
+  setLeanGradients(true);
+  return [figures[0]!, figures[1]!];
 }
 
 const row = (label: string, f: StepFigures) =>
@@ -122,10 +150,9 @@ for (const [name, defaults] of Object.entries(DEFAULTS).filter(([n]) => !values.
     const impl = family.implementations.find((i) => i.name === implName) as Implementation<object>;
     const prepared = prepare(impl, inputs.serial, config);
     const session = new TrainingSession(prepared, inputs.x, inputs.probe, config);
-    for (const lean of [false, true]) {
-      setLeanGradients(lean);
-      console.log(row(`${name} · ${implName} · ${lean ? 'after' : 'before'}`, await measure(session)));
-    }
+    const [before, after] = await withoutSubmits(() => measure(session));
+    console.log(row(`${name} · ${implName} · before`, before));
+    console.log(row(`${name} · ${implName} · after`, after));
     session.dispose();
     prepared.dispose();
   }
@@ -150,11 +177,11 @@ async function hostUs(call: () => tf.Tensor, calls = 300): Promise<number> {
   const x = tf.randomNormal([32, 12, 64], 0, 1, 'float32', 1);
   const w = tf.randomNormal([12, 64, 64], 0, 1, 'float32', 2);
   const xt = tf.transpose(x, [1, 0, 2]);
-  const tfjs = await hostUs(() => tf.matMul(xt as tf.Tensor3D, w as tf.Tensor3D));
+  const tfjs = await withoutSubmits(() => hostUs(() => tf.matMul(xt as tf.Tensor3D, w as tf.Tensor3D)));
   setLeanDispatch(false);
-  const viaTfjs = await hostUs(() => batchedLinear(x, w));
+  const viaTfjs = await withoutSubmits(() => hostUs(() => batchedLinear(x, w)));
   setLeanDispatch(true);
-  const lean = await hostUs(() => batchedLinear(x, w));
+  const lean = await withoutSubmits(() => hostUs(() => batchedLinear(x, w)));
   console.log(
     `host µs per dispatch (batched matmul [12 × 32×64·64×64]): tfjs BatchMatMul ${tfjs.toFixed(1)} · ` +
       `Fusebench GEMM via runWebGPUProgram ${viaTfjs.toFixed(1)} · same, lean path ${lean.toFixed(1)}`,
@@ -162,4 +189,5 @@ async function hostUs(call: () => tf.Tensor, calls = 300): Promise<number> {
   tf.dispose([x, w, xt]);
 }
 console.log('host ms: JavaScript until step() returns; wall: to the device idle; device: timestamp queries (tf.time).');
+console.log(`load average while measuring: ${loadavg()[0]!.toFixed(2)} on ${cpus().length} cores`);
 console.log('On SwiftShader (a CPU) device and wall times are the CPU running the shaders: GPU ratios remain to be taken on a GPU.');
