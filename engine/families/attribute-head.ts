@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { tf, type Tensor } from '../core/tf.js';
 import { ConfigError } from '../core/errors.js';
 import { positiveInt, positiveIntList, requireDivisible, requireBatchNormValues } from '../core/config.js';
-import { batchNorm, cloneAll, conv, subWeights, withPrefix } from '../core/ops.js';
+import { batchNorm, batchNormParams, cloneAll, conv, subWeights, withPrefix } from '../core/ops.js';
+import { fusedBatchNorm, groupedConv, segmentedMax, WEBGPU_ONLY } from '../backends/webgpu/index.js';
 import { SeededInit } from '../core/init.js';
 import type { Implementation, LayerFamily, Mode, Tensors, WeightSet } from '../core/types.js';
 import {
@@ -22,6 +23,9 @@ import {
   fuseBottleneck,
   initBottleneck,
   unfuseBottleneck,
+  wgslBottleneckAllocations,
+  wgslBottleneckForward,
+  wgslBranch,
   type BottleneckShape,
   type BranchConvs,
 } from './bottleneck.js';
@@ -32,11 +36,22 @@ import {
   classLinearBatched,
   classLinearFlops,
   classLinearLoop,
+  classLinearLoopWgsl,
   classLinearParams,
+  classLinearWgsl,
   initClassLinear,
   type ClassLinearShape,
 } from './class-linear.js';
-import { classHeadBatched, classHeadFlops, classHeadLoop, classHeadParams, initClassHead, type ClassHeadShape } from './class-head.js';
+import {
+  classHeadBatched,
+  classHeadFlops,
+  classHeadLoop,
+  classHeadLoopWgsl,
+  classHeadParams,
+  classHeadWgsl,
+  initClassHead,
+  type ClassHeadShape,
+} from './class-head.js';
 
 /**
  * The seed's whole attribute head: reduce conv (1×1 in→gc + BN + ReLU) → g bottlenecks → global max
@@ -195,6 +210,86 @@ function parallelHead(convs: (typeof fusedBottlenecks)[keyof typeof fusedBottlen
   };
 }
 
+/** The reduce conv in WGSL: a dense 1×1 convolution (one group) and BatchNorm with ReLU fused. */
+function reduceWgsl(w: WeightSet, x: Tensor, c: AttributeHeadConfig, mode: Mode): Tensor {
+  const kernel = tf.reshape(w.trainable['reduce.conv']!, [1, c.inChannels, c.groupChannels]);
+  return fusedBatchNorm(groupedConv(x, kernel, 1), batchNormParams(w, 'reduce.bn'), mode, { relu: true });
+}
+
+const reduceWgslAllocations = (c: AttributeHeadConfig) => [pixels(c) * c.groupChannels, pixels(c) * c.groupChannels];
+
+/** The serial twin of fusedWgsl: the seed's loops with the same WGSL kernels per branch and per class. */
+const seedLoopsWgsl: Implementation<AttributeHeadConfig> = {
+  name: 'serial.seedLoopsWgsl',
+  role: 'serial',
+  summary:
+    "the seed's serial head with Fusebench's WGSL kernels: a loop of g bottleneck + max branches, a WGSL Linear and residual head per class",
+  primitive: 'WGSL direct convolution, fused BatchNorm, segmented max, tiled GEMM, per branch and class',
+  backends: WEBGPU_ONLY,
+  toParallel: (w) => ({ trainable: cloneAll(w.trainable), buffers: cloneAll(w.buffers) }),
+  toSerial: (ts) => ({ ...ts }),
+  forward(w, x, c, mode) {
+    const p = parts(c);
+    const r = reduceWgsl(w, x, c, mode);
+    const bw = stage(w, 'bottleneck.');
+    const pooled = tf.stack(
+      Array.from({ length: c.groups }, (_, i) =>
+        segmentedMax(tf.reshape(wgslBranch(bw, i, r, p.bottleneck, mode), [c.batch, c.height * c.width, c.groupChannels]), mode),
+      ),
+      1,
+    );
+    const perClass = classLinearLoopWgsl.forward(stage(w, 'classLinear.'), pooled, p.classLinear, mode);
+    return classHeadLoopWgsl.forward(stage(w, 'classHead.'), perClass, p.classHead, mode);
+  },
+  allocations(c) {
+    const p = parts(c);
+    return [
+      ...reduceWgslAllocations(c),
+      ...Array.from({ length: c.groups }, () => [
+        ...wgslBottleneckAllocations({ ...p.bottleneck, groups: 1 }),
+        c.batch * c.groupChannels,
+      ]).flat(),
+      c.batch * c.groups * c.groupChannels,
+      ...classLinearLoopWgsl.allocations(p.classLinear),
+      ...classHeadLoopWgsl.allocations(p.classHead),
+    ];
+  },
+};
+
+/** Every stage fused, in WGSL: grouped convolutions, fused BatchNorms, one segmented max, gathered and batched Linears. */
+const fusedWgsl: Implementation<AttributeHeadConfig> = {
+  ...parallelHead(fusedBottlenecks.im2col),
+  name: 'parallel.fusedWgsl',
+  summary:
+    'every stage fused, in WGSL: direct grouped convolutions, BatchNorms with ReLU and the residual fused, one segmented max, the per-class gather by indexing, batched Linears',
+  primitive: 'WGSL direct convolution, fused BatchNorm, segmented max, tiled GEMM',
+  baseline: 'serial.seedLoopsWgsl',
+  backends: WEBGPU_ONLY,
+  forward(w, x, c, mode) {
+    const p = parts(c);
+    const fused = wgslBottleneckForward(stage(w, 'bottleneck.'), reduceWgsl(w, x, c, mode), p.bottleneck, mode);
+    const pooled = tf.reshape(segmentedMax(tf.reshape(fused, [c.batch, c.height * c.width, c.groups * c.groupChannels]), mode), [
+      c.batch,
+      c.groups,
+      c.groupChannels,
+    ]);
+    const perClass = classLinearWgsl.forward(stage(w, 'classLinear.'), pooled, p.classLinear, mode);
+    return classHeadWgsl.forward(stage(w, 'classHead.'), perClass, p.classHead, mode);
+  },
+  allocations(c) {
+    const p = parts(c);
+    return [
+      ...reduceWgslAllocations(c),
+      ...wgslBottleneckAllocations(p.bottleneck),
+      c.batch * c.groups * c.groupChannels,
+      ...classLinearWgsl.allocations(p.classLinear),
+      ...classHeadWgsl.allocations(p.classHead),
+    ];
+  },
+  // The segmented max reads the fused map in place: no transposed copy.
+  scratch: undefined,
+};
+
 function reduceParams(c: AttributeHeadConfig): number {
   return c.inChannels * c.groupChannels + 2 * c.groupChannels;
 }
@@ -265,6 +360,8 @@ export const attributeHead: LayerFamily<AttributeHeadConfig> = {
     serialHead('im2col'),
     parallelHead(fusedBottlenecks.im2col),
     parallelHead(fusedBottlenecks.blockDiag),
+    seedLoopsWgsl,
+    fusedWgsl,
   ],
   pytorch: {
     input: 'feature-map',

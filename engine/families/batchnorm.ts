@@ -2,7 +2,8 @@ import { pt } from '../core/pytorch-layout.js';
 import { z } from 'zod';
 import { tf } from '../core/tf.js';
 import { requireBatchNormValues, groupedMapFields } from '../core/config.js';
-import { batchNorm, cloneWeights, concatBatchNorms, splitBatchNorms } from '../core/ops.js';
+import { batchNorm, batchNormParams, cloneWeights, concatBatchNorms, splitBatchNorms } from '../core/ops.js';
+import { fusedBatchNorm as wgslBatchNorm, WEBGPU_ONLY } from '../backends/webgpu/index.js';
 import { SeededInit } from '../core/init.js';
 import type { Implementation, LayerFamily, Tensors, WeightSet } from '../core/types.js';
 
@@ -50,6 +51,40 @@ const fusedBatchNorm: Implementation<BatchnormConfig> = {
   allocations: (c) => [c.groups * sliceElements(c)],
 };
 
+/** The serial twin of fusedBatchNormWgsl: the same WGSL BatchNorm per group slice. */
+const batchNormLoopWgsl: Implementation<BatchnormConfig> = {
+  name: 'serial.batchNormLoopWgsl',
+  role: 'serial',
+  summary: "g of Fusebench's WGSL BatchNorms, each on its group's channel slice, concatenated",
+  primitive: 'WGSL BatchNorm (one-pass Welford statistics in training)',
+  backends: WEBGPU_ONLY,
+  toParallel: (w) => cloneWeights(w),
+  toSerial: (ts) => ({ ...ts }),
+  forward: (w, x, c, mode) =>
+    tf.concat(
+      Array.from({ length: c.groups }, (_, i) =>
+        wgslBatchNorm(
+          tf.slice(x, [0, 0, 0, i * c.channels], [c.batch, c.height, c.width, c.channels]),
+          batchNormParams(w, `g${i}.bn`),
+          mode,
+        ),
+      ),
+      3,
+    ),
+  allocations: batchNormLoop.allocations,
+};
+
+const fusedBatchNormWgsl: Implementation<BatchnormConfig> = {
+  ...fusedBatchNorm,
+  name: 'parallel.fusedBatchNormWgsl',
+  summary:
+    'one WGSL BatchNorm over all g·C channels: one kernel in inference; in training one-pass Welford statistics, running statistics updated, WGSL backward',
+  primitive: 'WGSL BatchNorm (one-pass Welford statistics in training)',
+  baseline: 'serial.batchNormLoopWgsl',
+  backends: WEBGPU_ONLY,
+  forward: (w, x, _c, mode) => wgslBatchNorm(x, batchNormParams(w, 'bn'), mode),
+};
+
 export const batchnorm: LayerFamily<BatchnormConfig> = {
   name: 'batchnorm',
   title: 'BatchNorm per group',
@@ -71,7 +106,7 @@ export const batchnorm: LayerFamily<BatchnormConfig> = {
     for (let i = 0; i < c.groups; i++) draw.batchNorm(`g${i}.bn`, c.channels, w.trainable, w.buffers);
     return w;
   },
-  implementations: [batchNormLoop, fusedBatchNorm],
+  implementations: [batchNormLoop, fusedBatchNorm, batchNormLoopWgsl, fusedBatchNormWgsl],
   pytorch: {
     input: 'feature-map',
     output: 'feature-map',

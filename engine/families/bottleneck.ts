@@ -4,6 +4,7 @@ import { tf, type Tensor } from '../core/tf.js';
 import { positiveInt, requireDivisible, requireBatchNormValues, groupedMapFields } from '../core/config.js';
 import {
   batchNorm,
+  batchNormParams,
   blockDiagonal,
   branchNames,
   cloneWeights,
@@ -18,6 +19,7 @@ import {
   unstackBranches,
 } from '../core/ops.js';
 import { SeededInit } from '../core/init.js';
+import { fusedBatchNorm, groupedConv, WEBGPU_ONLY } from '../backends/webgpu/index.js';
 import type { Implementation, LayerFamily, Mode, Tensors, WeightSet } from '../core/types.js';
 
 /**
@@ -312,6 +314,74 @@ function fused(convs: GroupedConvs): Implementation<BottleneckConfig> {
 
 export const fusedBottlenecks = { im2col, blockDiag };
 
+/** The fused bottleneck in WGSL (engine/backends/webgpu/): direct grouped convolutions, BatchNorm with ReLU and residual fused. */
+export function wgslBottleneckForward(w: WeightSet, x: Tensor, c: BottleneckShape, mode: Mode): Tensor {
+  const bn = (name: string) => batchNormParams(w, name);
+  const conv1 = tf.reshape(w.trainable.conv1!, [1, c.channels, c.groups * planes(c)]);
+  let h = fusedBatchNorm(groupedConv(x, conv1, 1), bn('bn1'), mode, { relu: true });
+  h = fusedBatchNorm(groupedConv(h, w.trainable.conv2!, 3), bn('bn2'), mode, { relu: true });
+  // The residual is x itself: the last BatchNorm adds channel c mod C of x to fused channel c.
+  return fusedBatchNorm(groupedConv(h, w.trainable.conv3!, 1), bn('bn3'), mode, { residual: x, relu: true });
+}
+
+/** Per convolution its output and its BatchNorm's; the residual is never materialised. */
+export function wgslBottleneckAllocations(c: BottleneckShape): number[] {
+  const n = pixels(c);
+  return [
+    n * c.groups * planes(c),
+    n * c.groups * planes(c),
+    n * c.groups * planes(c),
+    n * c.groups * planes(c),
+    n * c.groups * c.channels,
+    n * c.groups * c.channels,
+  ];
+}
+
+/** One serial branch in WGSL: the same kernels at groups = 1, so the fused WGSL form's speedup isolates fusion. */
+export function wgslBranch(w: WeightSet, i: number, x: Tensor, c: BottleneckShape, mode: Mode): Tensor {
+  const b = `b${i}`;
+  const p = planes(c);
+  const bn = (name: string) => batchNormParams(w, `${b}.${name}`);
+  let h = fusedBatchNorm(groupedConv(x, tf.reshape(w.trainable[`${b}.conv1`]!, [1, c.channels, p]), 1), bn('bn1'), mode, { relu: true });
+  h = fusedBatchNorm(groupedConv(h, tf.reshape(w.trainable[`${b}.conv2`]!, [1, 9 * p, p]), 3), bn('bn2'), mode, { relu: true });
+  const y = groupedConv(h, tf.reshape(w.trainable[`${b}.conv3`]!, [1, p, c.channels]), 1);
+  return fusedBatchNorm(y, bn('bn3'), mode, { residual: x, relu: true });
+}
+
+const branchLoopWgsl: Implementation<BottleneckConfig> = {
+  name: 'serial.branchLoopWgsl',
+  role: 'serial',
+  summary: "the seed's loop of g bottlenecks with Fusebench's WGSL kernels (direct convolution, fused BatchNorm), outputs concatenated",
+  primitive: 'WGSL direct convolution (tiled GEMM) + fused BatchNorm, per branch',
+  backends: WEBGPU_ONLY,
+  toParallel: (w) => cloneWeights(w),
+  toSerial: (ts) => ({ ...ts }),
+  forward: (w, x, c, mode) =>
+    tf.concat(
+      Array.from({ length: c.groups }, (_, i) => wgslBranch(w, i, x, c, mode)),
+      3,
+    ),
+  allocations: (c) => [
+    ...Array.from({ length: c.groups }, () => wgslBottleneckAllocations({ ...c, groups: 1 })).flat(),
+    // Concat of a single branch is a clone, no copy.
+    ...(c.groups > 1 ? [pixels(c) * c.groups * c.channels] : []),
+  ],
+};
+
+const groupedConvWgsl: Implementation<BottleneckConfig> = {
+  name: 'parallel.groupedConvWgsl',
+  role: 'parallel',
+  summary:
+    'fused bottleneck in WGSL: direct grouped 3×3 and 1×1 convolutions (no im2col, no block-diagonal zeros), BatchNorm with ReLU and the g-fold residual fused in',
+  primitive: 'WGSL direct convolution (tiled GEMM) + fused BatchNorm',
+  baseline: 'serial.branchLoopWgsl',
+  backends: WEBGPU_ONLY,
+  toParallel: (w, c) => fuseBottleneck(w, c, im2col),
+  toSerial: (own, c) => unfuseBottleneck(own, c, im2col),
+  forward: (w, x, c, mode) => wgslBottleneckForward(w, x, c, mode),
+  allocations: wgslBottleneckAllocations,
+};
+
 export const bottleneck: LayerFamily<BottleneckConfig> = {
   name: 'bottleneck',
   title: 'Parallel bottleneck (grouped convolution)',
@@ -333,7 +403,7 @@ export const bottleneck: LayerFamily<BottleneckConfig> = {
     initBottleneck(c, new SeededInit(seed), w);
     return w;
   },
-  implementations: [branchLoop('conv2d'), branchLoop('im2col'), fused(im2col), fused(blockDiag)],
+  implementations: [branchLoop('conv2d'), branchLoop('im2col'), fused(im2col), fused(blockDiag), branchLoopWgsl, groupedConvWgsl],
   pytorch: {
     input: 'feature-map',
     output: 'feature-map',

@@ -5,6 +5,7 @@ import { positiveInt, requireDivisible } from '../core/config.js';
 import { cloneWeights, linear, linearAllocations, stackBranches, unstackBranches } from '../core/ops.js';
 import { SeededInit } from '../core/init.js';
 import type { Implementation, LayerFamily, Tensors } from '../core/types.js';
+import { batchedLinear, WEBGPU_ONLY } from '../backends/webgpu/index.js';
 
 /**
  * Per class: ResidualLinearBlock(cc, r) = relu(fc2(relu(fc1(x))) + x), fc1 cc→cc/r, fc2 cc/r→cc
@@ -115,6 +116,61 @@ export const classHeadBatched: Implementation<ClassHeadShape> = {
   allocations: (c) => [c.batch * c.classes * c.classChannels, ...residualLogitAllocations(c.batch * c.classes, c, 3), c.batch * c.classes],
 };
 
+/**
+ * The residual block and logit in WGSL on x [B, G, cc] with G weight sets [G, in, out]: bias, ReLU and
+ * the residual fused into each GEMM's store; no transposes (the kernel indexes x as it lies).
+ */
+function residualLogitWgsl(x: Tensor, get: (name: string) => Tensor, c: ClassHeadShape, classes: number): Tensor {
+  const h = batchedLinear(x, get('fc1.weight'), { bias: get('fc1.bias'), relu: true });
+  const y = batchedLinear(h, get('fc2.weight'), { bias: get('fc2.bias'), residual: x, relu: true });
+  return tf.reshape(batchedLinear(y, get('out.weight'), { bias: get('out.bias') }), [c.batch, classes]);
+}
+
+const residualLogitWgslAllocations = (c: ClassHeadShape, classes: number) => [
+  c.batch * classes * hidden(c),
+  c.batch * classes * c.classChannels,
+  c.batch * classes,
+];
+
+/** The serial twin of batchedMatmulWgsl: the same WGSL kernels once per class. */
+export const classHeadLoopWgsl: Implementation<ClassHeadShape> = {
+  name: 'serial.blockPerClassWgsl',
+  role: 'serial',
+  summary: "per class: the ResidualLinearBlock and Linear(cc, 1) with Fusebench's WGSL Linear kernels, logits concatenated",
+  primitive: 'WGSL tiled GEMM + bias, ReLU, residual',
+  backends: WEBGPU_ONLY,
+  toParallel: (w) => cloneWeights(w),
+  toSerial: (ts) => ({ ...ts }),
+  forward(w, x, c) {
+    const shapes = layerShapes(c);
+    const logits = Array.from({ length: c.classes }, (_, k) => {
+      const row = tf.slice(x, [0, k, 0], [c.batch, 1, c.classChannels]);
+      // Serial weights [in, out] as one batch entry [1, in, out].
+      const get = (name: string) => {
+        const t = w.trainable[`c${k}.${name}`]!;
+        return name.endsWith('weight') ? tf.reshape(t, [1, ...shapes[name]!]) : t;
+      };
+      return residualLogitWgsl(row, get, c, 1);
+    });
+    return tf.concat(logits, 1);
+  },
+  allocations: (c) => [
+    ...Array.from({ length: c.classes }, () => [c.batch * c.classChannels, ...residualLogitWgslAllocations(c, 1)]).flat(),
+    c.batch * c.classes,
+  ],
+};
+
+export const classHeadWgsl: Implementation<ClassHeadShape> = {
+  ...classHeadBatched,
+  name: 'parallel.batchedMatmulWgsl',
+  summary: 'the same layers batched over classes in WGSL tiled GEMMs, with bias, ReLU and the residual fused; no transposes',
+  primitive: 'WGSL tiled GEMM + bias, ReLU, residual',
+  baseline: 'serial.blockPerClassWgsl',
+  backends: WEBGPU_ONLY,
+  forward: (w, x, c) => residualLogitWgsl(x, (name) => w.trainable[name]!, c, c.classes),
+  allocations: (c) => residualLogitWgslAllocations(c, c.classes),
+};
+
 export function classHeadParams(c: ClassHeadShape): number {
   const cc = c.classChannels;
   return c.classes * ((2 * cc * cc) / c.reduction + cc / c.reduction + 2 * cc + 1);
@@ -147,7 +203,7 @@ export const classHead: LayerFamily<ClassHeadConfig> = {
     initClassHead(c, new SeededInit(seed), trainable);
     return { trainable, buffers: {} };
   },
-  implementations: [classHeadLoop, classHeadBatched],
+  implementations: [classHeadLoop, classHeadBatched, classHeadLoopWgsl, classHeadWgsl],
   pytorch: {
     input: 'same',
     output: 'same',

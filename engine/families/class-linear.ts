@@ -5,6 +5,7 @@ import { positiveInt, positiveIntList } from '../core/config.js';
 import { cloneWeights, groupMatmul, groupMatmulAllocations, linear, stackBranches, unstackBranches } from '../core/ops.js';
 import { SeededInit } from '../core/init.js';
 import type { Implementation, LayerFamily, Tensors } from '../core/types.js';
+import { batchedLinear, WEBGPU_ONLY } from '../backends/webgpu/index.js';
 
 /** The seed's 40 attributes in 12 groups (ragged). */
 export const SEED_CLASSES_PER_GROUP = [5, 3, 4, 2, 6, 3, 2, 4, 3, 3, 2, 3];
@@ -105,6 +106,38 @@ export const classLinearBatched: Implementation<ClassLinearShape> = {
   ],
 };
 
+/** The serial twin of gatherBatchedMatmulWgsl: the same WGSL Linear kernel once per class on its group's row. */
+export const classLinearLoopWgsl: Implementation<ClassLinearShape> = {
+  name: 'serial.linearPerClassWgsl',
+  role: 'serial',
+  summary: "one of Fusebench's WGSL Linears per class on its group's row x[:, i, :], results concatenated",
+  primitive: 'WGSL tiled GEMM + bias',
+  backends: WEBGPU_ONLY,
+  toParallel: (w) => cloneWeights(w),
+  toSerial: (ts) => ({ ...ts }),
+  forward(w, x, c) {
+    const outs = groupOfClass(c.classesPerGroup).map((i, k) => {
+      const row = tf.slice(x, [0, i, 0], [c.batch, 1, c.groupChannels]);
+      const weight = tf.reshape(w.trainable[`c${k}.weight`]!, [1, c.groupChannels, c.classChannels]);
+      return batchedLinear(row, weight, { bias: w.trainable[`c${k}.bias`]! });
+    });
+    return tf.concat(outs, 1);
+  },
+  allocations: classLinearLoop.allocations,
+};
+
+/** The seed's einsum with its gather x[:, idx] done by the GEMM's indexing: no [B, n, gc] copy. */
+export const classLinearWgsl: Implementation<ClassLinearShape> = {
+  ...classLinearBatched,
+  name: 'parallel.gatherBatchedMatmulWgsl',
+  summary: "one WGSL tiled batched GEMM over classes, each reading its group's row in place (the gather is indexing), bias fused",
+  primitive: 'WGSL tiled GEMM + bias (gather by indexing)',
+  baseline: 'serial.linearPerClassWgsl',
+  backends: WEBGPU_ONLY,
+  forward: (w, x, c) => batchedLinear(x, w.trainable.weight!, { bias: w.trainable.bias!, classesPerGroup: c.classesPerGroup }),
+  allocations: (c) => [c.batch * classCount(c) * c.classChannels],
+};
+
 export function classLinearParams(c: ClassLinearShape): number {
   return classCount(c) * (c.groupChannels * c.classChannels + c.classChannels);
 }
@@ -132,7 +165,7 @@ export const classLinear: LayerFamily<ClassLinearConfig> = {
     initClassLinear(c, new SeededInit(seed), trainable);
     return { trainable, buffers: {} };
   },
-  implementations: [classLinearLoop, classLinearBatched],
+  implementations: [classLinearLoop, classLinearBatched, classLinearLoopWgsl, classLinearWgsl],
   pytorch: {
     input: 'same',
     output: 'same',

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { tf } from '../core/tf.js';
 import { groupedMapFields } from '../core/config.js';
 import type { Implementation, LayerFamily } from '../core/types.js';
+import { segmentedMax, WEBGPU_ONLY } from '../backends/webgpu/index.js';
 
 /** Seed §3: AdaptiveMaxPool2d(1) + view per group: [B,H,W,g·C] → [B,g,C], group-major channels. */
 export const gmpSchema = z.object({
@@ -89,6 +90,49 @@ const maxPoolReshape: Implementation<GmpConfig> = {
   allocations: (c) => [c.batch * c.groups * c.channels],
 };
 
+/** The serial twin of segmentedMaxWgsl: the same WGSL max kernel per group slice, so its speedup isolates fusion. */
+const sliceMaxLoopWgsl: Implementation<GmpConfig> = {
+  name: 'serial.sliceMaxLoopWgsl',
+  role: 'serial',
+  summary: "slice each group's channels, Fusebench's WGSL global max over H×W each, stack the g results",
+  primitive: 'WGSL segmented max (argmax kept in training)',
+  backends: WEBGPU_ONLY,
+  toParallel: noWeights,
+  toSerial: () => ({}),
+  forward: (_w, x, c, mode) =>
+    tf.stack(
+      Array.from({ length: c.groups }, (_, i) =>
+        segmentedMax(
+          tf.reshape(tf.slice(x, [0, 0, 0, i * c.channels], [c.batch, c.height, c.width, c.channels]), [
+            c.batch,
+            c.height * c.width,
+            c.channels,
+          ]),
+          mode,
+        ),
+      ),
+      1,
+    ),
+  allocations: (c) => [
+    ...Array.from({ length: c.groups }, () => [c.batch * c.height * c.width * c.channels, c.batch * c.channels]).flat(),
+    c.batch * c.groups * c.channels,
+  ],
+};
+
+const segmentedMaxWgsl: Implementation<GmpConfig> = {
+  name: 'parallel.segmentedMaxWgsl',
+  role: 'parallel',
+  summary: "one WGSL pass over [B, H·W, g·C]: every group's max at once, the [B, g, C] result a view (argmax kept for backward)",
+  primitive: 'WGSL segmented max (argmax kept in training)',
+  baseline: 'serial.sliceMaxLoopWgsl',
+  backends: WEBGPU_ONLY,
+  toParallel: noWeights,
+  toSerial: () => ({}),
+  forward: (_w, x, c, mode) =>
+    tf.reshape(segmentedMax(tf.reshape(x, [c.batch, c.height * c.width, c.groups * c.channels]), mode), [c.batch, c.groups, c.channels]),
+  allocations: (c) => [c.batch * c.groups * c.channels],
+};
+
 export const gmp: LayerFamily<GmpConfig> = {
   name: 'gmp',
   title: 'Global max pooling per group',
@@ -104,7 +148,7 @@ export const gmp: LayerFamily<GmpConfig> = {
   inputShape: (c) => [c.batch, c.height, c.width, c.groups * c.channels],
   outputShape: (c) => [c.batch, c.groups, c.channels],
   init: noWeights,
-  implementations: [gmpSliceLoop, sliceMaxPoolLoop, gmpFusedMax, maxPoolReshape],
+  implementations: [gmpSliceLoop, sliceMaxPoolLoop, gmpFusedMax, maxPoolReshape, sliceMaxLoopWgsl, segmentedMaxWgsl],
   pytorch: {
     input: 'feature-map',
     output: 'same',

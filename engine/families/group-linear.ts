@@ -16,6 +16,7 @@ import {
 } from '../core/ops.js';
 import { SeededInit } from '../core/init.js';
 import type { Implementation, LayerFamily, Tensors } from '../core/types.js';
+import { batchedLinear, WEBGPU_ONLY } from '../backends/webgpu/index.js';
 
 /** Seed §6: one Linear(in → out) per group, group i reading its slice of x [B, g·in]. */
 export const groupLinearSchema = z.object({
@@ -107,6 +108,41 @@ const blockDiagonalConv1d: Implementation<GroupLinearConfig> = {
   storedParams: (c) => c.groups * c.inFeatures * c.groups * c.outFeatures + c.groups * c.outFeatures,
 };
 
+/** The serial twin of batchedMatmulWgsl: the same WGSL Linear kernel once per group slice. */
+const linearLoopWgsl: Implementation<GroupLinearConfig> = {
+  name: 'serial.linearLoopWgsl',
+  role: 'serial',
+  summary: "slice each group, Fusebench's WGSL Linear (tiled GEMM, bias fused) per group, concat the outputs",
+  primitive: 'WGSL tiled GEMM + bias',
+  backends: WEBGPU_ONLY,
+  toParallel: (w) => cloneWeights(w),
+  toSerial: (ts) => ({ ...ts }),
+  forward(w, x, c) {
+    const outs = Array.from({ length: c.groups }, (_, i) => {
+      const xi = tf.reshape(tf.slice(x, [0, i * c.inFeatures], [c.batch, c.inFeatures]), [c.batch, 1, c.inFeatures]);
+      const wi = tf.reshape(w.trainable[`g${i}.weight`]!, [1, c.inFeatures, c.outFeatures]);
+      return tf.reshape(batchedLinear(xi, wi, { bias: w.trainable[`g${i}.bias`]! }), [c.batch, c.outFeatures]);
+    });
+    return tf.concat(outs, 1);
+  },
+  allocations: sliceLoop.allocations,
+};
+
+const batchedMatmulWgsl: Implementation<GroupLinearConfig> = {
+  ...batchedMatmul,
+  name: 'parallel.batchedMatmulWgsl',
+  summary: "one WGSL tiled batched GEMM over the g groups with the bias fused into the store (einsum 'bgi,gio->bgo')",
+  primitive: 'WGSL tiled GEMM + bias',
+  baseline: 'serial.linearLoopWgsl',
+  backends: WEBGPU_ONLY,
+  forward: (w, x, c) =>
+    tf.reshape(batchedLinear(tf.reshape(x, [c.batch, c.groups, c.inFeatures]), w.trainable.weight!, { bias: w.trainable.bias! }), [
+      c.batch,
+      c.groups * c.outFeatures,
+    ]),
+  allocations: (c) => [c.batch * c.groups * c.outFeatures],
+};
+
 export const groupLinear: LayerFamily<GroupLinearConfig> = {
   name: 'group-linear',
   title: 'Grouped Linear',
@@ -130,7 +166,7 @@ export const groupLinear: LayerFamily<GroupLinearConfig> = {
     }
     return { trainable, buffers: {} };
   },
-  implementations: [sliceLoop, batchedMatmul, blockDiagonalConv1d],
+  implementations: [sliceLoop, batchedMatmul, blockDiagonalConv1d, linearLoopWgsl, batchedMatmulWgsl],
   pytorch: {
     input: 'same',
     output: 'same',

@@ -156,6 +156,19 @@ export const pointSchema = z.strictObject({
       stopReason: z.enum(STOP_REASONS),
     })
     .optional(),
+  /** WebGPU only: where a call's time goes (engine/backends/webgpu/dispatch-profile.ts); wall stays in `time`. */
+  dispatch: z
+    .strictObject({
+      /** GPU dispatches per call (a kernel may record several programs, a reshape none). */
+      kernels: z.number().int(),
+      /** Host µs per dispatch: the call's JavaScript time over its dispatches (median of 5 calls). */
+      hostUsPerDispatch: z.number(),
+      /** Device time of one call: timestamp queries summed. */
+      deviceMs: z.number(),
+      /** Per kernel: calls and device time (timestamp queries) in one profiled call. */
+      byKernel: z.array(z.strictObject({ name: z.string(), count: z.number().int(), deviceMs: z.number() })),
+    })
+    .optional(),
   /** How busy the machine was while this point was measured (engine/measure/machine-load.ts). */
   machine: z
     .strictObject({

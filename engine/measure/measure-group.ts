@@ -12,6 +12,7 @@ import { kernelTime, memoryPass } from './memory.js';
 import { memoryNote, predictedPeakBytes } from './memory-prediction.js';
 import { watchMachineLoad } from './machine-load.js';
 import { finishGroup, pairingsOf, pointRecord, type Measured, type PointGroup } from './point-record.js';
+import { dispatchProfile } from '../backends/webgpu/dispatch-profile.js';
 
 export { TRAINING_FLOP_FACTOR, baselineOf, pairingsOf, type PointGroup } from './point-record.js';
 
@@ -98,6 +99,7 @@ export async function measureGroup(group: PointGroup, settings: MeasureSettings,
         if (!times.contenders.get(r.impl.name)?.error && times.stopReason !== 'cancelled') {
           try {
             measured.kernel = await kernelTime(r.once);
+            measured.dispatch = await dispatchProfile(r.once);
             if (settings.memory) {
               const pass = await memoryPass(r.once);
               const predicted = predictedPeakBytes(family, r.impl, config, mode, pass.source);

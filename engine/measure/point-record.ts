@@ -44,6 +44,8 @@ export function pairingsOf(implementations: readonly ImplementationInfo[]): Pair
 export interface Measured {
   memory?: NonNullable<PointRecord['memory']>;
   kernel?: { ms: number; calls: number };
+  /** WebGPU: dispatches, host µs per dispatch, device time per kernel. */
+  dispatch?: NonNullable<PointRecord['dispatch']>;
   equivalence?: Equivalence;
   firstCallMs?: number;
   params: NonNullable<PointRecord['params']>;
@@ -115,6 +117,7 @@ export function pointRecord(
       kernelTiming: backend.kernelTiming,
       stopReason: times.stopReason,
     },
+    ...(measured.dispatch ? { dispatch: measured.dispatch } : {}),
   };
 }
 

@@ -7,7 +7,8 @@ import { checkEquivalence, randomInput } from '../../../engine/equivalence.js';
 import { prepare, forward, TrainingSession, disposeStep } from '../../../engine/core/run.js';
 import { countElements } from '../../../engine/core/ops.js';
 import { implementationFormulas } from '../../../engine/formulas.js';
-import { MODES } from '../../../engine/core/types.js';
+import { MODES, runsOn } from '../../../engine/core/types.js';
+import { implementationsOn } from '../../../engine/families/index.js';
 import { configArbitrary } from './arbitraries.js';
 import { IN_PROCESS_BACKENDS, activate } from './backends.js';
 
@@ -37,7 +38,11 @@ describe.each(IN_PROCESS_BACKENDS)('on %s', (backend) => {
           const before = tf.memory().numTensors;
           const results = await checkEquivalence({ family, config, mode, backend, seed });
           expect(tf.memory().numTensors).toBe(before);
-          expect(results.map((r) => r.implementation)).toEqual(family.implementations.slice(1).map((i) => i.name));
+          expect(results.map((r) => r.implementation)).toEqual(
+            implementationsOn(family, backend)
+              .slice(1)
+              .map((i) => i.name),
+          );
           // A listed backend defect may fail (known-defects.test.ts proves it still does); nothing else may.
           for (const r of results) if (!r.knownDefect) expect(r.pass, `${r.message} config ${JSON.stringify(config)}`).toBe(true);
         }),
@@ -45,7 +50,7 @@ describe.each(IN_PROCESS_BACKENDS)('on %s', (backend) => {
       );
     });
 
-    it.each(family.implementations.map((i) => [i.name, i] as const))(
+    it.each(family.implementations.filter((i) => runsOn(i, backend)).map((i) => [i.name, i] as const))(
       '%s leaks no tensor in forward, training or conversion',
       (_n, impl) => {
         const config = parseConfig(family, family.small);

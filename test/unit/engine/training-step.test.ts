@@ -5,7 +5,7 @@ import { parseConfig } from '../../../engine/core/config.js';
 import { prepare, TrainingSession, disposeStep } from '../../../engine/core/run.js';
 import { BN_MOMENTUM } from '../../../engine/core/ops.js';
 import { drawInputs, disposeInputs } from '../../../engine/equivalence.js';
-import type { Implementation } from '../../../engine/core/types.js';
+import { runsOn, type Implementation } from '../../../engine/core/types.js';
 import { activate } from './backends.js';
 
 const registeredVariables = () => Object.keys((tf.engine() as unknown as { registeredVariables: object }).registeredVariables).length;
@@ -15,7 +15,7 @@ describe('a training step is a training step', () => {
   beforeAll(() => activate('cpu'));
 
   describe.each(FAMILIES.map((f) => [f.name, f] as const))('%s', (_n, family) => {
-    it.each(family.implementations.map((i) => [i.name, i] as const))(
+    it.each(family.implementations.filter((i) => runsOn(i, 'cpu')).map((i) => [i.name, i] as const))(
       '%s: no weight copy, no variable, no toSerial and no leftover tensor inside a step',
       (_i, impl) => {
         const config = parseConfig<object>(family, family.small);

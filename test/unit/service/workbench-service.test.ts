@@ -9,6 +9,7 @@ import { countPoints, expandProfile, validateProfileObject } from '../../../engi
 import type { SweepFilesRequest } from '../../../engine/common.js';
 import { fixture } from '../report/fixture.js';
 import { getFamily } from '../../../engine/index.js';
+import { implementationsOn } from '../../../engine/families/index.js';
 
 const ENV = {
   backends: [
@@ -46,7 +47,9 @@ describe('workbench service (the host side of the contract)', () => {
     const invalidAxis = await s.validateProfile({ ...smoke, axes: { groups: [2, 0] } });
     // groups = 0 breaks every family that takes a global groups axis, in both modes of the smoke profile.
     const withGroups = ['replicate', 'bottleneck', 'gmp', 'group-linear', 'batchnorm'];
-    expect(invalidAxis.ok && invalidAxis.invalidPoints).toBe(2 * withGroups.reduce((n, f) => n + getFamily(f).implementations.length, 0));
+    expect(invalidAxis.ok && invalidAxis.invalidPoints).toBe(
+      2 * withGroups.reduce((n, f) => n + implementationsOn(getFamily(f), 'wasm').length, 0),
+    );
     expect(invalidAxis.ok && invalidAxis.invalid[0]).toMatchObject({
       field: 'config.groups',
       message: expect.stringMatching(/must be at least 1, got 0/),
@@ -75,7 +78,10 @@ describe('workbench service (the host side of the contract)', () => {
     const t0 = performance.now();
     const huge = await s.validateProfile({ ...smoke, families: ['bottleneck'], axes: { groups: axis, channels: axis }, fixed: {} });
     expect(performance.now() - t0).toBeLessThan(1_000);
-    expect(huge).toMatchObject({ ok: true, points: 100 * 100 * getFamily('bottleneck').implementations.length * smoke.modes.length });
+    expect(huge).toMatchObject({
+      ok: true,
+      points: 100 * 100 * implementationsOn(getFamily('bottleneck'), 'wasm').length * smoke.modes.length,
+    });
     expect(huge).toMatchObject({ invalidPoints: 0, estimatedMs: 0 });
     const enormous = await s.validateProfile({
       ...smoke,

@@ -3,7 +3,7 @@ import { expandProfile, countPoints } from '../../../engine/sweep/expand.js';
 import { profileSchema } from '../../../engine/files/schemas.js';
 import { FusebenchError } from '../../../engine/core/errors.js';
 import { readProfileFile } from '../../../engine/files/node-files.js';
-import { getFamily } from '../../../engine/families/index.js';
+import { getFamily, implementationsOn } from '../../../engine/families/index.js';
 
 const profile = (over: Record<string, unknown>) => profileSchema.parse({ schemaVersion: 2, name: 't', families: ['bottleneck'], ...over });
 
@@ -21,7 +21,7 @@ describe('profile expansion', () => {
     const classLinear = groups.filter((g) => g.family.name === 'class-linear');
     expect(bottleneck).toHaveLength(3 * 2 * 2 * 2);
     expect(classLinear).toHaveLength(2 * 2 * 2); // class-linear has no `groups` key: only batch is swept
-    expect(countPoints(bottleneck)).toBe(bottleneck.length * getFamily('bottleneck').implementations.length);
+    expect(countPoints(bottleneck)).toBe(bottleneck.length * implementationsOn(getFamily('bottleneck'), 'wasm').length);
     expect(new Set(groups.flatMap((g) => g.keys)).size).toBe(countPoints(groups));
   });
 
@@ -77,7 +77,7 @@ describe('implementations per backend', () => {
   it('plans torch points from the worker’s implementations and tfjs points from the TypeScript ones', () => {
     const groups = expandProfile(profile({ backends: ['wasm', 'torch'], axes: { groups: [2] } }));
     const names = (backend: string) => groups.find((g) => g.backend === backend)!.implementations.map((i) => i.name);
-    expect(names('wasm')).toEqual(getFamily('bottleneck').implementations.map((i) => i.name));
+    expect(names('wasm')).toEqual(implementationsOn(getFamily('bottleneck'), 'wasm').map((i) => i.name));
     expect(names('torch')).toContain('parallel.groupedConv');
     expect(names('wasm')).not.toContain('parallel.groupedConv');
   });

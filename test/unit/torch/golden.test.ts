@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { FAMILIES } from '../../../engine/families/index.js';
+import { FAMILIES, implementationsOn } from '../../../engine/families/index.js';
 import { MODES } from '../../../engine/core/types.js';
 import { toFloat64, type HostTensors } from '../../../engine/core/host-tensor.js';
 import { readSafetensorsFile } from '../../../engine/files/node-safetensors.js';
@@ -58,7 +58,7 @@ describe.each(BACKENDS)('golden PyTorch references through forward on %s', (back
 
   describe.each(FAMILIES.map((f) => [f.name, f] as const))('%s', (name, family) => {
     const g = golden(name);
-    const impls = () => (backend === 'torch' ? worker!.info.implementations[name]! : family.implementations.map((i) => i.name));
+    const impls = () => (backend === 'torch' ? worker!.info.implementations[name]! : implementationsOn(family, backend).map((i) => i.name));
     it.each(MODES)('every implementation agrees with PyTorch float64 (%s)', async (mode) => {
       const worst = { output: 0, grads: 0 };
       for (const implementation of impls()) {
