@@ -20,7 +20,8 @@ export interface FamilyDescriptor {
   title: string;
   summary: string;
   implementations: string[];
-  implementationDetails: { name: string; role: 'serial' | 'parallel'; summary: string }[];
+  /** `backends`: where an implementation runs only on some backends (a WGSL kernel: webgpu); absent, on every one. */
+  implementationDetails: { name: string; role: 'serial' | 'parallel'; summary: string; backends?: string[] }[];
   /** Every config key with its default (the seed's shapes). */
   config: Record<string, unknown>;
   /** Small shapes that verify in well under a second. */
@@ -33,7 +34,12 @@ export function describeFamilies(): FamilyDescriptor[] {
     title: f.title,
     summary: f.summary,
     implementations: f.implementations.map((i) => i.name),
-    implementationDetails: f.implementations.map((i) => ({ name: i.name, role: i.role, summary: i.summary })),
+    implementationDetails: f.implementations.map((i) => ({
+      name: i.name,
+      role: i.role,
+      summary: i.summary,
+      ...(i.backends ? { backends: [...i.backends] } : {}),
+    })),
     config: parseConfig(f, {}),
     small: parseConfig(f, f.small),
   }));

@@ -22,14 +22,23 @@ export function familiesCommand(argv: string[], out: Out): number {
   if (values.json) {
     out(
       JSON.stringify(
-        families.map(({ name, title, summary, implementations, config }) => ({ name, title, summary, implementations, config })),
+        families.map(({ name, title, summary, implementations, implementationDetails, config }) => ({
+          name,
+          title,
+          summary,
+          implementations,
+          implementationDetails,
+          config,
+        })),
         null,
         2,
       ),
     );
   } else {
     for (const f of families)
-      out(`${f.name} — ${f.summary}\n  ${f.implementations.join('\n  ')}\n  defaults ${JSON.stringify(f.config)}\n`);
+      out(
+        `${f.name} — ${f.summary}\n  ${f.implementationDetails.map((d) => d.name + (d.backends ? ` (${d.backends.join(', ')} only)` : '')).join('\n  ')}\n  defaults ${JSON.stringify(f.config)}\n`,
+      );
   }
   return 0;
 }

@@ -104,10 +104,21 @@ export function configKeys(families: readonly FamilyDraft[], catalog: readonly F
   return [...keys].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
-export function parallelImplementations(descriptor: FamilyDescriptor | undefined): string[] {
+type ImplementationDetail = FamilyDescriptor['implementationDetails'][number];
+
+/** Whether an implementation runs on at least one of `backends` (one without a `backends` list runs on all). */
+export function runsOnAny(detail: ImplementationDetail, backends: readonly string[]): boolean {
+  return !detail.backends || detail.backends.some((b) => backends.includes(b));
+}
+
+/**
+ * A family's parallel implementations; given `backends`, only those that run on at least one of them
+ * (a WGSL kernel is offered once webgpu is chosen, and a wasm-only plan never names it).
+ */
+export function parallelImplementations(descriptor: FamilyDescriptor | undefined, backends?: readonly string[]): string[] {
   if (!descriptor) return [];
   const details = descriptor.implementationDetails;
-  if (details?.length) return details.filter((d) => d.role === 'parallel').map((d) => d.name);
+  if (details?.length) return details.filter((d) => d.role === 'parallel' && (!backends || runsOnAny(d, backends))).map((d) => d.name);
   return descriptor.implementations.filter((n) => n.startsWith('parallel.'));
 }
 
@@ -221,8 +232,12 @@ export function profileFromDraft(
 
   const entries: Profile['families'] = [];
   for (const f of selected) {
-    const all = parallelImplementations(catalog.find((c) => c.name === f.name));
-    if (all.length > 0 && f.implementations.length === 0) {
+    const all = parallelImplementations(
+      catalog.find((c) => c.name === f.name),
+      draft.backends,
+    );
+    const chosen = all.filter((n) => f.implementations.includes(n));
+    if (all.length > 0 && chosen.length === 0) {
       errors[`family.${f.name}`] = `${f.name}: choose at least one parallel implementation (the serial reference is always measured)`;
     }
     let overrides: { axes?: Record<string, unknown[]>; fixed?: Record<string, unknown> } = {};
@@ -236,7 +251,7 @@ export function profileFromDraft(
           `${f.name}: its own settings must be JSON such as {"fixed": {"channels": 16}, "axes": {"groups": [2, 4]}}`;
       }
     }
-    const allChosen = f.implementations.length === all.length && all.every((n) => f.implementations.includes(n));
+    const allChosen = chosen.length === all.length;
     const hasOverrides = overrides.axes !== undefined || overrides.fixed !== undefined;
     if (allChosen && !hasOverrides) entries.push(f.name);
     else
@@ -244,7 +259,7 @@ export function profileFromDraft(
         family: f.name,
         ...(overrides.axes ? { axes: overrides.axes } : {}),
         ...(overrides.fixed ? { fixed: overrides.fixed } : {}),
-        ...(allChosen ? {} : { implementations: [...f.implementations] }),
+        ...(allChosen ? {} : { implementations: chosen }),
       });
   }
 

@@ -11,19 +11,19 @@ import type { ChartSeries } from '../../engine/report/charts.js';
 
 export type { ChartSeries };
 
-let families: { name: string; implementations: string[] }[] | undefined;
+let families: { name: string; implementationDetails: { name: string; backends?: string[] }[] }[] | undefined;
 
-/** A family's implementations, serial reference first, as the built CLI lists them (the registry, not a copy of it). */
-export function implementationsOf(family: string): string[] {
+/**
+ * A family's implementations that run on `backend`, serial reference first, as the built CLI lists them
+ * (the registry, not a copy of it).
+ */
+export function implementationsOf(family: string, backend = 'wasm'): string[] {
   families ??= JSON.parse(
     spawnSync(process.execPath, [join(ROOT, 'bin/fusebench.mjs'), 'families', '--json'], { encoding: 'utf8' }).stdout,
-  ) as {
-    name: string;
-    implementations: string[];
-  }[];
-  const found = families.find((f) => f.name === family);
+  ) as typeof families;
+  const found = families!.find((f) => f.name === family);
   if (!found) throw new Error(`no family ${family} in fusebench families`);
-  return found.implementations;
+  return found.implementationDetails.filter((d) => !d.backends || d.backends.includes(backend)).map((d) => d.name);
 }
 
 /** The series a chart element plots, from its `data-series` attribute (the ChartSpec series it was given). */

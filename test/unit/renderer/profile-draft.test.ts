@@ -88,6 +88,38 @@ describe('profile draft', () => {
     expect(profileFromDraft(draft, FAMILIES).errors['family.bottleneck']).toContain('choose at least one parallel implementation');
   });
 
+  it('offers and names a backend-specific form (a WGSL kernel) only where a chosen backend runs it', () => {
+    const withWgsl = FAMILIES.map((f) =>
+      f.name !== 'bottleneck'
+        ? f
+        : {
+            ...f,
+            implementations: [...f.implementations, 'parallel.groupedConvWgsl'],
+            implementationDetails: [
+              ...f.implementationDetails,
+              { name: 'parallel.groupedConvWgsl', role: 'parallel' as const, summary: 'WGSL', backends: ['webgpu'] },
+            ],
+          },
+    );
+    const draft = newDraft(withWgsl);
+    expect(draft.families[0]!.implementations).toContain('parallel.groupedConvWgsl');
+    // On wasm alone every form it can run is chosen: no list, no point for the kernel wasm cannot run.
+    expect(profileFromDraft(draft, withWgsl).profile?.families[0]).toBe('bottleneck');
+    draft.families[0]!.implementations = ['parallel.blockDiagonalConv', 'parallel.groupedConvWgsl'];
+    expect(profileFromDraft(draft, withWgsl).profile?.families[0]).toEqual({
+      family: 'bottleneck',
+      implementations: ['parallel.blockDiagonalConv'],
+    });
+    draft.backends = ['wasm', 'webgpu'];
+    expect(profileFromDraft(draft, withWgsl).profile?.families[0]).toEqual({
+      family: 'bottleneck',
+      implementations: ['parallel.blockDiagonalConv', 'parallel.groupedConvWgsl'],
+    });
+    draft.backends = ['wasm'];
+    draft.families[0]!.implementations = ['parallel.groupedConvWgsl'];
+    expect(profileFromDraft(draft, withWgsl).errors['family.bottleneck']).toContain('choose at least one parallel implementation');
+  });
+
   it('gives one explanation per bad field and no profile', () => {
     const draft = newDraft(FAMILIES);
     draft.name = ' ';
