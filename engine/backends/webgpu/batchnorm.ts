@@ -2,7 +2,7 @@ import { customGrad, tf, type Tensor } from '../../core/tf.js';
 import { BN_EPSILON, BN_MOMENTUM } from '../../core/ops.js';
 import { runProgram } from './dispatch-cache.js';
 import { defineKernel, memo, runKernel, runKernels } from './kernels.js';
-import { ceilDiv, flatGeometry, type ProgramUniform, type TensorInfo, type WebGpuBackendLike, type WgslProgram } from './program.js';
+import { ceilDiv, FlatProgram, type ProgramUniform, type TensorInfo, type WebGpuBackendLike, type WgslProgram } from './program.js';
 
 /**
  * Fused BatchNorm over the last (channel) axis of x viewed as [R, C], with the ReLU and the residual add
@@ -43,21 +43,19 @@ function vecType(width: number): string {
 }
 
 /** y = (x − mean)·γ/√(var + ε) + β (+ residual[r, c mod Cr]) (ReLU), per element; `width` elements per invocation. */
-class ApplyProgram implements WgslProgram {
+class ApplyProgram extends FlatProgram implements WgslProgram {
   variableNames: string[];
   variableComponents: number[];
   outputComponent: number;
   shaderKey: string;
   label = 'BatchNormApply';
-  dispatchLayout;
-  dispatch;
-  workgroupSize;
   uniforms = 'count : i32, C : i32, Cr : i32, epsilon : f32,';
 
   constructor(
     readonly outputShape: number[],
     private readonly v: ApplyVariant,
   ) {
+    super();
     this.variableNames = [
       'x',
       ...(v.statistics === 'running' ? ['mean', 'variance'] : ['stats']),
@@ -69,11 +67,7 @@ class ApplyProgram implements WgslProgram {
     this.outputComponent = v.width;
     this.shaderKey = `fusebench.batchNormApply.${v.statistics}.${v.residual ? 'res' : ''}${v.relu ? 'relu' : ''}.${v.width}`;
     const size = outputShape.reduce((a, b) => a * b, 1);
-    ({
-      dispatchLayout: this.dispatchLayout,
-      dispatch: this.dispatch,
-      workgroupSize: this.workgroupSize,
-    } = flatGeometry(outputShape, size / v.width));
+    this.flat(size / v.width);
   }
 
   getUserCode(): string {
@@ -190,28 +184,22 @@ class ColumnChunksProgram implements WgslProgram {
  * Combines the row chunks per channel. `stats`: → [2, C] (mean, biased variance), Chan's formula over
  * chunks of known sizes. `sum`: → [C], the sum of the chunks' value in row `row` (0: Σ dz, 1: Σ dz·x̂).
  */
-class FinalizeProgram implements WgslProgram {
+class FinalizeProgram extends FlatProgram implements WgslProgram {
   variableNames = ['chunks'];
   variableComponents = [1];
   outputComponent = 1;
   shaderKey: string;
   label: string;
-  dispatchLayout;
-  dispatch;
-  workgroupSize;
   uniforms = 'R : i32, C : i32, rowsPerChunk : i32, chunkCount : i32, row : i32,';
 
   constructor(
     readonly outputShape: number[],
     private readonly kind: 'stats' | 'sum',
   ) {
+    super();
     this.shaderKey = `fusebench.batchNormFinalize.${kind}`;
     this.label = kind === 'stats' ? 'BatchNormStatisticsFinalize' : 'BatchNormGradSumsFinalize';
-    ({
-      dispatchLayout: this.dispatchLayout,
-      dispatch: this.dispatch,
-      workgroupSize: this.workgroupSize,
-    } = flatGeometry(outputShape, outputShape[outputShape.length - 1]!));
+    this.flat(outputShape[outputShape.length - 1]!);
   }
 
   getUserCode(): string {
@@ -246,23 +234,17 @@ class FinalizeProgram implements WgslProgram {
 }
 
 /** running' = (1 − momentum)·running + momentum·(mean, or variance·n/(n − 1)): PyTorch's update. */
-class RunningUpdateProgram implements WgslProgram {
+class RunningUpdateProgram extends FlatProgram implements WgslProgram {
   variableNames = ['running', 'stats'];
   variableComponents = [1, 1];
   outputComponent = 1;
   shaderKey = 'fusebench.batchNormRunning';
   label = 'BatchNormRunningUpdate';
-  dispatchLayout;
-  dispatch;
-  workgroupSize;
   uniforms = 'C : i32, row : i32, keep : f32, take : f32,';
 
   constructor(readonly outputShape: number[]) {
-    ({
-      dispatchLayout: this.dispatchLayout,
-      dispatch: this.dispatch,
-      workgroupSize: this.workgroupSize,
-    } = flatGeometry(outputShape, outputShape[0]!));
+    super();
+    this.flat(outputShape[0]!);
   }
 
   getUserCode(): string {
@@ -274,15 +256,12 @@ class RunningUpdateProgram implements WgslProgram {
 }
 
 /** dx = γ·invStd/R · (R·dz − Σdz − x̂·Σdz·x̂), dz = dy (· [y > 0]); `width` channels per invocation. */
-class GradInputProgram implements WgslProgram {
+class GradInputProgram extends FlatProgram implements WgslProgram {
   variableNames: string[];
   variableComponents: number[];
   outputComponent: number;
   shaderKey: string;
   label = 'BatchNormGradInput';
-  dispatchLayout;
-  dispatch;
-  workgroupSize;
   uniforms = 'count : i32, C : i32, R : i32, epsilon : f32,';
 
   constructor(
@@ -290,16 +269,13 @@ class GradInputProgram implements WgslProgram {
     private readonly relu: boolean,
     private readonly width: 1 | 4,
   ) {
+    super();
     this.variableNames = ['dy', ...(relu ? ['y'] : []), 'x', 'stats', 'gamma', 'sumDz', 'sumDzXhat'];
     this.variableComponents = this.variableNames.map(() => width);
     this.outputComponent = width;
     this.shaderKey = `fusebench.batchNormGradInput.${relu ? 'relu' : ''}.${width}`;
     const size = outputShape.reduce((a, b) => a * b, 1);
-    ({
-      dispatchLayout: this.dispatchLayout,
-      dispatch: this.dispatch,
-      workgroupSize: this.workgroupSize,
-    } = flatGeometry(outputShape, size / width));
+    this.flat(size / width);
   }
 
   getUserCode(): string {
@@ -319,15 +295,12 @@ class GradInputProgram implements WgslProgram {
 }
 
 /** d residual[r, cr] = Σ over the reps replicas of dz[r, rep·Cr + cr]; `width` channels per invocation. */
-class GradResidualProgram implements WgslProgram {
+class GradResidualProgram extends FlatProgram implements WgslProgram {
   variableNames: string[];
   variableComponents: number[];
   outputComponent: number;
   shaderKey: string;
   label = 'BatchNormGradResidual';
-  dispatchLayout;
-  dispatch;
-  workgroupSize;
   uniforms = 'count : i32, C : i32, Cr : i32,';
 
   constructor(
@@ -335,16 +308,13 @@ class GradResidualProgram implements WgslProgram {
     private readonly relu: boolean,
     private readonly width: 1 | 4,
   ) {
+    super();
     this.variableNames = ['dy', ...(relu ? ['y'] : [])];
     this.variableComponents = this.variableNames.map(() => width);
     this.outputComponent = width;
     this.shaderKey = `fusebench.batchNormGradResidual.${relu ? 'relu' : ''}.${width}`;
     const size = outputShape.reduce((a, b) => a * b, 1);
-    ({
-      dispatchLayout: this.dispatchLayout,
-      dispatch: this.dispatch,
-      workgroupSize: this.workgroupSize,
-    } = flatGeometry(outputShape, size / width));
+    this.flat(size / width);
   }
 
   getUserCode(): string {

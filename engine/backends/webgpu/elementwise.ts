@@ -1,6 +1,6 @@
 import { runProgram } from './dispatch-cache.js';
 import { defineKernel, memo, runKernel } from './kernels.js';
-import { flatGeometry, intUniforms, type WgslProgram } from './program.js';
+import { FlatProgram, intUniforms, type WgslProgram } from './program.js';
 import type { Tensor } from '../../core/tf.js';
 
 /**
@@ -13,26 +13,17 @@ const COLUMN_SUM = 'FusebenchColumnSum';
 const BROADCAST = 'FusebenchBroadcast';
 
 /** out = dy / divisor broadcast to the output shape (dy has the output's rank, 1 on reduced axes): tfjs's indexing helpers broadcast. */
-class BroadcastProgram implements WgslProgram {
+class BroadcastProgram extends FlatProgram implements WgslProgram {
   variableNames = ['dy'];
   variableComponents = [1];
   outputComponent = 1;
   shaderKey = 'fusebench.broadcast';
   label = 'Broadcast';
-  dispatchLayout;
-  dispatch;
-  workgroupSize;
   uniforms = 'count : i32, divisor : f32,';
 
   constructor(readonly outputShape: number[]) {
-    ({
-      dispatchLayout: this.dispatchLayout,
-      dispatch: this.dispatch,
-      workgroupSize: this.workgroupSize,
-    } = flatGeometry(
-      outputShape,
-      outputShape.reduce((a, b) => a * b, 1),
-    ));
+    super();
+    this.flat(outputShape.reduce((a, b) => a * b, 1));
   }
 
   getUserCode(): string {
@@ -44,30 +35,24 @@ class BroadcastProgram implements WgslProgram {
 }
 
 /** dz = dy · [y > 0], where y = relu(…): 4 elements per invocation where the size allows. */
-class ReluGradProgram implements WgslProgram {
+class ReluGradProgram extends FlatProgram implements WgslProgram {
   variableNames = ['dy', 'y'];
   variableComponents: number[];
   outputComponent: number;
   shaderKey: string;
   label = 'ReluGrad';
-  dispatchLayout;
-  dispatch;
-  workgroupSize;
   uniforms = 'count : i32,';
 
   constructor(
     readonly outputShape: number[],
     private readonly width: number,
   ) {
+    super();
     this.variableComponents = [width, width];
     this.outputComponent = width;
     this.shaderKey = `fusebench.reluGrad.${width}`;
     const size = outputShape.reduce((a, b) => a * b, 1);
-    ({
-      dispatchLayout: this.dispatchLayout,
-      dispatch: this.dispatch,
-      workgroupSize: this.workgroupSize,
-    } = flatGeometry(outputShape, size / width));
+    this.flat(size / width);
   }
 
   getUserCode(): string {
@@ -82,26 +67,17 @@ class ReluGradProgram implements WgslProgram {
 }
 
 /** out[c] = Σ_r x[r, c] over the rows of x [rows, columns]: one invocation per column, reading rows in step (coalesced). */
-class ColumnSumProgram implements WgslProgram {
+class ColumnSumProgram extends FlatProgram implements WgslProgram {
   variableNames = ['x'];
   variableComponents = [1];
   outputComponent = 1;
   shaderKey = 'fusebench.columnSum';
   label = 'ColumnSum';
-  dispatchLayout;
-  dispatch;
-  workgroupSize;
   uniforms = 'rows : i32, columns : i32,';
 
   constructor(readonly outputShape: number[]) {
-    ({
-      dispatchLayout: this.dispatchLayout,
-      dispatch: this.dispatch,
-      workgroupSize: this.workgroupSize,
-    } = flatGeometry(
-      outputShape,
-      outputShape.reduce((a, b) => a * b, 1),
-    ));
+    super();
+    this.flat(outputShape.reduce((a, b) => a * b, 1));
   }
 
   getUserCode(): string {

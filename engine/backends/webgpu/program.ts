@@ -107,6 +107,21 @@ export function flatGeometry(outputShape: number[], items: number) {
   };
 }
 
+/**
+ * The geometry of a flat program (`flatGeometry`) for a subclass to set once it knows its item count:
+ * `this.flat(items)` in its constructor.
+ */
+export abstract class FlatProgram {
+  abstract readonly outputShape: number[];
+  dispatchLayout!: { x: number[] };
+  dispatch!: [number, number, number];
+  workgroupSize!: [number, number, number];
+
+  protected flat(items: number): void {
+    Object.assign(this, flatGeometry(this.outputShape, items));
+  }
+}
+
 /** `i32` uniforms from named values, in order, with the WGSL struct fields that declare them. */
 export function intUniforms(values: Record<string, number>): { fields: string; data: ProgramUniform[] } {
   const names = Object.keys(values);

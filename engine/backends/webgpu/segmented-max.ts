@@ -1,7 +1,7 @@
 import { customGrad, type Tensor } from '../../core/tf.js';
 import { runProgram } from './dispatch-cache.js';
 import { defineKernel, memo, runKernel } from './kernels.js';
-import { flatGeometry, intUniforms, type WgslProgram } from './program.js';
+import { FlatProgram, intUniforms, type WgslProgram } from './program.js';
 
 /**
  * Global max pooling of x [B, P, C] over its P = H·W positions, for every channel at once: the g
@@ -15,15 +15,12 @@ const GATHER = 'FusebenchSegmentedMaxGather';
 const SCATTER = 'FusebenchSegmentedMaxScatter';
 
 /** `width` channels per invocation (4 where C allows), one per (b, channel run): positions are read in step, coalesced. */
-class ReduceProgram implements WgslProgram {
+class ReduceProgram extends FlatProgram implements WgslProgram {
   variableNames = ['x'];
   variableComponents: number[];
   outputComponent: number;
   shaderKey: string;
   label: string;
-  dispatchLayout;
-  dispatch;
-  workgroupSize;
   uniforms = 'count : i32, P : i32, C : i32,';
 
   constructor(
@@ -31,15 +28,12 @@ class ReduceProgram implements WgslProgram {
     private readonly kind: 'max' | 'argmax',
     private readonly width: 1 | 4,
   ) {
+    super();
     this.variableComponents = [width];
     this.outputComponent = width;
     this.shaderKey = `fusebench.segmentedMax.${kind}.${width}`;
     this.label = kind === 'max' ? 'SegmentedMax' : 'SegmentedArgMax';
-    ({
-      dispatchLayout: this.dispatchLayout,
-      dispatch: this.dispatch,
-      workgroupSize: this.workgroupSize,
-    } = flatGeometry(outputShape, outputShape.reduce((a, b) => a * b, 1) / width));
+    this.flat(outputShape.reduce((a, b) => a * b, 1) / width);
   }
 
   getUserCode(): string {
@@ -74,26 +68,17 @@ class ReduceProgram implements WgslProgram {
 }
 
 /** value[b, c] = x[b, argmax[b, c], c]. */
-class GatherProgram implements WgslProgram {
+class GatherProgram extends FlatProgram implements WgslProgram {
   variableNames = ['x', 'at'];
   variableComponents = [1, 1];
   outputComponent = 1;
   shaderKey = 'fusebench.segmentedMax.gather';
   label = 'SegmentedMaxGather';
-  dispatchLayout;
-  dispatch;
-  workgroupSize;
   uniforms = 'count : i32, P : i32, C : i32,';
 
   constructor(readonly outputShape: number[]) {
-    ({
-      dispatchLayout: this.dispatchLayout,
-      dispatch: this.dispatch,
-      workgroupSize: this.workgroupSize,
-    } = flatGeometry(
-      outputShape,
-      outputShape.reduce((a, b) => a * b, 1),
-    ));
+    super();
+    this.flat(outputShape.reduce((a, b) => a * b, 1));
   }
 
   getUserCode(): string {
@@ -108,29 +93,23 @@ class GatherProgram implements WgslProgram {
 }
 
 /** dx[b, p, c] = dy[b, c] where p is the argmax of (b, c), else 0: every element of dx written once. */
-class ScatterProgram implements WgslProgram {
+class ScatterProgram extends FlatProgram implements WgslProgram {
   variableNames = ['dy', 'at'];
   variableComponents: number[];
   outputComponent: number;
   shaderKey: string;
   label = 'SegmentedMaxScatter';
-  dispatchLayout;
-  dispatch;
-  workgroupSize;
   uniforms = 'count : i32, P : i32, C : i32,';
 
   constructor(
     readonly outputShape: number[],
     private readonly width: 1 | 4,
   ) {
+    super();
     this.variableComponents = [width, width];
     this.outputComponent = width;
     this.shaderKey = `fusebench.segmentedMax.scatter.${width}`;
-    ({
-      dispatchLayout: this.dispatchLayout,
-      dispatch: this.dispatch,
-      workgroupSize: this.workgroupSize,
-    } = flatGeometry(outputShape, outputShape.reduce((a, b) => a * b, 1) / width));
+    this.flat(outputShape.reduce((a, b) => a * b, 1) / width);
   }
 
   getUserCode(): string {
