@@ -1,12 +1,16 @@
 import os from 'node:os';
 import { TOOL, tfjsVersion } from '../index.js';
-import { probeBackends } from './node.js';
+import { probeBackend, probeBackends } from './node.js';
+import type { BackendName } from './backend.js';
 import type { Environment } from '../files/schemas.js';
 
 export type { Environment };
 
-/** The machine, runtimes and backends as seen from this Node process. */
-export async function nodeEnvironment(): Promise<Environment> {
+/**
+ * The machine, runtimes and backends as seen from this Node process: every backend, or only `backends`
+ * (a sweep's results describe the backends it ran on, without starting Python or Dawn for the others).
+ */
+export async function nodeEnvironment(backends?: readonly BackendName[]): Promise<Environment> {
   const versions = process.versions as NodeJS.ProcessVersions & { electron?: string; chrome?: string };
   return {
     tool: TOOL.name,
@@ -18,6 +22,6 @@ export async function nodeEnvironment(): Promise<Environment> {
     node: process.versions.node,
     ...(versions.electron ? { electron: versions.electron, chrome: versions.chrome } : {}),
     tfjs: tfjsVersion(),
-    backends: await probeBackends(),
+    backends: backends ? await Promise.all(backends.map((b) => probeBackend(b))) : await probeBackends(),
   };
 }

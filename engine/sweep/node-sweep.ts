@@ -216,7 +216,7 @@ async function runLocked(
       tool: { name: 'fusebench', version: TOOL.version },
       createdAt: new Date().toISOString(),
       profile: request.profile,
-      environment: await nodeEnvironment(),
+      environment: await nodeEnvironment(backends),
       backends,
       profileHash: hash,
     };
