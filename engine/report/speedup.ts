@@ -1,5 +1,5 @@
 import type { PointRecord, SweepResults } from '../files/schemas.js';
-import type { Verdict } from '../stats/paired.js';
+import { hashString, pairedSpeedup, roundRatios, type Verdict } from '../stats/paired.js';
 import { canonicalJson } from '../measure/point-key.js';
 import { equivalenceFlag, isTimed } from './series.js';
 
@@ -59,5 +59,45 @@ export function speedupIndex(results: SweepResults): (point: PointRecord) => Spe
       if (point.verdict) info.verdict = point.verdict;
     }
     return info;
+  };
+}
+
+/**
+ * The family's reference loop at a point's config: the first serial point there (sweeps measure the
+ * reference first), which is what a model has before it is rewritten, whatever twin the speed is judged against.
+ */
+export function referenceOf(results: SweepResults, point: PointRecord): PointRecord | undefined {
+  const key = comparisonKey(point, '');
+  return results.points.find((p) => p.role === 'serial' && p.status === 'ok' && comparisonKey(p, '') === key);
+}
+
+/** A parallel point against the reference loop as written, where its baseline is a serial twin. */
+export interface AgainstReference {
+  reference: string;
+  speedup: number;
+  speedupLow: number;
+  speedupHigh: number;
+  verdict: Verdict;
+}
+
+/**
+ * Where a parallel point is judged against a serial twin (same primitive), its speed against the family's
+ * reference loop too: the same paired rounds (the reference was timed in every round of the group), so
+ * a user sees both what fusion gains and what the rewrite gains over the code they have.
+ * Undefined where the baseline is the reference, or either side holds no samples.
+ */
+export function againstReference(results: SweepResults, point: PointRecord): AgainstReference | undefined {
+  const reference = referenceOf(results, point);
+  if (!reference || !point.baseline || point.baseline === reference.implementation) return undefined;
+  if (!isTimed(reference) || !isTimed(point) || point.equivalence?.pass === false) return undefined;
+  const ratios = roundRatios(reference.time.samplesMs, point.time.samplesMs);
+  if (ratios.length === 0) return undefined;
+  const e = pairedSpeedup(ratios, results.profile.measure.seed ^ hashString(`${point.key}/${reference.implementation}`));
+  return {
+    reference: reference.implementation,
+    speedup: e.speedup,
+    speedupLow: e.speedupLow,
+    speedupHigh: e.speedupHigh,
+    verdict: e.verdict,
   };
 }

@@ -5,13 +5,13 @@ import { canonicalJson } from '../measure/point-key.js';
 import { formatConfig, formatNumber, formatValue } from './format.js';
 import { PREFERRED_AXES, dimensions, sweptAxes, viewPoints } from './series.js';
 import type { BackendName, Mode } from './series.js';
-import { speedupIndex, type SpeedupInfo } from './speedup.js';
+import { againstReference, speedupIndex, type AgainstReference, type SpeedupInfo } from './speedup.js';
 
 /** How the summary reaches its answers, in words, for the reports. */
 export const SUMMARY_METHOD =
   'Every speedup is the median of per-round ratios baseline / parallel (paired rounds), with a 95% bootstrap interval; ' +
   'faster means the whole interval lies above 1, slower below 1, otherwise within noise. A parallel form is judged against ' +
-  'the serial loop that uses the same primitive. Crossover: per slice of the other swept axes, the smallest groups ≥ 2 at ' +
+  'the serial loop that uses the same primitive, and then also against the loop as written (the same rounds). Crossover: per slice of the other swept axes, the smallest groups ≥ 2 at ' +
   'which a parallel form is faster and stays faster at every larger groups value; groups = 1 is the control (the fused ' +
   'form’s overhead), never a crossover. Best: the parallel point with the highest lower bound. Non-equivalent points never count.';
 
@@ -112,6 +112,8 @@ export interface GroupSummary {
   backend: BackendName;
   /** The parallel point with the highest lower bound (groups ≥ 2 where groups is a key). */
   best?: SpeedupFigure;
+  /** Where `best` is judged against a serial twin: the same point against the reference loop as written. */
+  bestAgainstReference?: AgainstReference;
   /** The fused form at groups = 1, nothing to fuse: its overhead, for the best implementation (headline slice). */
   control?: SpeedupFigure;
   /** For the headline slice: the one with the largest values of the other swept axes (closest to the seed's shapes). */
@@ -228,7 +230,7 @@ function rank(figures: readonly SpeedupFigure[], disqualified: readonly string[]
     .sort((a, b) => b.geomeanSpeedup - a.geomeanSpeedup);
 }
 
-function interval(f: SpeedupFigure): string {
+function interval(f: Pick<SpeedupFigure, 'speedup' | 'speedupLow' | 'speedupHigh'>): string {
   return `×${formatNumber(f.speedup)} [${formatNumber(f.speedupLow)}–${formatNumber(f.speedupHigh)}]`;
 }
 
@@ -292,6 +294,8 @@ function noteOf(s: Omit<GroupSummary, 'note'>, swept: readonly string[]): string
   if (c.kind === 'found' && s.best && s.best.speedupLow > c.speedupLow) {
     parts.push(`best ${s.best.implementation} ${interval(s.best)}${where(s.best.at, swept)}`);
   }
+  const r = s.bestAgainstReference;
+  if (s.best && r) parts.push(`${s.best.implementation} against ${r.reference} as written: ${interval(r)} ${r.verdict}`);
   const others = s.slices.slice(0, -1);
   if (others.length > 0 && c.kind !== 'groups-not-swept') parts.push(`other slices: ${otherSlices(others)}`);
   if (s.control)
@@ -339,6 +343,9 @@ export function summarizeResults(results: SweepResults): GroupSummary[] {
           .filter((f): f is SpeedupFigure => f !== undefined && !disqualified.includes(f.implementation));
         const fusable = figures.filter((f) => (groupsOfConfig(f.at) ?? 2) >= 2);
         const best = fusable.reduce<SpeedupFigure | undefined>((a, f) => (a ? better(a, f) : f), undefined);
+        const bestPoint =
+          best && points.find((p) => p.implementation === best.implementation && canonicalJson(p.config) === canonicalJson(best.at));
+        const bestAgainst = bestPoint && againstReference(results, bestPoint);
         const sliceOf = (config: Record<string, unknown>) =>
           Object.fromEntries(sliceKeys.filter((k) => k in config).map((k) => [k, config[k]]));
         const sliceMap = new Map<string, Record<string, unknown>>();
@@ -367,6 +374,7 @@ export function summarizeResults(results: SweepResults): GroupSummary[] {
           mode,
           backend,
           ...(best ? { best } : {}),
+          ...(bestAgainst ? { bestAgainstReference: bestAgainst } : {}),
           ...(control ? { control } : {}),
           crossover: headline?.crossover ?? { kind: 'groups-not-swept' },
           slices,

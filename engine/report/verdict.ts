@@ -6,7 +6,7 @@
 import type { PointRecord, SweepResults } from '../files/schemas.js';
 import { formatBytes, formatConfig, formatNumber } from './format.js';
 import { sweptAxes, type BackendName, type Mode } from './series.js';
-import { speedupIndex } from './speedup.js';
+import { againstReference, referenceOf, speedupIndex } from './speedup.js';
 import { summarizeResults, type GroupSummary, type SpeedupFigure } from './summary.js';
 import { canonicalJson } from '../measure/point-key.js';
 
@@ -42,7 +42,7 @@ export interface VerdictCard {
   figure?: SpeedupFigure;
 }
 
-function interval(f: SpeedupFigure): string {
+function interval(f: Pick<SpeedupFigure, 'speedup' | 'speedupLow' | 'speedupHigh'>): string {
   return `×${formatNumber(f.speedup)} [${formatNumber(f.speedupLow)}–${formatNumber(f.speedupHigh)}]`;
 }
 
@@ -96,23 +96,6 @@ function pointAt(results: SweepResults, s: GroupSummary, f: SpeedupFigure): Poin
       p.backend === s.backend &&
       p.implementation === f.implementation &&
       canonicalJson(p.config) === key,
-  );
-}
-
-/**
- * The family's reference loop at a point's config: the first serial point there (sweeps measure the
- * reference first), which is what a model has before it is rewritten, whatever twin the speed is judged against.
- */
-function referenceOf(results: SweepResults, point: PointRecord): PointRecord | undefined {
-  const config = canonicalJson(point.config);
-  return results.points.find(
-    (p) =>
-      p.role === 'serial' &&
-      p.status === 'ok' &&
-      p.family === point.family &&
-      p.mode === point.mode &&
-      p.backend === point.backend &&
-      canonicalJson(p.config) === config,
   );
 }
 
@@ -193,6 +176,8 @@ export function verdictCards(results: SweepResults, summaries: readonly GroupSum
       const point = pointAt(results, s, figure);
       const memory = point ? memoryText(point, referenceOf(results, point)) : undefined;
       if (memory) details.push(memory);
+      const r = point ? againstReference(results, point) : undefined;
+      if (r) details.push(`against ${r.reference} as written ${interval(r)} (${r.verdict})`);
     }
     const eq = equivalenceText(results, s);
     if (eq) details.push(eq);

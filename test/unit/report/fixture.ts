@@ -195,3 +195,38 @@ export function buildFixture(medians: Record<string, Record<string, number>> = B
 
 export const fixture: SweepResults = buildFixture();
 export { BLOCKDIAG, IM2COL, SERIAL };
+
+/**
+ * The fixture plus a gmp form judged against a serial twin with its primitive (as maxPoolReshape is
+ * against sliceMaxPoolLoop): ×5 over the twin, ×1.2 over the reference loop sliceMaxLoop (1.2 ms).
+ */
+export function withTwin(): SweepResults {
+  const results = structuredClone(fixture);
+  const added: PointRecord[] = [];
+  for (const p of results.points) {
+    if (p.family !== 'gmp' || p.implementation !== 'serial.sliceMaxLoop' || p.config.channels !== 64) continue;
+    const copy = (implementation: string, role: 'serial' | 'parallel', median: number): PointRecord => {
+      const samplesMs = samplesAround(median, role === 'parallel' ? 1 : 0);
+      return {
+        ...structuredClone(p),
+        key: pointKey('gmp', implementation, 'inference', 'wasm', p.config),
+        implementation,
+        role,
+        time: { ...p.time!, samplesMs, ...summarize(samplesMs) },
+      };
+    };
+    const twin = copy('serial.sliceMaxPoolLoop', 'serial', 5.0);
+    const fused = copy('parallel.maxPoolReshape', 'parallel', 1.0);
+    const e = pairedSpeedup(roundRatios(twin.time!.samplesMs, fused.time!.samplesMs), 7);
+    Object.assign(fused, {
+      baseline: twin.implementation,
+      speedup: e.speedup,
+      speedupLow: e.speedupLow,
+      speedupHigh: e.speedupHigh,
+      verdict: e.verdict,
+    });
+    added.push(twin, fused);
+  }
+  results.points.push(...added);
+  return results;
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { summarizeResults, summaryLines, summaryRows, summaryTable } from '../../../engine/report/summary.js';
 import type { PointRecord, SweepResults } from '../../../engine/files/schemas.js';
 import { verdictOf } from '../../../engine/stats/paired.js';
-import { BLOCKDIAG, IM2COL, SERIAL, fixture } from './fixture.js';
+import { BLOCKDIAG, IM2COL, SERIAL, fixture, withTwin } from './fixture.js';
 
 /** A synthetic sweep: parallel points with the given speedup intervals at groups × batch. */
 function sweep(
@@ -179,5 +179,16 @@ describe('summary outputs', () => {
     expect(header).toEqual(['family', 'mode', 'backend', 'answer', 'ok', 'invalid', 'error', 'cancelled', 'not equivalent']);
     expect(rows[0]).toEqual(['bottleneck', 'inference', 'wasm', s.note, '16', '1', '1', '0', '1']);
     expect(s.note).toContain(SERIAL === 'serial.branchLoop' ? 'non-equivalent' : '');
+  });
+
+  it('where the best form is judged against a serial twin, also says how it does against the loop as written', () => {
+    const gmp = summarizeResults(withTwin()).find((s) => s.family === 'gmp')!;
+    expect(gmp.best).toMatchObject({ implementation: 'parallel.maxPoolReshape', verdict: 'faster' });
+    expect(gmp.best!.speedup).toBeCloseTo(5, 0);
+    expect(gmp.bestAgainstReference).toMatchObject({ reference: 'serial.sliceMaxLoop', verdict: 'faster' });
+    expect(gmp.bestAgainstReference!.speedup).toBeCloseTo(1.2, 1);
+    expect(gmp.note).toMatch(/parallel\.maxPoolReshape against serial\.sliceMaxLoop as written: ×1\.2\d* \[/);
+    // Judged against the reference itself: nothing more to say.
+    expect(summarizeResults(fixture).find((s) => s.family === 'gmp')!.bestAgainstReference).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@ import { verdictCards, verdictText } from '../../../engine/report/verdict.js';
 import { summarizeResults } from '../../../engine/report/summary.js';
 import type { PointRecord, SweepResults } from '../../../engine/files/schemas.js';
 import { verdictOf } from '../../../engine/stats/paired.js';
-import { fixture } from './fixture.js';
+import { fixture, withTwin } from './fixture.js';
 
 /** Serial and parallel points at each groups value, with the given parallel speedup interval and peaks. */
 function sweep(cells: { groups: number; s: number; lo: number; hi: number; busy?: boolean }[], serialBytes = 100 << 20): SweepResults {
@@ -99,5 +99,11 @@ describe('verdictCards', () => {
       summarizeResults(fixture).map((s) => `${s.family}/${s.mode}/${s.backend}`),
     );
     for (const c of cards) expect(c.headline.length).toBeGreaterThan(10);
+  });
+
+  it('a card judged against a serial twin also gives the speed against the loop as written', () => {
+    const card = verdictCards(withTwin()).find((c) => c.family === 'gmp')!;
+    expect(card.figure?.implementation).toBe('parallel.maxPoolReshape');
+    expect(card.details.some((d) => /^against serial\.sliceMaxLoop as written ×1\.2\d* \[.*\] \(faster\)$/.test(d))).toBe(true);
   });
 });
