@@ -169,14 +169,16 @@ function qualityOf(results: SweepResults, s: GroupSummary): VerdictQuality {
 export function verdictCards(results: SweepResults, summaries: readonly GroupSummary[] = summarizeResults(results)): VerdictCard[] {
   return summaries.map((s) => {
     const swept = sweptAxes(results, s.family);
-    const { kind, headline, figure } = headlineOf(s, swept);
+    const { kind, headline: answer, figure } = headlineOf(s, swept);
     const details: string[] = [];
+    const point = figure ? pointAt(results, s, figure) : undefined;
+    // A figure judged against a serial twin says so in the headline; the loop as written follows in the details.
+    const r = point ? againstReference(results, point) : undefined;
+    const headline = r && point?.baseline ? `${answer} over ${point.baseline}` : answer;
     if (figure) {
       details.push(`${figure.implementation} (${figure.verdict})`);
-      const point = pointAt(results, s, figure);
       const memory = point ? memoryText(point, referenceOf(results, point)) : undefined;
       if (memory) details.push(memory);
-      const r = point ? againstReference(results, point) : undefined;
       if (r) details.push(`against ${r.reference} as written ${interval(r)} (${r.verdict})`);
     }
     const eq = equivalenceText(results, s);

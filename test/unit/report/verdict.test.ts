@@ -104,6 +104,7 @@ describe('verdictCards', () => {
   it('a card judged against a serial twin also gives the speed against the loop as written', () => {
     const card = verdictCards(withTwin()).find((c) => c.family === 'gmp')!;
     expect(card.figure?.implementation).toBe('parallel.maxPoolReshape');
+    expect(card.headline).toMatch(/^Fusing pays: ×5\.\d+ \[.*\] at channels=64 over serial\.sliceMaxPoolLoop$/);
     expect(card.details.some((d) => /^against serial\.sliceMaxLoop as written ×1\.2\d* \[.*\] \(faster\)$/.test(d))).toBe(true);
   });
 });
