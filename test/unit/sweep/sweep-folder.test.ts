@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acquireSweepLock, LOCK_FILE } from '../../../engine/sweep/sweep-lock.js';
@@ -251,6 +251,33 @@ describe('bad input to fusebench sweep: exit 2, one line, no stack', () => {
     ...(haveFifo ? ([['a FIFO', [fifo], /is not a regular file/]] as [string, string[], RegExp][]) : []),
   ];
   if (!haveFifo) console.log('[skip] FIFO case: mkfifo is not available here');
+
+  // Permission bits do not bind root: as root, the CLI runs as `nobody` (where that user can read the
+  // checkout); otherwise as this user, against a folder made read-only.
+  const readOnly = mkdtempSync(join(tmpdir(), 'fb-readonly-'));
+  chmodSync(readOnly, 0o555);
+  const asRoot = process.getuid?.() === 0;
+  const NOBODY = 65534;
+  const nobodyCanRun =
+    asRoot &&
+    spawnSync(process.execPath, ['-e', "require('fs').accessSync('bin/fusebench.mjs'); require('fs').accessSync('dist/node')"], {
+      uid: NOBODY,
+      gid: NOBODY,
+    }).status === 0;
+  const canTest = !asRoot || nobodyCanRun;
+  if (!canTest) console.log('[skip] permission case: running as root, and user nobody cannot read this checkout');
+  it.skipIf(!canTest)('an --out in a folder it may not write to', () => {
+    const r = spawnSync(process.execPath, ['bin/fusebench.mjs', 'sweep', 'profiles/smoke.profile.json', '--out', join(readOnly, 'x')], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { PATH: process.env.PATH ?? '', HOME: tmpdir() },
+      ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
+    });
+    expect(r.status, r.stderr).toBe(2);
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toMatch(/cannot create .*fb-readonly-.*\/x: permission denied; choose a folder you may write to \(EACCES\)/);
+    expect(readdirSync(readOnly)).toEqual([]);
+  });
 
   it.each(cases)('%s', (_what, args, message) => {
     const t0 = Date.now();
