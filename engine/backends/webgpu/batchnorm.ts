@@ -1,5 +1,5 @@
 import { customGrad, tf, type Tensor } from '../../core/tf.js';
-import { BN_EPSILON, BN_MOMENTUM } from '../../core/ops.js';
+import { BN_EPSILON, BN_MOMENTUM, product } from '../../core/ops.js';
 import { runProgram } from './dispatch-cache.js';
 import { defineKernel, memo, runKernel, runKernels } from './kernels.js';
 import { ceilDiv, FlatProgram, type ProgramUniform, type TensorInfo, type WebGpuBackendLike, type WgslProgram } from './program.js';
@@ -66,7 +66,7 @@ class ApplyProgram extends FlatProgram implements WgslProgram {
     this.variableComponents = this.variableNames.map(() => v.width);
     this.outputComponent = v.width;
     this.shaderKey = `fusebench.batchNormApply.${v.statistics}.${v.residual ? 'res' : ''}${v.relu ? 'relu' : ''}.${v.width}`;
-    const size = outputShape.reduce((a, b) => a * b, 1);
+    const size = product(outputShape);
     this.flat(size / v.width);
   }
 
@@ -274,7 +274,7 @@ class GradInputProgram extends FlatProgram implements WgslProgram {
     this.variableComponents = this.variableNames.map(() => width);
     this.outputComponent = width;
     this.shaderKey = `fusebench.batchNormGradInput.${relu ? 'relu' : ''}.${width}`;
-    const size = outputShape.reduce((a, b) => a * b, 1);
+    const size = product(outputShape);
     this.flat(size / width);
   }
 
@@ -313,7 +313,7 @@ class GradResidualProgram extends FlatProgram implements WgslProgram {
     this.variableComponents = this.variableNames.map(() => width);
     this.outputComponent = width;
     this.shaderKey = `fusebench.batchNormGradResidual.${relu ? 'relu' : ''}.${width}`;
-    const size = outputShape.reduce((a, b) => a * b, 1);
+    const size = product(outputShape);
     this.flat(size / width);
   }
 
@@ -337,7 +337,6 @@ class GradResidualProgram extends FlatProgram implements WgslProgram {
 }
 
 const programs = new Map<string, WgslProgram>();
-const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 const channelsOf = (t: TensorInfo) => t.shape[t.shape.length - 1]!;
 const widthFor = (...channels: number[]): 1 | 4 => (channels.every((c) => c % 4 === 0) ? 4 : 1);
 
@@ -358,7 +357,7 @@ defineKernel<ApplyAttrs>(APPLY, (inputs, a, backend) => {
   const variant: ApplyVariant = { statistics: a.statistics, residual: a.residual, relu: a.relu, width };
   const program = memo(programs, `apply:${x.shape}:${JSON.stringify(variant)}`, () => new ApplyProgram(x.shape, variant));
   const ordered = program.variableNames.map((n) => inputs[n]!);
-  return runProgram(backend, program, ordered, 'float32', [i32(size(x.shape) / width), i32(C), i32(Cr), f32(BN_EPSILON)]);
+  return runProgram(backend, program, ordered, 'float32', [i32(product(x.shape) / width), i32(C), i32(Cr), f32(BN_EPSILON)]);
 });
 
 /** Runs the chunked column reduction then its finalize programs; the chunk buffer is freed inside. */
@@ -391,7 +390,7 @@ function columnReduction(
 
 defineKernel<Record<string, never>>(STATS, ({ x }, _a, backend) => {
   const C = channelsOf(x!);
-  return columnReduction(backend, 'stats', false, [x!], size(x!.shape) / C, C, ['stats'])[0]!;
+  return columnReduction(backend, 'stats', false, [x!], product(x!.shape) / C, C, ['stats'])[0]!;
 });
 
 defineKernel<{ row: number; keep: number; take: number }>(RUNNING, ({ running, stats }, a, backend) => {
@@ -404,7 +403,7 @@ defineKernel<{ relu: boolean }>(GRAD_SUMS, (inputs, a, backend) => {
   const x = inputs.x!;
   const C = channelsOf(x);
   const ordered = [inputs.dy!, ...(a.relu ? [inputs.y!] : []), x, inputs.stats!];
-  return columnReduction(backend, 'grads', a.relu, ordered, size(x.shape) / C, C, ['sum0', 'sum1']);
+  return columnReduction(backend, 'grads', a.relu, ordered, product(x.shape) / C, C, ['sum0', 'sum1']);
 });
 
 defineKernel<{ relu: boolean }>(GRAD_INPUT, (inputs, a, backend) => {
@@ -413,7 +412,12 @@ defineKernel<{ relu: boolean }>(GRAD_INPUT, (inputs, a, backend) => {
   const width = widthFor(C);
   const program = memo(programs, `gradInput:${x.shape}:${a.relu}`, () => new GradInputProgram(x.shape, a.relu, width));
   const ordered = program.variableNames.map((n) => inputs[n]!);
-  return runProgram(backend, program, ordered, 'float32', [i32(size(x.shape) / width), i32(C), i32(size(x.shape) / C), f32(BN_EPSILON)]);
+  return runProgram(backend, program, ordered, 'float32', [
+    i32(product(x.shape) / width),
+    i32(C),
+    i32(product(x.shape) / C),
+    f32(BN_EPSILON),
+  ]);
 });
 
 defineKernel<{ relu: boolean; shape: number[] }>(GRAD_RESIDUAL, (inputs, a, backend) => {
@@ -422,7 +426,7 @@ defineKernel<{ relu: boolean; shape: number[] }>(GRAD_RESIDUAL, (inputs, a, back
   const Cr = a.shape[a.shape.length - 1]!;
   const width = widthFor(C, Cr);
   const program = memo(programs, `gradResidual:${a.shape}:${C}:${a.relu}`, () => new GradResidualProgram(a.shape, a.relu, width));
-  return runProgram(backend, program, [dy, ...(a.relu ? [inputs.y!] : [])], 'float32', [i32(size(a.shape) / width), i32(C), i32(Cr)]);
+  return runProgram(backend, program, [dy, ...(a.relu ? [inputs.y!] : [])], 'float32', [i32(product(a.shape) / width), i32(C), i32(Cr)]);
 });
 
 export interface BatchNormOptions {

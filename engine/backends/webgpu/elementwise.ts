@@ -1,4 +1,5 @@
 import { runProgram } from './dispatch-cache.js';
+import { product } from '../../core/ops.js';
 import { defineKernel, memo, runKernel } from './kernels.js';
 import { FlatProgram, intUniforms, type WgslProgram } from './program.js';
 import type { Tensor } from '../../core/tf.js';
@@ -23,7 +24,7 @@ class BroadcastProgram extends FlatProgram implements WgslProgram {
 
   constructor(readonly outputShape: number[]) {
     super();
-    this.flat(outputShape.reduce((a, b) => a * b, 1));
+    this.flat(product(outputShape));
   }
 
   getUserCode(): string {
@@ -51,7 +52,7 @@ class ReluGradProgram extends FlatProgram implements WgslProgram {
     this.variableComponents = [width, width];
     this.outputComponent = width;
     this.shaderKey = `fusebench.reluGrad.${width}`;
-    const size = outputShape.reduce((a, b) => a * b, 1);
+    const size = product(outputShape);
     this.flat(size / width);
   }
 
@@ -77,7 +78,7 @@ class ColumnSumProgram extends FlatProgram implements WgslProgram {
 
   constructor(readonly outputShape: number[]) {
     super();
-    this.flat(outputShape.reduce((a, b) => a * b, 1));
+    this.flat(product(outputShape));
   }
 
   getUserCode(): string {
@@ -107,7 +108,7 @@ defineKernel<{ rows: number; columns: number }>(COLUMN_SUM, ({ x }, { rows, colu
 
 defineKernel<{ shape: number[]; divisor: number }>(BROADCAST, ({ dy }, { shape, divisor }, backend) => {
   const program = memo(programs, `broadcast:${shape}`, () => new BroadcastProgram(shape));
-  const count = shape.reduce((a, b) => a * b, 1);
+  const count = product(shape);
   return runProgram(backend, program, [dy!], 'float32', [
     { type: 'int32', data: [count] },
     { type: 'float32', data: [divisor] },

@@ -1,4 +1,5 @@
 import { customGrad, type Tensor } from '../../core/tf.js';
+import { product } from '../../core/ops.js';
 import { runProgram } from './dispatch-cache.js';
 import { defineKernel, memo, runKernel } from './kernels.js';
 import { FlatProgram, intUniforms, type WgslProgram } from './program.js';
@@ -33,7 +34,7 @@ class ReduceProgram extends FlatProgram implements WgslProgram {
     this.outputComponent = width;
     this.shaderKey = `fusebench.segmentedMax.${kind}.${width}`;
     this.label = kind === 'max' ? 'SegmentedMax' : 'SegmentedArgMax';
-    this.flat(outputShape.reduce((a, b) => a * b, 1) / width);
+    this.flat(product(outputShape) / width);
   }
 
   getUserCode(): string {
@@ -78,7 +79,7 @@ class GatherProgram extends FlatProgram implements WgslProgram {
 
   constructor(readonly outputShape: number[]) {
     super();
-    this.flat(outputShape.reduce((a, b) => a * b, 1));
+    this.flat(product(outputShape));
   }
 
   getUserCode(): string {
@@ -109,7 +110,7 @@ class ScatterProgram extends FlatProgram implements WgslProgram {
     this.variableComponents = [width, width];
     this.outputComponent = width;
     this.shaderKey = `fusebench.segmentedMax.scatter.${width}`;
-    this.flat(outputShape.reduce((a, b) => a * b, 1) / width);
+    this.flat(product(outputShape) / width);
   }
 
   getUserCode(): string {
