@@ -1,5 +1,16 @@
 import type { PointRecord, SweepResults } from '../files/schemas.js';
-import { byteUnit, formatBytes, formatConfig, formatMs, formatNumber, formatSi, siUnit, timeUnit, type Unit } from './format.js';
+import {
+  byteUnit,
+  formatBytes,
+  formatConfig,
+  formatMs,
+  formatNumber,
+  formatSi,
+  formatSpeedup,
+  siUnit,
+  timeUnit,
+  type Unit,
+} from './format.js';
 import {
   PREFERRED_AXES,
   axisScale,
@@ -101,9 +112,8 @@ export function pointTooltipLines(point: PointRecord, label: string, speedup?: S
     if (extra) lines.push(extra);
   }
   if (speedup?.speedup !== undefined) {
-    const range = speedup.speedupLow !== undefined ? ` [${formatNumber(speedup.speedupLow)}–${formatNumber(speedup.speedupHigh)}]` : '';
     lines.push(
-      `speedup ×${formatNumber(speedup.speedup)}${range}${speedup.verdict ? ` · ${speedup.verdict}` : ''} vs ${speedup.serial?.implementation ?? 'serial'}`,
+      `speedup ${formatSpeedup(speedup)}${speedup.verdict ? ` · ${speedup.verdict}` : ''} vs ${speedup.serial?.implementation ?? 'serial'}`,
     );
   } else if (speedup?.ratio !== undefined) lines.push(`baseline/this ×${formatNumber(speedup.ratio)}, not counted as a speedup`);
   if (point.machine?.busy)

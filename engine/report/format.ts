@@ -10,6 +10,12 @@ export function formatNumber(value: number | null | undefined, digits = 3): stri
   return magnitude >= 1e-3 && magnitude < 1e6 ? String(rounded) : rounded.toExponential();
 }
 
+/** A speedup with its 95% interval where it has one: `×2.3 [2.1–2.5]`. */
+export function formatSpeedup(f: { speedup?: number; speedupLow?: number; speedupHigh?: number }): string {
+  const range = f.speedupLow !== undefined ? ` [${formatNumber(f.speedupLow)}–${formatNumber(f.speedupHigh)}]` : '';
+  return `×${formatNumber(f.speedup)}${range}`;
+}
+
 /** A duration given in milliseconds, in the SI unit that reads best: `850 µs`, `2.5 ms`, `1.2 s`. */
 export function formatMs(value: number | null | undefined): string {
   if (value === null || value === undefined) return 'n/a';

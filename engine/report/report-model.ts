@@ -1,5 +1,5 @@
 import type { PointRecord, SweepResults } from '../files/schemas.js';
-import { formatBytes, formatConfig, formatMs, formatNumber, formatSi, formatValue } from './format.js';
+import { formatBytes, formatConfig, formatMs, formatNumber, formatSi, formatSpeedup, formatValue } from './format.js';
 import { dimensions, equivalenceFlag, hostBound, sweptAxes, varyingKeys } from './series.js';
 import { speedupIndex } from './speedup.js';
 import { SUMMARY_METHOD, failedPoints, summarizeResults, summaryTable } from './summary.js';
@@ -100,11 +100,7 @@ function familyTable(results: SweepResults, points: readonly PointRecord[], swep
     const flag = equivalenceFlag(p);
     if (p.equivalence?.pass === false) flaggedRows.push(i);
     const speedup =
-      info.speedup !== undefined
-        ? `×${formatNumber(info.speedup)}${info.speedupLow !== undefined ? ` [${formatNumber(info.speedupLow)}–${formatNumber(info.speedupHigh)}]` : ''}`
-        : info.ratio !== undefined
-          ? `not counted (×${formatNumber(info.ratio)})`
-          : '';
+      info.speedup !== undefined ? formatSpeedup(info) : info.ratio !== undefined ? `not counted (×${formatNumber(info.ratio)})` : '';
     const equivalent = p.equivalence ? (p.equivalence.pass ? 'yes' : `NO: ${flag ?? ''}`) : '';
     return [
       p.implementation,

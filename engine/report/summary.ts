@@ -2,7 +2,7 @@ import { POINT_STATUSES } from '../files/schemas.js';
 import type { PointRecord, PointStatus, SweepResults } from '../files/schemas.js';
 import type { Verdict } from '../stats/paired.js';
 import { canonicalJson } from '../measure/point-key.js';
-import { formatConfig, formatNumber, formatValue } from './format.js';
+import { formatConfig, formatNumber, formatSpeedup, formatValue } from './format.js';
 import { PREFERRED_AXES, dimensions, sweptAxes, viewPoints } from './series.js';
 import type { BackendName, Mode } from './series.js';
 import { againstReference, speedupIndex, type AgainstReference, type SpeedupInfo } from './speedup.js';
@@ -86,9 +86,7 @@ export function backendDisagreements(results: SweepResults): BackendDisagreement
 
 /** One disagreement in words: `parallel.tile faster on torch ×2.07 [2–2.1] but within-noise on webgpu ×1.01 [0.97–1.05] at groups=12`. */
 export function describeDisagreement(d: BackendDisagreement, keys: readonly string[] = Object.keys(d.config).sort()): string {
-  const answers = d.answers.map(
-    (a) => `${a.verdict} on ${a.backend} ×${formatNumber(a.speedup)} [${formatNumber(a.speedupLow)}–${formatNumber(a.speedupHigh)}]`,
-  );
+  const answers = d.answers.map((a) => `${a.verdict} on ${a.backend} ${formatSpeedup(a)}`);
   return `${d.implementation} ${answers.join(' but ')}${where(d.config, keys)}`;
 }
 
@@ -230,10 +228,6 @@ function rank(figures: readonly SpeedupFigure[], disqualified: readonly string[]
     .sort((a, b) => b.geomeanSpeedup - a.geomeanSpeedup);
 }
 
-function interval(f: Pick<SpeedupFigure, 'speedup' | 'speedupLow' | 'speedupHigh'>): string {
-  return `×${formatNumber(f.speedup)} [${formatNumber(f.speedupLow)}–${formatNumber(f.speedupHigh)}]`;
-}
-
 function where(config: Record<string, unknown>, keys: readonly string[]): string {
   const shown = keys.filter((k) => k in config);
   return shown.length > 0 ? ` at ${formatConfig(config, shown)}` : '';
@@ -250,7 +244,7 @@ export function describeCrossover(c: Crossover, slice: Record<string, unknown> =
     case 'undecided':
       return `undecided: within noise or not monotone in groups${within}`;
     case 'found':
-      return `from groups=${c.groups}: ${c.implementation} ${interval(c)}${within}`;
+      return `from groups=${c.groups}: ${c.implementation} ${formatSpeedup(c)}${within}`;
   }
 }
 
@@ -258,7 +252,7 @@ export function describeCrossover(c: Crossover, slice: Record<string, unknown> =
 export function describeBest(s: GroupSummary): string {
   const excluded = s.disqualified.length > 0 ? `; not counted (not equivalent): ${s.disqualified.join(', ')}` : '';
   if (!s.best) return `none: no parallel point with a counted speedup${excluded}`;
-  return `${s.best.implementation} ${interval(s.best)} ${s.best.verdict}${where(s.best.at, Object.keys(s.best.at).sort())}${excluded}`;
+  return `${s.best.implementation} ${formatSpeedup(s.best)} ${s.best.verdict}${where(s.best.at, Object.keys(s.best.at).sort())}${excluded}`;
 }
 
 /** The other slices in a few words: how many cross from which groups value, never, or undecided. */
@@ -277,7 +271,7 @@ function noteOf(s: Omit<GroupSummary, 'note'>, swept: readonly string[]): string
   const c = s.crossover;
   const keys = swept.filter((k) => k !== 'groups');
   if (c.kind === 'found') {
-    parts.push(`fusing pays from groups ≥ ${c.groups}${where(c.at, keys)}: ${c.implementation} ${interval(c)} at groups=${c.groups}`);
+    parts.push(`fusing pays from groups ≥ ${c.groups}${where(c.at, keys)}: ${c.implementation} ${formatSpeedup(c)} at groups=${c.groups}`);
   } else if (c.kind === 'never' || c.kind === 'undecided') {
     const headline = s.slices.at(-1)?.slice ?? {};
     const at = Object.keys(headline).length > 0 ? ` at ${formatConfig(headline)}` : '';
@@ -287,19 +281,21 @@ function noteOf(s: Omit<GroupSummary, 'note'>, swept: readonly string[]): string
     parts.push(c.kind === 'never' ? `fusing never pays at groups ≥ 2${at}${range}` : `undecided${at}: within noise${range}`);
   } else if (s.best) {
     const word = s.best.verdict === 'faster' ? 'fusing pays' : s.best.verdict === 'slower' ? 'fusing costs' : 'within noise';
-    parts.push(`${word}: best ${s.best.implementation} ${interval(s.best)}${where(s.best.at, swept)}`);
+    parts.push(`${word}: best ${s.best.implementation} ${formatSpeedup(s.best)}${where(s.best.at, swept)}`);
   } else {
     parts.push('no counted speedup');
   }
   if (c.kind === 'found' && s.best && s.best.speedupLow > c.speedupLow) {
-    parts.push(`best ${s.best.implementation} ${interval(s.best)}${where(s.best.at, swept)}`);
+    parts.push(`best ${s.best.implementation} ${formatSpeedup(s.best)}${where(s.best.at, swept)}`);
   }
   const r = s.bestAgainstReference;
-  if (s.best && r) parts.push(`${s.best.implementation} against ${r.reference} as written: ${interval(r)} ${r.verdict}`);
+  if (s.best && r) parts.push(`${s.best.implementation} against ${r.reference} as written: ${formatSpeedup(r)} ${r.verdict}`);
   const others = s.slices.slice(0, -1);
   if (others.length > 0 && c.kind !== 'groups-not-swept') parts.push(`other slices: ${otherSlices(others)}`);
   if (s.control)
-    parts.push(`control at groups=1 (nothing to fuse, the fused form's own overhead): ${s.control.implementation} ${interval(s.control)}`);
+    parts.push(
+      `control at groups=1 (nothing to fuse, the fused form's own overhead): ${s.control.implementation} ${formatSpeedup(s.control)}`,
+    );
   if (s.nonEquivalent.length > 0) parts.push(`${s.nonEquivalent.length} non-equivalent point(s) not counted`);
   if (s.busyPoints > 0) parts.push(`${s.busyPoints} point(s) measured while the machine was busy`);
   if (s.disagreements.length > 0) {

@@ -4,7 +4,7 @@
  * cards on screen with this function's output, so the words are made in one place.
  */
 import type { PointRecord, SweepResults } from '../files/schemas.js';
-import { formatBytes, formatConfig, formatNumber } from './format.js';
+import { formatBytes, formatConfig, formatNumber, formatSpeedup } from './format.js';
 import { sweptAxes, type BackendName, type Mode } from './series.js';
 import { againstReference, referenceOf, speedupIndex } from './speedup.js';
 import { summarizeResults, type GroupSummary, type SpeedupFigure } from './summary.js';
@@ -42,10 +42,6 @@ export interface VerdictCard {
   figure?: SpeedupFigure;
 }
 
-function interval(f: Pick<SpeedupFigure, 'speedup' | 'speedupLow' | 'speedupHigh'>): string {
-  return `×${formatNumber(f.speedup)} [${formatNumber(f.speedupLow)}–${formatNumber(f.speedupHigh)}]`;
-}
-
 /** `g=12 (channels=512, batch=32)` — groups first, the other keys in brackets. */
 function place(config: Record<string, unknown>, keys: readonly string[]): string {
   const others = keys.filter((k) => k !== 'groups' && k in config);
@@ -75,16 +71,16 @@ function headlineOf(s: GroupSummary, swept: readonly string[]): { kind: VerdictK
   const c = s.crossover;
   if (c.kind === 'found') {
     const f = quoted(s)!;
-    return { kind: 'pays', headline: `Fusing pays from g ≥ ${c.groups}: ${interval(f)}${place(f.at, swept)}`, figure: f };
+    return { kind: 'pays', headline: `Fusing pays from g ≥ ${c.groups}: ${formatSpeedup(f)}${place(f.at, swept)}`, figure: f };
   }
   if (c.kind === 'never') return { kind: 'never', headline: `Fusing never pays in this range${rangeText(s)}` };
   if (c.kind === 'undecided') return { kind: 'undecided', headline: `Undecided: within noise${rangeText(s)}` };
   const best = s.best;
   if (!best) return { kind: 'none', headline: 'No answer: no parallel point with a counted speedup' };
   const at = place(best.at, swept);
-  if (best.verdict === 'faster') return { kind: 'pays', headline: `Fusing pays: ${interval(best)}${at}`, figure: best };
-  if (best.verdict === 'slower') return { kind: 'costs', headline: `Fusing costs time: ${interval(best)}${at}`, figure: best };
-  return { kind: 'undecided', headline: `Undecided: within noise, ${interval(best)}${at}`, figure: best };
+  if (best.verdict === 'faster') return { kind: 'pays', headline: `Fusing pays: ${formatSpeedup(best)}${at}`, figure: best };
+  if (best.verdict === 'slower') return { kind: 'costs', headline: `Fusing costs time: ${formatSpeedup(best)}${at}`, figure: best };
+  return { kind: 'undecided', headline: `Undecided: within noise, ${formatSpeedup(best)}${at}`, figure: best };
 }
 
 function pointAt(results: SweepResults, s: GroupSummary, f: SpeedupFigure): PointRecord | undefined {
@@ -179,11 +175,11 @@ export function verdictCards(results: SweepResults, summaries: readonly GroupSum
       details.push(`${figure.implementation} (${figure.verdict})`);
       const memory = point ? memoryText(point, referenceOf(results, point)) : undefined;
       if (memory) details.push(memory);
-      if (r) details.push(`against ${r.reference} as written ${interval(r)} (${r.verdict})`);
+      if (r) details.push(`against ${r.reference} as written ${formatSpeedup(r)} (${r.verdict})`);
     }
     const eq = equivalenceText(results, s);
     if (eq) details.push(eq);
-    if (s.control) details.push(`overhead at g=1 ${interval(s.control)}`);
+    if (s.control) details.push(`overhead at g=1 ${formatSpeedup(s.control)}`);
     if (s.disagreements.length > 0) details.push(`backends disagree at ${s.disagreements.length} config(s)`);
     return {
       family: s.family,

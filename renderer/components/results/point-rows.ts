@@ -1,5 +1,5 @@
 import type { PointRecord } from '../../../main/api';
-import { formatBytes, formatConfig, formatMs, formatNumber } from '../../../engine/report/format';
+import { formatBytes, formatConfig, formatMs, formatNumber, formatSpeedup } from '../../../engine/report/format';
 import { equivalenceFlag } from '../../../engine/report/series';
 import type { SpeedupInfo } from '../../../engine/report/speedup';
 
@@ -35,15 +35,7 @@ export function pointRows(points: readonly PointRecord[], speedupOf: (p: PointRe
     const info = speedupOf(p);
     const flag = equivalenceFlag(p) ?? info.flagged;
     const eq = p.equivalence;
-    const interval = info.speedupLow !== undefined ? ` [${formatNumber(info.speedupLow)}–${formatNumber(info.speedupHigh)}]` : '';
-    const speedupText =
-      p.role === 'serial'
-        ? '—'
-        : info.speedup !== undefined
-          ? `×${formatNumber(info.speedup)}${interval}`
-          : info.flagged
-            ? 'not counted'
-            : '—';
+    const speedupText = p.role === 'serial' ? '—' : info.speedup !== undefined ? formatSpeedup(info) : info.flagged ? 'not counted' : '—';
     // A point that was not measured says so where the verdict would be; a non-equivalent one is never a verdict.
     const verdict =
       p.status !== 'ok'
