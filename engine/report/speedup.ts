@@ -14,6 +14,11 @@ export interface SpeedupInfo {
   ratio?: number;
   /** The baseline point, when the results hold one. */
   serial?: PointRecord;
+  /**
+   * The family's reference loop at this config (the first serial point there: sweeps measure it first),
+   * what a model has before it is rewritten, whatever twin the speed is judged against.
+   */
+  reference?: PointRecord;
   /** Why the ratio does not count as a speedup (see equivalenceFlag). */
   flagged?: string;
 }
@@ -41,13 +46,15 @@ export function speedupIndex(results: SweepResults): (point: PointRecord) => Spe
   }
   return (point) => {
     if (point.role !== 'parallel') return {};
-    const serial = point.baseline ? serials.get(comparisonKey(point, point.baseline)) : references.get(comparisonKey(point, ''));
+    const reference = references.get(comparisonKey(point, ''));
+    const serial = point.baseline ? serials.get(comparisonKey(point, point.baseline)) : reference;
     const flagged =
       equivalenceFlag(point) ??
       (serial?.equivalence?.pass === false ? `its baseline ${serial.implementation} is not equivalent` : undefined);
     const ratio = serial && isTimed(serial) && isTimed(point) ? serial.time.medianMs / point.time.medianMs : undefined;
     const info: SpeedupInfo = {};
     if (serial) info.serial = serial;
+    if (reference) info.reference = reference;
     if (ratio !== undefined) info.ratio = ratio;
     if (flagged) info.flagged = flagged;
     else if (point.speedup !== undefined) {
@@ -60,15 +67,6 @@ export function speedupIndex(results: SweepResults): (point: PointRecord) => Spe
     }
     return info;
   };
-}
-
-/**
- * The family's reference loop at a point's config: the first serial point there (sweeps measure the
- * reference first), which is what a model has before it is rewritten, whatever twin the speed is judged against.
- */
-export function referenceOf(results: SweepResults, point: PointRecord): PointRecord | undefined {
-  const key = comparisonKey(point, '');
-  return results.points.find((p) => p.role === 'serial' && p.status === 'ok' && comparisonKey(p, '') === key);
 }
 
 /** A parallel point against the reference loop as written, where its baseline is a serial twin. */
@@ -86,13 +84,13 @@ export interface AgainstReference {
  * a user sees both what fusion gains and what the rewrite gains over the code they have.
  * Undefined where the baseline is the reference, or either side holds no samples.
  */
-export function againstReference(results: SweepResults, point: PointRecord): AgainstReference | undefined {
-  const reference = referenceOf(results, point);
+export function againstReference(point: PointRecord, info: SpeedupInfo, seed: number): AgainstReference | undefined {
+  const { reference } = info;
   if (!reference || !point.baseline || point.baseline === reference.implementation) return undefined;
   if (!isTimed(reference) || !isTimed(point) || point.equivalence?.pass === false) return undefined;
   const ratios = roundRatios(reference.time.samplesMs, point.time.samplesMs);
   if (ratios.length === 0) return undefined;
-  const e = pairedSpeedup(ratios, results.profile.measure.seed ^ hashString(`${point.key}/${reference.implementation}`));
+  const e = pairedSpeedup(ratios, seed ^ hashString(`${point.key}/${reference.implementation}`));
   return {
     reference: reference.implementation,
     speedup: e.speedup,

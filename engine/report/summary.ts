@@ -341,7 +341,7 @@ export function summarizeResults(results: SweepResults): GroupSummary[] {
         const best = fusable.reduce<SpeedupFigure | undefined>((a, f) => (a ? better(a, f) : f), undefined);
         const bestPoint =
           best && points.find((p) => p.implementation === best.implementation && canonicalJson(p.config) === canonicalJson(best.at));
-        const bestAgainst = bestPoint && againstReference(results, bestPoint);
+        const bestAgainst = bestPoint && againstReference(bestPoint, speedupOf(bestPoint), results.profile.measure.seed);
         const sliceOf = (config: Record<string, unknown>) =>
           Object.fromEntries(sliceKeys.filter((k) => k in config).map((k) => [k, config[k]]));
         const sliceMap = new Map<string, Record<string, unknown>>();

@@ -6,7 +6,7 @@
 import type { PointRecord, SweepResults } from '../files/schemas.js';
 import { formatBytes, formatConfig, formatNumber, formatSpeedup } from './format.js';
 import { sweptAxes, type BackendName, type Mode } from './series.js';
-import { againstReference, referenceOf, speedupIndex } from './speedup.js';
+import { againstReference, speedupIndex, type SpeedupInfo } from './speedup.js';
 import { summarizeResults, type GroupSummary, type SpeedupFigure } from './summary.js';
 import { canonicalJson } from '../measure/point-key.js';
 
@@ -120,8 +120,7 @@ function equivalenceText(results: SweepResults, s: GroupSummary): string | undef
   return [same, not].filter(Boolean).join('; ');
 }
 
-function qualityOf(results: SweepResults, s: GroupSummary): VerdictQuality {
-  const speedupOf = speedupIndex(results);
+function qualityOf(results: SweepResults, s: GroupSummary, speedupOf: (p: PointRecord) => SpeedupInfo): VerdictQuality {
   const target = results.profile.measure.targetCiWidth;
   const widths: number[] = [];
   for (const p of results.points) {
@@ -163,17 +162,19 @@ function qualityOf(results: SweepResults, s: GroupSummary): VerdictQuality {
  * @example verdictCards(results)[0].headline // 'Fusing pays from g ≥ 4: ×2.3 [2.1–2.5] at g=12 (channels=512, batch=32)'
  */
 export function verdictCards(results: SweepResults, summaries: readonly GroupSummary[] = summarizeResults(results)): VerdictCard[] {
+  const speedupOf = speedupIndex(results);
   return summaries.map((s) => {
     const swept = sweptAxes(results, s.family);
     const { kind, headline: answer, figure } = headlineOf(s, swept);
     const details: string[] = [];
     const point = figure ? pointAt(results, s, figure) : undefined;
     // A figure judged against a serial twin says so in the headline; the loop as written follows in the details.
-    const r = point ? againstReference(results, point) : undefined;
+    const info = point ? speedupOf(point) : undefined;
+    const r = point && info ? againstReference(point, info, results.profile.measure.seed) : undefined;
     const headline = r && point?.baseline ? `${answer} over ${point.baseline}` : answer;
     if (figure) {
       details.push(`${figure.implementation} (${figure.verdict})`);
-      const memory = point ? memoryText(point, referenceOf(results, point)) : undefined;
+      const memory = point ? memoryText(point, info?.reference) : undefined;
       if (memory) details.push(memory);
       if (r) details.push(`against ${r.reference} as written ${formatSpeedup(r)} (${r.verdict})`);
     }
@@ -188,7 +189,7 @@ export function verdictCards(results: SweepResults, summaries: readonly GroupSum
       kind,
       headline,
       details,
-      quality: qualityOf(results, s),
+      quality: qualityOf(results, s, speedupOf),
       ...(s.crossover.kind === 'found' ? { crossoverGroups: s.crossover.groups } : {}),
       ...(figure ? { figure } : {}),
     };
