@@ -192,10 +192,12 @@ function referenceLine(xs: readonly number[]): Line[] {
   return [{ name: 'serial = 1', color: REFERENCE_COLOR, dashed: 'dashed', reference: true, data }];
 }
 
-function speedupDatum(p: PointRecord, x: number, label: string, info: SpeedupInfo): Datum {
+/** A counted speedup as a chart point with its verdict, and its interval in the line's band where it has one. */
+function addSpeedup(line: { data: Datum[]; band: Band[] }, p: PointRecord, x: number, label: string, info: SpeedupInfo): void {
   const d = datum(p, x, info.speedup!, label, [], info);
   if (info.verdict) d.verdict = info.verdict;
-  return d;
+  line.data.push(d);
+  if (info.speedupLow !== undefined && info.speedupHigh !== undefined) line.band.push({ x, low: info.speedupLow, high: info.speedupHigh });
 }
 
 function speedupChart(frame: ChartFrame, groups: Series[], speedupOf: (p: PointRecord) => SpeedupInfo): ChartSpec {
@@ -203,17 +205,15 @@ function speedupChart(frame: ChartFrame, groups: Series[], speedupOf: (p: PointR
   const lines: Line[] = [];
   for (const g of groups) {
     if (g.role !== 'parallel') continue;
-    const data: Datum[] = [];
-    const band: Band[] = [];
+    const line = { data: [] as Datum[], band: [] as Band[] };
     for (const p of g.points) {
       const x = axisX(p, frame.view.axis, frame.scale);
       const info = speedupOf(p);
       if (x === undefined) continue;
-      if (info.speedup !== undefined) {
-        data.push(speedupDatum(p, x, g.label, info));
-        if (info.speedupLow !== undefined && info.speedupHigh !== undefined) band.push({ x, low: info.speedupLow, high: info.speedupHigh });
-      } else if (info.flagged && info.ratio !== undefined) flagged.push(datum(p, x, info.ratio, g.label, [], info));
+      if (info.speedup !== undefined) addSpeedup(line, p, x, g.label, info);
+      else if (info.flagged && info.ratio !== undefined) flagged.push(datum(p, x, info.ratio, g.label, [], info));
     }
+    const { data, band } = line;
     const dashed = dashOf(groups, g);
     lines.push({
       name: g.label,
@@ -244,15 +244,13 @@ function backendsChart(frame: ChartFrame, backends: readonly BackendName[], spee
   for (const backend of backends) {
     for (const g of groupSeries(frame.results, { ...frame.view, backend })) {
       if (g.role !== 'parallel') continue;
-      const data: Datum[] = [];
-      const band: Band[] = [];
+      const line = { data: [] as Datum[], band: [] as Band[] };
       for (const p of g.points) {
         const x = axisX(p, frame.view.axis, frame.scale);
         const info = speedupOf(p);
-        if (x === undefined || info.speedup === undefined) continue;
-        data.push(speedupDatum(p, x, `${g.label} · ${backend}`, info));
-        if (info.speedupLow !== undefined && info.speedupHigh !== undefined) band.push({ x, low: info.speedupLow, high: info.speedupHigh });
+        if (x !== undefined && info.speedup !== undefined) addSpeedup(line, p, x, `${g.label} · ${backend}`, info);
       }
+      const { data, band } = line;
       lines.push({ name: `${g.label} · ${backend}`, color: colorOf(color++), data: data.sort(byX), band: band.sort(byX) });
     }
   }
