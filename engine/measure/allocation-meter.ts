@@ -21,6 +21,23 @@ class HighWater {
   }
 }
 
+/** Bytes per live allocation feeding a high-water mark; a release of one made before metering began is not counted. */
+class Ledger {
+  readonly water = new HighWater();
+  private readonly sizes = new Map<unknown, number>();
+  /** `key` now holds `bytes`, in place of what it held before. */
+  hold(key: unknown, bytes: number): void {
+    this.water.add(bytes - (this.sizes.get(key) ?? 0));
+    this.sizes.set(key, bytes);
+  }
+  release(key: unknown): void {
+    const bytes = this.sizes.get(key);
+    if (bytes === undefined) return;
+    this.sizes.delete(key);
+    this.water.add(-bytes);
+  }
+}
+
 /** Replaces `obj[key]` (a method) by a wrapper for the life of the meter; `restore` puts it back. */
 function wrap<T extends object, K extends keyof T>(obj: T, key: K, make: (original: T[K]) => T[K]): () => void {
   const had = Object.prototype.hasOwnProperty.call(obj, key);
@@ -59,21 +76,14 @@ interface DataStorage {
 function wasmMeter(): AllocationMeter | undefined {
   const module = (tf.backend() as unknown as { wasm?: WasmModule }).wasm;
   if (!module) return undefined;
-  const sizes = new Map<number, number>();
-  const water = new HighWater();
+  const ledger = new Ledger();
   const restoreMalloc = wrap(module, '_malloc', (malloc) => (bytes: number) => {
     const pointer = malloc(bytes);
-    sizes.set(pointer >>> 0, bytes);
-    water.add(bytes);
+    ledger.hold(pointer >>> 0, bytes);
     return pointer;
   });
   const restoreFree = wrap(module, '_free', (free) => (pointer: number) => {
-    // Memory allocated before the meter started is not ours to count.
-    const bytes = sizes.get(pointer >>> 0);
-    if (bytes !== undefined) {
-      sizes.delete(pointer >>> 0);
-      water.add(-bytes);
-    }
+    ledger.release(pointer >>> 0);
     free(pointer);
   });
   return {
@@ -81,7 +91,7 @@ function wasmMeter(): AllocationMeter | undefined {
     stop: () => {
       restoreMalloc();
       restoreFree();
-      return water.peakBytes;
+      return ledger.water.peakBytes;
     },
   };
 }
@@ -110,21 +120,13 @@ function webgpuMeter(): AllocationMeter | undefined {
 function cpuMeter(): AllocationMeter | undefined {
   const data = (tf.backend() as unknown as { data?: DataStorage }).data;
   if (!data) return undefined;
-  const sizes = new WeakMap<object, number>();
-  const water = new HighWater();
+  const ledger = new Ledger();
   const restoreSet = wrap(data, 'set', (set) => (dataId: object, value: { values?: { byteLength?: number } }) => {
-    const before = sizes.get(dataId) ?? 0;
-    const bytes = value.values?.byteLength ?? 0;
-    sizes.set(dataId, bytes);
-    water.add(bytes - before);
+    ledger.hold(dataId, value.values?.byteLength ?? 0);
     set(dataId, value as never);
   });
   const restoreDelete = wrap(data, 'delete', (del) => (dataId: object) => {
-    const bytes = sizes.get(dataId);
-    if (bytes !== undefined) {
-      sizes.delete(dataId);
-      water.add(-bytes);
-    }
+    ledger.release(dataId);
     return del(dataId);
   });
   return {
@@ -132,7 +134,7 @@ function cpuMeter(): AllocationMeter | undefined {
     stop: () => {
       restoreSet();
       restoreDelete();
-      return water.peakBytes;
+      return ledger.water.peakBytes;
     },
   };
 }
@@ -144,19 +146,13 @@ function cpuMeter(): AllocationMeter | undefined {
  */
 export function startTensorMeter(): AllocationMeter {
   const info = (tf.engine() as unknown as { state: { tensorInfo: WeakMap<object, { bytes: number }> } }).state.tensorInfo;
-  const water = new HighWater();
-  const counted = new WeakMap<object, number>();
+  const ledger = new Ledger();
   const restoreSet = wrap(info, 'set', (set) => (dataId: object, entry: { bytes: number }) => {
-    counted.set(dataId, entry.bytes);
-    water.add(entry.bytes);
+    ledger.hold(dataId, entry.bytes);
     return set(dataId, entry);
   });
   const restoreDelete = wrap(info, 'delete', (del) => (dataId: object) => {
-    const bytes = counted.get(dataId);
-    if (bytes !== undefined) {
-      counted.delete(dataId);
-      water.add(-bytes);
-    }
+    ledger.release(dataId);
     return del(dataId);
   });
   return {
@@ -164,7 +160,7 @@ export function startTensorMeter(): AllocationMeter {
     stop: () => {
       restoreSet();
       restoreDelete();
-      return water.peakBytes;
+      return ledger.water.peakBytes;
     },
   };
 }
