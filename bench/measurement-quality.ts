@@ -1,15 +1,17 @@
 /**
- * How far to trust Fusebench's answers, as ratios measured in this run (issue #7):
+ * How far to trust Fusebench's answers, as figures measured in this run (issues #7, #15):
  * 1. what ending a sample costs at the seed's output sizes (bench/sample-end.ts);
- * 2. one profile run twice back to back, each as its own `fusebench sweep` process (as a user would):
- *    per parallel point |ln(speedup₁ / speedup₂)| (median, p90, max), faster↔slower flips, the share of
- *    run-2 speedups inside run-1 intervals, and each run's wall time. Plain JSON reading, so it also
- *    measures results of earlier Fusebench versions.
+ * 2. one profile run three times, each as its own `fusebench sweep` process (as a user would rerun it):
+ *    faster↔slower flips, the share of run pairs whose intervals overlap, the share of run-2/3 speedups
+ *    inside run 1's interval, median and p90 |ln(speedup_a / speedup_b)|;
+ * 3. the same profile once in a single pass (measure.minPasses = maxPasses = 1, the method before passes):
+ *    wall time per point of the multi-pass runs against it.
+ * Plain JSON reading, so it also measures results of earlier Fusebench versions.
  *
- *   npm run bench:quality [-- PROFILE --backend B]
+ *   npm run bench:quality [-- PROFILE] [-- --backend torch] [-- --runs N]
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,13 +30,23 @@ interface Point {
   speedupLow?: number;
   speedupHigh?: number;
   verdict?: string;
+  passes?: unknown[];
 }
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { backend: { type: 'string' } } });
-const profile = resolve(positionals[0] ?? 'bench/quality.profile.json');
-const cli = resolve('bin/fusebench.mjs');
+interface Run {
+  points: Point[];
+  wallMs: number;
+}
 
-function runOnce(out: string): { points: Point[]; wallMs: number } {
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { backend: { type: 'string' }, runs: { type: 'string', default: '3' } },
+});
+const profilePath = resolve(positionals[0] ?? 'bench/quality.profile.json');
+const cli = resolve('bin/fusebench.mjs');
+const runs = Math.max(2, Number(values.runs));
+
+function runOnce(profile: string, out: string): Run {
   const started = performance.now();
   const args = [cli, 'sweep', profile, '--out', out, '--json', ...(values.backend ? ['--backend', values.backend] : [])];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
@@ -56,48 +68,76 @@ function quantile(sorted: number[], q: number): number {
   return sorted[lo]! + (h - lo) * (sorted[Math.min(lo + 1, sorted.length - 1)]! - sorted[lo]!);
 }
 
+const inside = (a: Point, b: Point) => b.speedup! >= a.speedupLow! && b.speedup! <= a.speedupHigh!;
+const overlap = (a: Point, b: Point) => a.speedupLow! <= b.speedupHigh! && b.speedupLow! <= a.speedupHigh!;
+const flip = (a: Point, b: Point) => `${verdict(a)}/${verdict(b)}` === 'faster/slower' || `${verdict(a)}/${verdict(b)}` === 'slower/faster';
+const pct = (n: number, of: number) => (of > 0 ? `${n}/${of} (${((100 * n) / of).toFixed(0)}%)` : 'n/a');
+const measured = (p: Point | undefined): p is Point => p?.role === 'parallel' && p.status === 'ok' && p.speedupLow !== undefined;
+
 const backendName = values.backend ?? 'wasm';
 if (!isBackendName(backendName)) throw new Error(`unknown backend ${backendName}`);
-const backend = await useBackend(backendName);
-console.log(`sample end at the seed's output sizes · ${backend.name} (${backend.device})`);
-console.log((await sampleEndOverhead()).join('\n'));
-console.log('');
+if (backendName !== 'torch') {
+  const backend = await useBackend(backendName);
+  console.log(`sample end at the seed's output sizes · ${backend.name} (${backend.device})`);
+  console.log((await sampleEndOverhead()).join('\n'));
+  console.log('');
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'fb-quality-'));
 try {
-  const first = runOnce(join(dir, 'run1'));
-  const second = runOnce(join(dir, 'run2'));
-  const again = new Map(second.points.map((p) => [p.key, p]));
-  const pairs = first.points
-    .filter((p) => p.role === 'parallel' && p.status === 'ok' && p.speedup !== undefined)
-    .map((a) => [a, again.get(a.key)] as const)
-    .filter((pair): pair is readonly [Point, Point] => pair[1]?.speedup !== undefined);
-  const diffs = pairs.map(([a, b]) => Math.abs(Math.log(a.speedup! / b.speedup!))).sort((x, y) => x - y);
-  const flips = pairs.filter(([a, b]) => {
-    const va = verdict(a);
-    const vb = verdict(b);
-    return (va === 'faster' && vb === 'slower') || (va === 'slower' && vb === 'faster');
-  });
-  const withInterval = pairs.filter(([a]) => a.speedupLow !== undefined && a.speedupHigh !== undefined);
-  const covered = withInterval.filter(([a, b]) => b.speedup! >= a.speedupLow! && b.speedup! <= a.speedupHigh!);
-  const changed = pairs.filter(([a, b]) => verdict(a) !== verdict(b));
-  console.log(`bench:quality · ${profile} · two runs back to back`);
-  console.log(`points compared (parallel, ok in both): ${pairs.length}`);
-  console.log(
-    `|ln(speedup1/speedup2)|: median ${quantile(diffs, 0.5).toFixed(3)}  p90 ${quantile(diffs, 0.9).toFixed(3)}  max ${diffs.at(-1)!.toFixed(3)}`,
-  );
-  console.log(`faster↔slower flips: ${flips.length}   verdict changes of any kind: ${changed.length}`);
-  console.log(
-    withInterval.length > 0
-      ? `run-2 speedups inside run-1 95% intervals: ${covered.length}/${withInterval.length} (${((100 * covered.length) / withInterval.length).toFixed(0)}%)`
-      : 'run-2 speedups inside run-1 intervals: n/a (these results carry no intervals)',
-  );
-  console.log(`wall time: run 1 ${(first.wallMs / 1000).toFixed(1)} s, run 2 ${(second.wallMs / 1000).toFixed(1)} s`);
-  for (const [a, b] of flips.length > 0 ? flips : changed.slice(0, 5)) {
-    console.log(
-      `  ${a.family} ${a.implementation} ${JSON.stringify(a.config)}: ${verdict(a)} ×${a.speedup!.toFixed(3)} → ${verdict(b)} ×${b.speedup!.toFixed(3)}`,
-    );
+  const results = Array.from({ length: runs }, (_, i) => runOnce(profilePath, join(dir, `run${i + 1}`)));
+  const profile = JSON.parse(readFileSync(profilePath, 'utf8')) as { measure?: Record<string, unknown> };
+  const singlePath = join(dir, 'single-pass.profile.json');
+  writeFileSync(singlePath, JSON.stringify({ ...profile, measure: { ...profile.measure, minPasses: 1, maxPasses: 1 } }));
+  const single = runOnce(singlePath, join(dir, 'single'));
+
+  const byKey = results.map((r) => new Map(r.points.map((p) => [p.key, p])));
+  const keys = results[0]!.points.filter((p) => byKey.every((m) => measured(m.get(p.key)))).map((p) => p.key);
+  let pairs = 0;
+  let overlapping = 0;
+  let flips = 0;
+  const diffs: number[] = [];
+  const flipped: string[] = [];
+  for (const key of keys) {
+    for (let i = 0; i < runs; i++) {
+      for (let j = i + 1; j < runs; j++) {
+        const a = byKey[i]!.get(key)!;
+        const b = byKey[j]!.get(key)!;
+        pairs += 1;
+        if (overlap(a, b)) overlapping += 1;
+        if (flip(a, b)) {
+          flips += 1;
+          flipped.push(
+            `  ${a.family} ${a.implementation} ${JSON.stringify(a.config)}: run ${i + 1} ${verdict(a)} ×${a.speedup!.toFixed(3)} → run ${j + 1} ${verdict(b)} ×${b.speedup!.toFixed(3)}`,
+          );
+        }
+        diffs.push(Math.abs(Math.log(a.speedup! / b.speedup!)));
+      }
+    }
   }
+  const later = keys.flatMap((key) => byKey.slice(1).map((m) => [byKey[0]!.get(key)!, m.get(key)!] as const));
+  const covered = later.filter(([a, b]) => inside(a, b)).length;
+  diffs.sort((x, y) => x - y);
+  const passesPerPoint = keys.map((k) => byKey[0]!.get(k)!.passes?.length ?? 1);
+  const perPoint = (r: Run) => r.wallMs / r.points.length;
+  const meanWall = results.reduce((s, r) => s + perPoint(r), 0) / runs;
+
+  console.log(`bench:quality · ${profilePath} · ${backendName} · ${runs} runs, each its own process`);
+  console.log(
+    `parallel points compared (ok in every run): ${keys.length}; passes per point in run 1: mean ${(passesPerPoint.reduce((a, b) => a + b, 0) / Math.max(1, keys.length)).toFixed(2)}, max ${Math.max(0, ...passesPerPoint)}`,
+  );
+  console.log(`faster↔slower flips: ${flips} of ${pairs} run pairs`);
+  console.log(`run pairs whose intervals overlap: ${pct(overlapping, pairs)}`);
+  console.log(`run-2${runs > 2 ? `…${runs}` : ''} speedups inside run 1's 95% interval: ${pct(covered, later.length)}`);
+  if (diffs.length > 0)
+    console.log(
+      `|ln(speedup_a/speedup_b)|: median ${quantile(diffs, 0.5).toFixed(3)}  p90 ${quantile(diffs, 0.9).toFixed(3)}  max ${diffs.at(-1)!.toFixed(3)}`,
+    );
+  console.log(
+    `wall time per point: ${results.map((r) => `${perPoint(r).toFixed(0)}`).join(', ')} ms (passes) against ${perPoint(single).toFixed(0)} ms ` +
+      `single-pass: ×${(meanWall / perPoint(single)).toFixed(2)}`,
+  );
+  for (const line of flipped) console.log(line);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

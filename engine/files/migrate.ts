@@ -72,11 +72,23 @@ function resultsV1(old: Json): Json {
   return migrated;
 }
 
+const V2_INTERVAL_NOTE = "results v2: one pass in one process; the interval covers that run's rounds, not a rerun";
+
+/** One v2 point: measured in a single pass, so its interval says nothing of the spread between processes. */
+function pointV2(old: Json): Json {
+  return typeof old.speedup === 'number' && old.intervalNote === undefined ? { ...old, intervalNote: V2_INTERVAL_NOTE } : old;
+}
+
+/** Results 2 → 3: passes in fresh processes (DESIGN.md §4.9); v2 points keep their one-process interval, marked as such. */
+function resultsV2(old: Json): Json {
+  return Array.isArray(old.points) ? { ...old, points: (old.points as Json[]).map(pointV2) } : old;
+}
+
 export const PROFILE_MIGRATIONS: Record<number, Migration> = { 1: profileV1 };
 /** Results files and journal headers share one version and one chain (a header has a profile, no points). */
-export const RESULTS_MIGRATIONS: Record<number, Migration> = { 1: resultsV1 };
+export const RESULTS_MIGRATIONS: Record<number, Migration> = { 1: resultsV1, 2: resultsV2 };
 /** Journal lines are points on their own: the per-point part of the results chain. */
-export const POINT_MIGRATIONS: Record<number, Migration> = { 1: pointV1 };
+export const POINT_MIGRATIONS: Record<number, Migration> = { 1: pointV1, 2: pointV2 };
 
 /** Applies the per-point steps from `from` up to `to` (points carry no schemaVersion of their own). */
 export function migratePoint(data: Record<string, unknown>, from: number, to: number): Record<string, unknown> {

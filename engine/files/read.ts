@@ -136,6 +136,7 @@ export interface Journal {
   header: JournalHeader;
   /** The schemaVersion the journal was written with (its points were migrated when older). */
   writtenVersion: number;
+  /** One per key: a point finished again (a busy pass measured again at the end of its sweep) replaces its earlier line. */
   points: PointRecord[];
   /** Set when the last line was cut off (a crash mid-write); that point is measured again. */
   truncatedTail: boolean;
@@ -167,7 +168,7 @@ export function parseJournal(name: string, text: string): Journal {
     RESULTS_MIGRATIONS,
   );
   const writtenVersion = (headerData as { schemaVersion: number }).schemaVersion;
-  const points: PointRecord[] = [];
+  const points = new Map<string, PointRecord>();
   let truncatedTail = false;
   for (let i = 1; i < lines.length; i++) {
     const isLast = i === lines.length - 1;
@@ -190,7 +191,7 @@ export function parseJournal(name: string, text: string): Journal {
       const issue = parsed.error.issues[0]!;
       throw new FileFormatError(name, `line ${i + 1} is not a valid point: ${issuePath(issue.path)}: ${issue.message}`);
     }
-    points.push(parsed.data);
+    points.set(parsed.data.key, parsed.data);
   }
-  return { header, writtenVersion, points, truncatedTail };
+  return { header, writtenVersion, points: [...points.values()], truncatedTail };
 }

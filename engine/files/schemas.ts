@@ -48,12 +48,24 @@ const measureSettingsFields = z.strictObject({
   seed: z.number().int().min(0).default(1),
   /** Run the separate tf.profile() memory pass. */
   memory: z.boolean().default(true),
+  /**
+   * Passes per point group, each in a fresh engine process (DESIGN.md §4.9): at least this many. The
+   * rounds and time budget above are the point's for its first minPasses passes, shared out evenly.
+   */
+  minPasses: z.number().int().min(1).max(20).default(2),
+  /** More passes, up to this many, while a group's passes disagree beyond their within-pass intervals. */
+  maxPasses: z.number().int().min(1).max(20).default(5),
 });
-/** The settings with their cross-field rule (a separate statement so the fields above stay one plain object). */
-export const measureSettingsSchema = measureSettingsFields.refine((m) => m.minSamples <= m.maxSamples, {
-  path: ['minSamples'],
-  message: 'must not exceed maxSamples; lower minSamples or raise maxSamples',
-});
+/** The settings with their cross-field rules (a separate statement so the fields above stay one plain object). */
+export const measureSettingsSchema = measureSettingsFields
+  .refine((m) => m.minSamples <= m.maxSamples, {
+    path: ['minSamples'],
+    message: 'must not exceed maxSamples; lower minSamples or raise maxSamples',
+  })
+  .refine((m) => m.minPasses <= m.maxPasses, {
+    path: ['minPasses'],
+    message: 'must not exceed maxPasses; lower minPasses or raise maxPasses',
+  });
 export type MeasureSettings = z.infer<typeof measureSettingsSchema>;
 
 export const familyEntrySchema = z.union([
@@ -100,6 +112,31 @@ const kernelSummary = z.strictObject({
   /** Bytes of the kernel's outputs, all calls together. */
   outputBytes: z.number(),
 });
+
+/** One pass of a point: its rounds in one engine process (engine/measure/passes.ts). */
+export const passSchema = z.strictObject({
+  /** The operating-system process that measured it: every pass of a point has its own. */
+  pid: z.number().int(),
+  rounds: z.number().int().min(0),
+  /** Calls per sample in this pass (each pass picks its own block size during its warm-up). */
+  blockSize: z.number().int().min(1),
+  warmupCalls: z.number().int().min(0),
+  medianMs: z.number(),
+  stopReason: z.enum(STOP_REASONS),
+  /** Minor page faults per timed call (the process's resource usage; Python's getrusage on torch). */
+  minorFaultsPerCall: z.number().optional(),
+  /** Other processes used half a core or more while this pass ran (engine/measure/machine-load.ts). */
+  busy: z.boolean(),
+  /** Cores' worth of CPU other processes used during this pass, where the OS tells. */
+  otherCpuCores: z.number().optional(),
+  /** This pass replaces a busy one, measured again at the end of the sweep. */
+  retried: z.boolean().optional(),
+  /** Parallel points: this pass's own paired speedup and its within-pass 95% interval. */
+  speedup: z.number().optional(),
+  speedupLow: z.number().optional(),
+  speedupHigh: z.number().optional(),
+});
+export type PassRecord = z.infer<typeof passSchema>;
 
 /** One sweep point: family × implementation × mode × backend × config. */
 export const pointSchema = z.strictObject({
@@ -196,8 +233,21 @@ export const pointSchema = z.strictObject({
   verdict: z.enum(VERDICTS).optional(),
   /** The serial implementation the speedup is measured against (same primitive). */
   baseline: z.string().optional(),
-  /** Why a speedup has no interval (results migrated from schemaVersion 1). */
+  /** Why a speedup's interval means less than a rerun's range (results migrated from older versions). */
   intervalNote: z.string().optional(),
+  /**
+   * The independent passes this point was measured in, each in its own engine process (DESIGN.md §4.9),
+   * in order; `time.samplesMs` holds their rounds one pass after another.
+   */
+  passes: z.array(passSchema).optional(),
+  /** Parallel points with two passes or more: standard deviation of ln(speedup) between passes. */
+  betweenPassSd: z.number().optional(),
+  /**
+   * The time per call is set by the allocator's state (page faults), not by the layer's kernels: faults
+   * per call differ by more than 10× between passes, or exceed one per 4 KiB of output. `allocatorNote` says which.
+   */
+  allocatorBound: z.boolean().optional(),
+  allocatorNote: z.string().optional(),
   finishedAt: z.string(),
 });
 export type PointRecord = z.infer<typeof pointSchema>;

@@ -13,6 +13,7 @@ import { memoryNote, predictedPeakBytes } from './memory-prediction.js';
 import { watchMachineLoad } from './machine-load.js';
 import { finishGroup, pairingsOf, pointRecord, type Measured, type PointGroup } from './point-record.js';
 import { dispatchProfile } from '../backends/webgpu/dispatch-profile.js';
+import { FIRST_PASS, passSettings, type PassSpec } from './passes.js';
 
 export { TRAINING_FLOP_FACTOR, baselineOf, pairingsOf, type PointGroup } from './point-record.js';
 
@@ -39,11 +40,14 @@ function makeRunner(impl: Implementation<object>, inputs: GateInputs, config: ob
     prepared,
     once,
     // A sample: k calls back to back, each result freed as a framework frees it, then the completion wait.
+    // Page faults are counted around it (outside the timed region of the sampler's clock they would not matter).
     contender: {
       name: impl.name,
       run: async (calls) => {
+        const faults0 = process.resourceUsage().minorPageFault;
         for (let i = 0; i < calls; i++) tf.dispose(once());
         await deviceIdle();
+        return { minorFaults: process.resourceUsage().minorPageFault - faults0 };
       },
     },
     dispose: () => {
@@ -54,35 +58,44 @@ function makeRunner(impl: Implementation<object>, inputs: GateInputs, config: ob
 }
 
 /**
- * Measures a group on the active TensorFlow.js backend by the method of DESIGN.md §4: the equivalence
- * gate (where the cold first calls are timed), warm-up and block size, paired rounds until every
- * speedup's interval is narrow enough, kernel time, a separate memory pass, statistics, machine load.
- * Weights and inputs are drawn once and shared by the gate and the timing. Leaves no tensor behind; a
- * leak or a failing call becomes an `error` record for that implementation, an abort a `cancelled` one.
+ * Measures one pass of a group (DESIGN.md §4.9) on the active TensorFlow.js backend by the method of
+ * DESIGN.md §4: in the gated pass the equivalence gate (where the cold first calls are timed); in every
+ * pass warm-up and block size and paired rounds until every speedup's interval is narrow enough (the
+ * pass's share of the budget, passSettings); in the gated pass kernel time and a separate memory pass;
+ * statistics, machine load, page faults. Weights and inputs are drawn from the seed, the same in every
+ * pass. Leaves no tensor behind; a leak or a failing call becomes an `error` record for that
+ * implementation, an abort a `cancelled` one.
  */
-export async function measureGroup(group: PointGroup, settings: MeasureSettings, signal?: AbortSignal): Promise<PointRecord[]> {
+export async function measureGroup(
+  group: PointGroup,
+  settings: MeasureSettings,
+  signal?: AbortSignal,
+  pass: PassSpec = FIRST_PASS,
+): Promise<PointRecord[]> {
   const { family, config, mode, backend } = group;
   const tensorsBefore = tf.memory().numTensors;
   const machine = watchMachineLoad();
   const inputs = drawInputs(family, config, settings.seed);
   const records: PointRecord[] = [];
   try {
-    const gate = await runGate({
-      family,
-      config,
-      mode,
-      backend: backend.name,
-      seed: settings.seed,
-      implementations: group.implementations.slice(1).map((i) => i.name),
-      inputs,
-    });
-    const checks = new Map(gate.checks.map((e) => [e.implementation, e]));
+    const gate = pass.gate
+      ? await runGate({
+          family,
+          config,
+          mode,
+          backend: backend.name,
+          seed: settings.seed,
+          implementations: group.implementations.slice(1).map((i) => i.name),
+          inputs,
+        })
+      : undefined;
+    const checks = new Map(gate?.checks.map((e) => [e.implementation, e]));
     const runners = group.implementations.map((impl) => makeRunner(getImplementation(family, impl.name), inputs, config, mode));
     try {
       const times = await sampleGroup(
         runners.map((r) => r.contender),
         pairingsOf(group.implementations),
-        settings,
+        passSettings(settings),
         signal,
       );
       for (const r of runners) {
@@ -93,10 +106,11 @@ export async function measureGroup(group: PointGroup, settings: MeasureSettings,
             stored: countElements(r.prepared.weights.trainable),
           },
           executedFlops: implementationFormulas(family, r.impl.name, config).executedFlops,
-          firstCallMs: gate.firstCallMs.get(r.impl.name),
+          firstCallMs: gate?.firstCallMs.get(r.impl.name),
           equivalence: checks.get(r.impl.name),
+          gated: pass.gate,
         };
-        if (!times.contenders.get(r.impl.name)?.error && times.stopReason !== 'cancelled') {
+        if (pass.gate && !times.contenders.get(r.impl.name)?.error && times.stopReason !== 'cancelled') {
           try {
             measured.kernel = await kernelTime(r.once);
             measured.dispatch = await dispatchProfile(r.once);
@@ -112,6 +126,7 @@ export async function measureGroup(group: PointGroup, settings: MeasureSettings,
         }
         records.push(pointRecord(group, r.impl, times, measured, settings));
       }
+      finishGroup(records, group.implementations, settings.seed, times, machine(), process.pid);
     } finally {
       runners.forEach((r) => r.dispose());
     }
@@ -120,9 +135,10 @@ export async function measureGroup(group: PointGroup, settings: MeasureSettings,
   }
   const leaked = tf.memory().numTensors - tensorsBefore;
   if (leaked !== 0) {
-    for (const r of records)
+    for (const r of records) {
       Object.assign(r, { status: 'error', message: `leaked ${leaked} tensors: a bug in ${family.name}, please report it` });
+      for (const k of ['speedup', 'speedupLow', 'speedupHigh', 'verdict'] as const) delete r[k];
+    }
   }
-  finishGroup(records, group.implementations, settings.seed, machine());
   return records;
 }

@@ -49,6 +49,8 @@ export interface Measured {
   equivalence?: Equivalence;
   firstCallMs?: number;
   params: NonNullable<PointRecord['params']>;
+  /** This pass ran the equivalence gate (DESIGN.md §4.9: the first pass of a group; later passes only time). */
+  gated: boolean;
   /** Forward FLOPs it executes (zeros of block-diagonal kernels included). */
   executedFlops: number;
   error?: unknown;
@@ -80,16 +82,21 @@ export function pointRecord(
     backend: backend.name,
     config,
     params: measured.params,
-    equivalence: equivalence
-      ? {
-          relErr: Number.isFinite(equivalence.relErr) ? equivalence.relErr : null,
-          maxAbs: Number.isFinite(equivalence.maxAbs) ? equivalence.maxAbs : null,
-          pass: equivalence.pass,
-          tolerance: equivalence.tolerance,
-          seed: equivalence.seed,
-          ...(equivalence.knownDefect ? { knownDefect: equivalence.knownDefect } : {}),
-        }
-      : { relErr: 0, maxAbs: 0, pass: true, tolerance: TOLERANCES[backend.name].forward, seed: settings.seed },
+    // Only the gated pass checks equivalence; the reference, checked against nothing, passes by definition.
+    ...(!measured.gated
+      ? {}
+      : {
+          equivalence: equivalence
+            ? {
+                relErr: Number.isFinite(equivalence.relErr) ? equivalence.relErr : null,
+                maxAbs: Number.isFinite(equivalence.maxAbs) ? equivalence.maxAbs : null,
+                pass: equivalence.pass,
+                tolerance: equivalence.tolerance,
+                seed: equivalence.seed,
+                ...(equivalence.knownDefect ? { knownDefect: equivalence.knownDefect } : {}),
+              }
+            : { relErr: 0, maxAbs: 0, pass: true, tolerance: TOLERANCES[backend.name].forward, seed: settings.seed },
+        }),
     ...(impl.role === 'parallel' ? { baseline: baselineOf(impl, group.implementations[0]!) } : {}),
     finishedAt: new Date().toISOString(),
   };
@@ -122,21 +129,48 @@ export function pointRecord(
 }
 
 /**
- * Finishes a group's records: the machine load on every measured point, and the paired speedup of
- * every parallel point over its baseline (median of rᵢ = baselineᵢ / parallelᵢ with a bootstrap
- * interval and a verdict), only where both passed the equivalence gate and were timed.
+ * Finishes one pass of a group: the machine load and the pass's own entry (`passes`, one) on every
+ * measured point, and the paired speedup of every parallel point over its baseline in this pass (median
+ * of rᵢ = baselineᵢ / parallelᵢ with a bootstrap interval and a verdict), where both were timed and
+ * neither failed a gate this pass ran. engine/measure/passes.ts combines the passes of a group.
  */
-export function finishGroup(records: PointRecord[], implementations: readonly ImplementationInfo[], seed: number, load: MachineLoad): void {
-  for (const r of records) if (r.status === 'ok') r.machine = load;
+export function finishGroup(
+  records: PointRecord[],
+  implementations: readonly ImplementationInfo[],
+  seed: number,
+  times: GroupTimes,
+  load: MachineLoad,
+  pid: number,
+): void {
+  for (const r of records) {
+    if (r.status !== 'ok' || !r.time) continue;
+    r.machine = load;
+    const t = r.time;
+    const faults = times.contenders.get(r.implementation)?.minorFaults;
+    r.passes = [
+      {
+        pid,
+        rounds: t.n,
+        blockSize: t.blockSize,
+        warmupCalls: t.warmupCalls,
+        medianMs: t.medianMs,
+        stopReason: t.stopReason,
+        ...(faults !== undefined ? { minorFaultsPerCall: faults / (t.n * t.blockSize) } : {}),
+        busy: load.busy,
+        ...(load.otherCpuCores !== undefined ? { otherCpuCores: load.otherCpuCores } : {}),
+      },
+    ];
+  }
   const byName = new Map(records.map((r) => [r.implementation, r]));
   for (const { parallel, baseline } of pairingsOf(implementations)) {
     const p = byName.get(parallel);
     const b = byName.get(baseline);
     if (p?.status !== 'ok' || b?.status !== 'ok' || !p.time || !b.time) continue;
-    if (p.equivalence?.pass !== true || b.equivalence?.pass !== true) continue;
+    if (p.equivalence?.pass === false || b.equivalence?.pass === false) continue;
     const ratios = roundRatios(b.time.samplesMs, p.time.samplesMs);
     if (ratios.length === 0) continue;
     const { speedup, speedupLow, speedupHigh, verdict } = pairedSpeedup(ratios, seed ^ hashString(p.key));
     Object.assign(p, { speedup, speedupLow, speedupHigh, verdict });
+    Object.assign(p.passes![0]!, { speedup, speedupLow, speedupHigh });
   }
 }

@@ -19,14 +19,18 @@ const STOP_CHECK_RESAMPLES = 500;
 /** A monotonic clock in milliseconds; the sampler takes one so tests can run it on simulated time. */
 export type Clock = () => number;
 
-/**
- * One contender of a group: `run(k)` calls the layer k times back to back and waits for the device.
- * It may report the block's milliseconds itself (a worker process timing on its side of a pipe);
- * otherwise the sampler times the promise.
- */
+/** What a contender may report of one block of calls, measured on its own side (a worker process). */
+export interface BlockReport {
+  /** The block's milliseconds; otherwise the sampler times the promise. */
+  ms?: number;
+  /** Minor page faults the process took during the block. */
+  minorFaults?: number;
+}
+
+/** One contender of a group: `run(k)` calls the layer k times back to back and waits for the device. */
 export interface Contender {
   name: string;
-  run(calls: number): Promise<number | void>;
+  run(calls: number): Promise<BlockReport | void>;
 }
 
 /** A parallel contender judged against its baseline, round by round. */
@@ -41,6 +45,8 @@ export interface ContenderTimes {
   /** Calls per sample (blocked autorange: a block lasts ≥ MIN_BLOCK_MS). */
   blockSize: number;
   warmupCalls: number;
+  /** Minor page faults during the timed blocks, all together, where the contender reports them. */
+  minorFaults?: number;
   /** Set when a call threw; the contender left the rotation then. */
   error?: unknown;
 }
@@ -69,10 +75,12 @@ export async function sampleGroup(
   signal?: AbortSignal,
   clock: Clock = now,
 ): Promise<GroupTimes> {
-  const timeBlock = async (c: Contender, calls: number): Promise<number> => {
+  const timeBlock = async (c: Contender, calls: number, t?: ContenderTimes): Promise<number> => {
     const t0 = clock();
     const reported = await c.run(calls);
-    return typeof reported === 'number' ? reported : clock() - t0;
+    const ms = reported?.ms ?? clock() - t0;
+    if (t && reported?.minorFaults !== undefined) t.minorFaults = (t.minorFaults ?? 0) + reported.minorFaults;
+    return ms;
   };
   const times = new Map<string, ContenderTimes>();
   const active: Contender[] = [];
@@ -106,7 +114,7 @@ export async function sampleGroup(
       if (signal?.aborted) return stop('cancelled');
       const t = times.get(c.name)!;
       try {
-        t.samplesMs.push((await timeBlock(c, t.blockSize)) / t.blockSize);
+        t.samplesMs.push((await timeBlock(c, t.blockSize, t)) / t.blockSize);
       } catch (error) {
         t.error = error;
         active.splice(active.indexOf(c), 1);

@@ -2,12 +2,10 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BackendUnavailableError, FusebenchError } from '../core/errors.js';
-import { probeBackend, useBackend } from '../backends/node.js';
+import { probeBackend } from '../backends/node.js';
 import { nodeEnvironment } from '../backends/environment.js';
-import type { BackendName } from '../backends/backend.js';
-import { TorchError, TorchWorker, type TorchDevice } from '../backends/torch/worker-process.js';
-import { measureTorchGroup } from '../backends/torch/measure-torch.js';
-import { measureGroup } from '../measure/measure-group.js';
+import type { BackendInfo, BackendName } from '../backends/backend.js';
+import type { TorchDevice } from '../backends/torch/worker-process.js';
 import { TOOL } from '../index.js';
 import { MAX_POINTS_CEILING, MAX_RESULTS_BYTES } from '../files/limits.js';
 import { JournalWriter, makeDirectory, readText, writeFileAtomic } from '../files/node-files.js';
@@ -18,7 +16,8 @@ import { expandProfile } from './expand.js';
 import { canonicalJson } from '../measure/point-key.js';
 import { checkPlan } from './plan-check.js';
 import { acquireSweepLock, type SweepLock } from './sweep-lock.js';
-import { runSweep, type SweepOptions, type SweepProgress } from './run-sweep.js';
+import { runSweep, type SweepProgress } from './run-sweep.js';
+import { PassPool } from './pass-pool.js';
 
 export interface SweepFilesRequest {
   /** The profile to run; with `resume`, it must be the one the journal was started with. */
@@ -76,31 +75,6 @@ function testHoldRelease(...signals: (AbortSignal | undefined)[]): Promise<void>
   });
 }
 
-/**
- * Measures each group on its backend: TensorFlow.js groups in this process, torch groups in one PyTorch
- * worker per sweep, started on the first torch group; a worker that fails is replaced for the next group
- * (the failed group's points become `error` points with the reason).
- */
-function sweepMeasurer(device: TorchDevice): { measure: NonNullable<SweepOptions['measure']>; dispose(): Promise<void> } {
-  let worker: TorchWorker | undefined;
-  return {
-    async measure(group, settings, signal) {
-      if (group.backend.name !== 'torch') return measureGroup(group, settings, signal);
-      worker ??= await TorchWorker.start({ device });
-      try {
-        return await measureTorchGroup(group, settings, worker, signal);
-      } catch (e) {
-        if (e instanceof TorchError) {
-          await worker.dispose();
-          worker = undefined;
-        }
-        throw e;
-      }
-    },
-    dispose: async () => worker?.dispose(),
-  };
-}
-
 function journalPathIn(outDir: string, name: string): string {
   return join(outDir, `${fileStem(name)}.sweep.ndjson`);
 }
@@ -138,12 +112,16 @@ function existingJournal(path: string): Journal | undefined {
   return parseJournal(path, text);
 }
 
+/** The backend's description where it can run here, else BackendUnavailableError naming why (the pass processes activate it). */
+async function availableBackend(name: BackendName): Promise<BackendInfo> {
+  const info = await probeBackend(name);
+  if (!info.available) throw new BackendUnavailableError(name, info.reason ?? 'unknown reason');
+  return info;
+}
+
 /** Refuses to start when a backend of the plan cannot run here: one line naming it and why, before the first point. */
 async function assertBackendsAvailable(backends: readonly BackendName[]): Promise<void> {
-  for (const name of backends) {
-    const info = await probeBackend(name);
-    if (!info.available) throw new BackendUnavailableError(name, info.reason ?? 'unknown reason');
-  }
+  for (const name of backends) await availableBackend(name);
 }
 
 /** The backend override expandProfile needs for a journal's recorded backends (undefined: the profile's own). */
@@ -229,16 +207,17 @@ async function runLocked(
   // Ends the release poll with the sweep, whether or not the hold was reached.
   const sweepOver = new AbortController();
   const releaseHold = holdAfterPoints !== undefined ? testHoldRelease(signal, sweepOver.signal) : undefined;
-  const measurer = sweepMeasurer(request.torchDevice ?? 'auto');
+  const pool = new PassPool({ torchDevice: request.torchDevice ?? 'auto' });
   try {
+    await pool.start(profile.measure.maxPasses, header.backends!.includes('torch'));
     fresh = await runSweep({
       ...(holdAfterPoints !== undefined ? { holdAfterPoints } : {}),
       ...(releaseHold ? { releaseHold } : {}),
       groups: expandProfile(profile, overrideOf(header.backends!, profile)),
       settings: profile.measure,
       done,
-      useBackend,
-      measure: measurer.measure,
+      useBackend: availableBackend,
+      measure: (group, settings, pass, signal) => pool.measure(group, settings, pass, signal),
       signal,
       onProgress,
       onPoint: (p) => {
@@ -249,7 +228,7 @@ async function runLocked(
   } finally {
     sweepOver.abort();
     writer.close();
-    await measurer.dispose();
+    await pool.dispose();
   }
   const byKey = new Map<string, PointRecord>();
   for (const p of [...previous, ...fresh]) byKey.set(p.key, p);

@@ -1,7 +1,7 @@
 import { describeError } from '../core/errors.js';
 import type { BackendInfo, BackendName } from '../backends/backend.js';
 import type { MeasureSettings, PointRecord } from '../files/schemas.js';
-import { measureGroup, type PointGroup } from '../measure/measure-group.js';
+import { busyPasses, markRetried, mergePasses, needsAnotherPass, quieter, type PassSpec } from '../measure/passes.js';
 import { now } from '../measure/clock.js';
 import { countPoints, type PlannedGroup } from './expand.js';
 
@@ -14,15 +14,22 @@ export interface SweepProgress {
   current?: string;
 }
 
+/**
+ * Measures one pass of a group (DESIGN.md §4.9): in a process that measured no other pass of the same
+ * group (engine/sweep/pass-pool.ts), or in this process where a test checks the sweep's own logic.
+ * Returns one record per implementation, in the group's order; an abort gives `cancelled` records or throws.
+ */
+export type PassMeasurer = (group: PlannedGroup, settings: MeasureSettings, pass: PassSpec, signal?: AbortSignal) => Promise<PointRecord[]>;
+
 export interface SweepOptions {
   groups: PlannedGroup[];
   settings: MeasureSettings;
   /** Keys of points already finished (from a journal): skipped, counted as done. */
   done?: ReadonlySet<string>;
-  /** Activates a backend (or throws BackendUnavailableError). */
+  /** Says whether a backend can run here (or throws BackendUnavailableError): its groups become errors without one. */
   useBackend: (name: BackendName) => Promise<BackendInfo>;
-  /** Measures one valid group; measureGroup (the active TensorFlow.js backend) by default. */
-  measure?: (group: PointGroup, settings: MeasureSettings, signal?: AbortSignal) => Promise<PointRecord[]>;
+  /** Measures one pass of a valid group. */
+  measure: PassMeasurer;
   signal?: AbortSignal;
   onProgress?: (p: SweepProgress) => void;
   /** Called once per finished point, in order, before the next group starts (journal it here). */
@@ -49,7 +56,7 @@ function describeGroup(g: PlannedGroup): string {
   return `${g.family.name} · ${g.backend} · ${g.mode} · ${JSON.stringify(g.config ?? g.raw)}`;
 }
 
-function unmeasured(g: PlannedGroup, status: 'invalid' | 'error', message: string): PointRecord[] {
+function unmeasured(g: PlannedGroup, status: 'invalid' | 'error' | 'cancelled', message: string): PointRecord[] {
   return g.implementations.map((impl, i) => ({
     key: g.keys[i]!,
     family: g.family.name,
@@ -64,16 +71,85 @@ function unmeasured(g: PlannedGroup, status: 'invalid' | 'error', message: strin
   }));
 }
 
+/** A measured group: its passes and their merged records. */
+interface Measured {
+  group: PlannedGroup;
+  gated: PointRecord[];
+  passes: PointRecord[][];
+  records: PointRecord[];
+}
+
+function outputBytes(group: PlannedGroup): number {
+  return group.family.outputShape(group.config!).reduce((a: number, b: number) => a * b, 1) * 4;
+}
+
+const isCancelled = (records: readonly PointRecord[]) => records.some((r) => r.status === 'cancelled');
+
 /**
- * Runs planned groups in order (grouped by backend so each is activated once), measuring each valid
- * group and recording invalid ones with their reason. A runtime failure (out of memory, a backend
- * that cannot start) becomes `error` points and the sweep goes on. On abort, the group in flight
- * comes back as `cancelled` points and nothing after it starts.
+ * Measures a valid group in passes (DESIGN.md §4.9): the gated first pass, then passes until
+ * needsAnotherPass says enough; `cancelled` records when the sweep was cancelled in flight.
+ */
+async function measureInPasses(group: PlannedGroup, options: SweepOptions, describe: (pass: number) => void): Promise<Measured> {
+  const { settings, signal, measure } = options;
+  const pass = async (index: number, gate: boolean): Promise<PointRecord[]> => {
+    describe(index);
+    try {
+      return await measure(group, settings, { index, gate }, signal);
+    } catch (e) {
+      if (signal?.aborted) return unmeasured(group, 'cancelled', CANCELLED);
+      throw e;
+    }
+  };
+  const gated = await pass(1, true);
+  const passes = [gated];
+  let records = mergePasses(group.implementations, gated, passes, outputBytes(group));
+  while (!isCancelled(records) && records.some((r) => r.status === 'ok') && needsAnotherPass(records, passes.length, settings)) {
+    const next = await pass(passes.length + 1, false);
+    if (isCancelled(next)) return { group, gated, passes, records: unmeasured(group, 'cancelled', CANCELLED) };
+    passes.push(next);
+    records = mergePasses(group.implementations, gated, passes, outputBytes(group));
+  }
+  return { group, gated, passes, records };
+}
+
+/**
+ * Measures each busy pass of a group once more (in a process that measured none of its passes) and
+ * keeps whichever of the two ran on the quieter machine. Returns the group's new records, or undefined
+ * when no retry was quieter (or the sweep was cancelled).
+ */
+async function retryBusyPasses(m: Measured, options: SweepOptions, describe: (pass: number) => void): Promise<PointRecord[] | undefined> {
+  const passes = [...m.passes];
+  let changed = false;
+  for (const i of busyPasses(m.passes)) {
+    if (options.signal?.aborted) break;
+    describe(i + 1);
+    let retry: PointRecord[];
+    try {
+      retry = await options.measure(m.group, options.settings, { index: i + 1, gate: false }, options.signal);
+    } catch {
+      continue;
+    }
+    if (isCancelled(retry) || !retry.every((r) => r.status === 'ok') || !quieter(retry, passes[i]!)) continue;
+    passes[i] = markRetried(retry);
+    changed = true;
+  }
+  return changed ? mergePasses(m.group.implementations, m.gated, passes, outputBytes(m.group)) : undefined;
+}
+
+const CANCELLED = 'cancelled before this point finished; --resume measures it again';
+
+/**
+ * Runs planned groups in order (grouped by backend), measuring each valid group in passes and
+ * recording invalid ones with their reason. A runtime failure (out of memory, a backend that cannot
+ * start, a crashed pass process) becomes `error` points and the sweep goes on. At the end, each pass
+ * measured on a busy machine is measured once more, and where that run was quieter its points are
+ * finished again (`onPoint` sees them a second time; the later record replaces the earlier). On abort,
+ * the group in flight comes back as `cancelled` points and nothing else starts.
  *
- * @example const points = await runSweep({ groups: expandProfile(profile), settings: profile.measure, useBackend });
+ * @example const points = await runSweep({ groups: expandProfile(profile), settings: profile.measure, useBackend, measure });
  */
 export async function runSweep(options: SweepOptions): Promise<PointRecord[]> {
-  const { settings, signal } = options;
+  const { signal } = options;
   const done = options.done ?? new Set<string>();
   const order = [...options.groups].sort((a, b) => a.backend.localeCompare(b.backend));
   const total = countPoints(order);
@@ -81,7 +157,8 @@ export async function runSweep(options: SweepOptions): Promise<PointRecord[]> {
   const started = now();
   let measuredHere = 0;
   let released = false;
-  const results: PointRecord[] = [];
+  const results = new Map<string, PointRecord>();
+  const busy: Measured[] = [];
   const backendErrors = new Map<BackendName, string>();
   const progress = (current?: string) => {
     const perPoint = measuredHere > 0 ? (now() - started) / measuredHere : undefined;
@@ -92,6 +169,17 @@ export async function runSweep(options: SweepOptions): Promise<PointRecord[]> {
       ...(current ? { current } : {}),
     });
   };
+  /** Records a group's points; `again` for points finished once already (a busy pass measured again). */
+  const emit = (records: readonly PointRecord[], again = false) => {
+    for (const r of records) {
+      results.set(r.key, r);
+      if (r.status === 'cancelled') continue;
+      if (!again) finished += 1;
+      options.onPoint?.(r);
+    }
+    progress();
+  };
+  const describer = (group: PlannedGroup, what: string) => (pass: number) => progress(`${describeGroup(group)} · ${what} ${pass}`);
   progress();
   for (const group of order) {
     if (group.keys.every((k) => done.has(k))) continue;
@@ -101,39 +189,33 @@ export async function runSweep(options: SweepOptions): Promise<PointRecord[]> {
     }
     if (signal?.aborted) break;
     progress(describeGroup(group));
-    let records: PointRecord[];
     if (group.invalid) {
-      records = unmeasured(group, 'invalid', group.invalid);
-    } else {
-      let backend: BackendInfo | undefined;
-      try {
-        if (!backendErrors.has(group.backend)) backend = await options.useBackend(group.backend);
-      } catch (e) {
-        backendErrors.set(group.backend, describeError(e));
-      }
-      if (!backend) {
-        records = unmeasured(group, 'error', backendErrors.get(group.backend)!);
-      } else {
-        try {
-          records = await (options.measure ?? measureGroup)(
-            { family: group.family, config: group.config!, mode: group.mode, backend, implementations: group.implementations },
-            settings,
-            signal,
-          );
-        } catch (e) {
-          records = unmeasured(group, 'error', describeError(e));
-        }
-        measuredHere += records.length;
-      }
+      emit(unmeasured(group, 'invalid', group.invalid));
+      continue;
     }
-    for (const r of records) {
-      results.push(r);
-      if (r.status !== 'cancelled') {
-        finished += 1;
-        options.onPoint?.(r);
-      }
+    try {
+      if (!backendErrors.has(group.backend)) await options.useBackend(group.backend);
+    } catch (e) {
+      backendErrors.set(group.backend, describeError(e));
     }
-    progress();
+    const backendError = backendErrors.get(group.backend);
+    if (backendError) {
+      emit(unmeasured(group, 'error', backendError));
+      continue;
+    }
+    try {
+      const measured = await measureInPasses(group, options, describer(group, 'pass'));
+      emit(measured.records);
+      if (!isCancelled(measured.records) && busyPasses(measured.passes).length > 0) busy.push(measured);
+    } catch (e) {
+      emit(unmeasured(group, 'error', describeError(e)));
+    }
+    measuredHere += group.keys.length;
   }
-  return results;
+  for (const m of busy) {
+    if (signal?.aborted) break;
+    const again = await retryBusyPasses(m, options, describer(m.group, 'busy, measuring again: pass'));
+    if (again) emit(again, true);
+  }
+  return [...results.values()];
 }

@@ -18,6 +18,8 @@ export const DEFAULT_MEASURE: MeasureSettings = {
   maxMsPerPoint: 5_000,
   seed: 1,
   memory: true,
+  minPasses: 2,
+  maxPasses: 5,
 };
 
 export type NumericMeasureKey = Exclude<keyof MeasureSettings, 'memory'>;
@@ -34,6 +36,14 @@ export const MEASURE_FIELDS: readonly { key: NumericMeasureKey; label: string; h
   },
   { key: 'maxMsPerPoint', label: 'Budget per point (ms)', hint: 'sampling time of one point, all implementations', integer: false, min: 1 },
   { key: 'seed', label: 'Seed', hint: 'weights and inputs of the equivalence gate', integer: true, min: 0 },
+  {
+    key: 'minPasses',
+    label: 'Min passes',
+    hint: 'passes per point, each in a fresh engine process, so the interval covers a rerun; rounds and budget are shared between them',
+    integer: true,
+    min: 1,
+  },
+  { key: 'maxPasses', label: 'Max passes', hint: 'more passes, up to this many, while a point’s passes disagree', integer: true, min: 1 },
 ];
 
 export interface FamilyDraft {
@@ -141,6 +151,8 @@ export const QUICK_MEASURE: MeasureSettings = {
   maxMsPerPoint: 300,
   seed: 1,
   memory: true,
+  minPasses: 2,
+  maxPasses: 5,
 };
 
 /**

@@ -6,6 +6,7 @@ import { sampleGroup, type Contender } from '../../measure/sampler.js';
 import { watchMachineLoad } from '../../measure/machine-load.js';
 import { finishGroup, pairingsOf, pointRecord, type Measured, type PointGroup } from '../../measure/point-record.js';
 import { summarize } from '../../stats/sample-stats.js';
+import { FIRST_PASS, passSettings, type PassSpec } from '../../measure/passes.js';
 import { useBackend } from '../node.js';
 import { loadEngineLayer } from './layer.js';
 import { checkTorchHandle, torchReference, torchTolerance } from './verify-torch.js';
@@ -35,16 +36,18 @@ export async function measureTorchGroup(
   settings: MeasureSettings,
   worker: TorchWorker,
   signal?: AbortSignal,
+  pass: PassSpec = FIRST_PASS,
 ): Promise<PointRecord[]> {
   const { family, config, mode } = group;
-  const machine = watchMachineLoad();
+  // The worker does the work: its CPU is this measurement's, not another process's.
+  const machine = watchMachineLoad(worker.pid !== undefined ? [worker.pid] : []);
   // The TypeScript reference runs on the reference backend; the next tfjs group selects its own.
   await useBackend('cpu');
   const inputs = drawInputs(family, config, settings.seed);
   const loaded: Loaded[] = [];
   const records: PointRecord[] = [];
   try {
-    const ref = await torchReference(family, config, mode, inputs);
+    const ref = pass.gate ? await torchReference(family, config, mode, inputs) : undefined;
     const tolerance = torchTolerance(worker);
     const checks = new Map<string, Awaited<ReturnType<typeof checkTorchHandle>>>();
     for (const impl of group.implementations) {
@@ -65,20 +68,29 @@ export async function measureTorchGroup(
         firstCallMs: first.wallMs,
         devicePerCall: [],
       });
-      checks.set(
-        impl.name,
-        await checkTorchHandle(worker, l.handle, ref, { family, config, mode, implementation: impl.name, seed: settings.seed, tolerance }),
-      );
+      if (ref) {
+        checks.set(
+          impl.name,
+          await checkTorchHandle(worker, l.handle, ref, {
+            family,
+            config,
+            mode,
+            implementation: impl.name,
+            seed: settings.seed,
+            tolerance,
+          }),
+        );
+      }
     }
     const contenders: Contender[] = loaded.map((l) => ({
       name: l.name,
       run: async (calls) => {
         const t = await worker.run(l.handle, calls);
         if (t.deviceMs !== undefined) l.devicePerCall.push(t.deviceMs / calls);
-        return t.wallMs;
+        return { ms: t.wallMs, ...(t.minorFaults !== undefined ? { minorFaults: t.minorFaults } : {}) };
       },
     }));
-    const times = await sampleGroup(contenders, pairingsOf(group.implementations), settings, signal);
+    const times = await sampleGroup(contenders, pairingsOf(group.implementations), passSettings(settings), signal);
     for (const l of loaded) {
       const impl = group.implementations.find((i) => i.name === l.name)!;
       const tsTwin = family.implementations.some((i) => i.name === l.name);
@@ -86,11 +98,12 @@ export async function measureTorchGroup(
         params: { counted: countElements(inputs.serial.trainable), formula: family.formulas(config).params, stored: l.storedParams },
         // A PyTorch-only form (grouped conv, einsum) executes the useful FLOPs.
         executedFlops: tsTwin ? implementationFormulas(family, l.name, config).executedFlops : family.formulas(config).flops,
-        firstCallMs: l.firstCallMs,
+        firstCallMs: pass.gate ? l.firstCallMs : undefined,
         equivalence: checks.get(l.name),
+        gated: pass.gate,
         ...(l.devicePerCall.length > 0 ? { kernel: { ms: summarize(l.devicePerCall).medianMs, calls: l.devicePerCall.length } } : {}),
       };
-      if (settings.memory && times.stopReason !== 'cancelled' && !times.contenders.get(l.name)?.error) {
+      if (pass.gate && settings.memory && times.stopReason !== 'cancelled' && !times.contenders.get(l.name)?.error) {
         const m = await worker.memory(l.handle);
         if (m.peakBytes !== undefined && m.baseBytes !== undefined) {
           measured.memory = {
@@ -105,10 +118,10 @@ export async function measureTorchGroup(
       }
       records.push(pointRecord(group, impl, times, measured, settings));
     }
+    finishGroup(records, group.implementations, settings.seed, times, machine(), worker.pid ?? process.pid);
   } finally {
     for (const l of loaded) await worker.free(l.handle).catch(() => undefined);
     disposeInputs(inputs);
   }
-  finishGroup(records, group.implementations, settings.seed, machine());
   return records;
 }

@@ -41,6 +41,8 @@ export const ranReplySchema = z.object({
   wallMs: z.number(),
   /** CUDA events around the k calls; absent on CPU. */
   deviceMs: z.number().optional(),
+  /** Minor page faults the worker took during the k calls (getrusage); absent where the OS does not count them. */
+  minorFaults: z.number().int().min(0).optional(),
 });
 export type TorchTiming = z.infer<typeof ranReplySchema>;
 

@@ -48,6 +48,16 @@ class Loaded:
     rules: Optional[list[cv.Rule]]
 
 
+def minor_faults() -> Optional[int]:
+    """Minor page faults of this process so far (getrusage), or None where the OS has no resource module."""
+    try:
+        import resource
+
+        return int(resource.getrusage(resource.RUSAGE_SELF).ru_minflt)
+    except (ImportError, OSError):
+        return None
+
+
 def shape_text(shape: Any) -> str:
     return "x".join(str(d) for d in shape) if len(shape) > 0 else "scalar"
 
@@ -237,6 +247,7 @@ class Worker:
         if cuda:
             start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
             start.record()
+        faults0 = minor_faults()
         t0 = time.perf_counter()
         for _ in range(calls):
             self.call(s)
@@ -245,6 +256,9 @@ class Worker:
         self.sync()
         wall = (time.perf_counter() - t0) * 1e3
         reply: dict[str, Any] = {"type": "ran", "handle": h["handle"], "calls": calls, "wallMs": wall}
+        faults = minor_faults()
+        if faults is not None and faults0 is not None:
+            reply["minorFaults"] = faults - faults0
         if cuda:
             reply["deviceMs"] = start.elapsed_time(end)
         return reply, {}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { parseJournal, parseProfile, parseResults } from '../../../engine/files/read.js';
 import { FileFormatError } from '../../../engine/core/errors.js';
-import { profileSchema, type SweepResults, type PointRecord } from '../../../engine/files/schemas.js';
+import { profileSchema, RESULTS_SCHEMA_VERSION, type SweepResults, type PointRecord } from '../../../engine/files/schemas.js';
 import { migrate } from '../../../engine/files/migrate.js';
 
 const profile = profileSchema.parse({ schemaVersion: 2, name: 'p', families: ['gmp'] });
@@ -30,7 +30,7 @@ const point: PointRecord = {
   finishedAt: '2026-11-26T00:00:00.000Z',
 };
 const results: SweepResults = {
-  schemaVersion: 2,
+  schemaVersion: RESULTS_SCHEMA_VERSION,
   tool: { name: 'fusebench', version: '0.1.0' },
   createdAt: 'now',
   complete: true,
@@ -38,7 +38,7 @@ const results: SweepResults = {
   environment,
   points: [point],
 };
-const header = { kind: 'header', schemaVersion: 2, tool: results.tool, createdAt: 'now', profile, environment };
+const header = { kind: 'header', schemaVersion: RESULTS_SCHEMA_VERSION, tool: results.tool, createdAt: 'now', profile, environment };
 
 function failure(f: () => unknown): string {
   try {
@@ -63,8 +63,8 @@ describe('reading versioned files', () => {
     ['no version', JSON.stringify({ ...results, schemaVersion: undefined }), /has no schemaVersion/],
     [
       'newer',
-      JSON.stringify({ ...results, schemaVersion: 3 }),
-      /written by a newer Fusebench \(results file schemaVersion 3; this version reads up to 2\); upgrade/,
+      JSON.stringify({ ...results, schemaVersion: 4 }),
+      /written by a newer Fusebench \(results file schemaVersion 4; this version reads up to 3\); upgrade/,
     ],
     ['a bad point', JSON.stringify({ ...results, points: [{ ...point, status: 'great' }] }), /: points\[0\]\.status: /],
     ['an unknown key', JSON.stringify({ ...results, extra: 1 }), /not a valid results file: .*extra/],
@@ -131,7 +131,7 @@ function v1Results(): Record<string, unknown> {
 describe('results of earlier versions', () => {
   it('opens a v1 results file: profile migrated, speedups re-derived from samples paired by round, memory labelled', () => {
     const r = parseResults('old.sweep.json', JSON.stringify(v1Results()));
-    expect(r.schemaVersion).toBe(2);
+    expect(r.schemaVersion).toBe(RESULTS_SCHEMA_VERSION);
     expect(r.profile.measure.targetCiWidth).toBe(0.05);
     const p = r.points.find((x) => x.key === 'p')!;
     expect(p.baseline).toBe('serial.sliceMaxLoop');
@@ -151,6 +151,17 @@ describe('results of earlier versions', () => {
     expect(p.speedup).toBe(2);
     expect(p.speedupLow).toBeUndefined();
     expect(p.intervalNote).toMatch(/no interval/);
+  });
+
+  it('opens a v2 results file (one pass per point): its intervals are marked as covering that run only', () => {
+    const v2 = {
+      ...results,
+      schemaVersion: 2,
+      points: [{ ...point, status: 'ok', role: 'parallel', speedup: 1.5, speedupLow: 1.4, speedupHigh: 1.6 }],
+    };
+    const p = parseResults('v2.sweep.json', JSON.stringify(v2)).points[0]!;
+    expect(p.speedup).toBe(1.5);
+    expect(p.intervalNote).toMatch(/one pass in one process; the interval covers that run's rounds, not a rerun/);
   });
 
   it('opens a v1 profile: the relIQR target gives way to the default interval width', () => {

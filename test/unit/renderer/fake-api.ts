@@ -1,4 +1,5 @@
 import { verdictOf } from '../../../engine/stats/paired';
+import { RESULTS_SCHEMA_VERSION } from '../../../engine/files/versions';
 import { vi } from 'vitest';
 import type {
   Environment,
@@ -85,7 +86,17 @@ export const PROFILE: Profile = {
   modes: ['inference'],
   axes: { groups: [2, 4] },
   fixed: { channels: 8 },
-  measure: { warmupMs: 10, minSamples: 3, maxSamples: 8, targetCiWidth: 0.2, maxMsPerPoint: 200, seed: 7, memory: true },
+  measure: {
+    warmupMs: 10,
+    minSamples: 3,
+    maxSamples: 8,
+    targetCiWidth: 0.2,
+    maxMsPerPoint: 200,
+    seed: 7,
+    memory: true,
+    minPasses: 2,
+    maxPasses: 5,
+  },
 };
 
 /** A measured point of the bottleneck family; `relErr` above tolerance makes it non-equivalent. */
@@ -150,7 +161,7 @@ export function point(
 
 export function results(points: PointRecord[], complete = true): SweepResults {
   return {
-    schemaVersion: 2,
+    schemaVersion: RESULTS_SCHEMA_VERSION,
     tool: { name: 'fusebench', version: '0.1.0' },
     createdAt: '2026-01-01T00:00:00.000Z',
     complete,

@@ -172,7 +172,17 @@ export function buildFixture(medians: Record<string, Record<string, number>> = B
       modes: ['inference'],
       axes: { groups: [1, 2, 4], batch: [1, 2] },
       fixed: { channels: 64, height: 8, width: 8 },
-      measure: { warmupMs: 200, minSamples: 7, maxSamples: 50, targetCiWidth: 0.05, maxMsPerPoint: 5000, seed: 7, memory: true },
+      measure: {
+        warmupMs: 200,
+        minSamples: 7,
+        maxSamples: 50,
+        targetCiWidth: 0.05,
+        maxMsPerPoint: 5000,
+        seed: 7,
+        memory: true,
+        minPasses: 2,
+        maxPasses: 5,
+      },
     },
     environment: {
       tool: 'fusebench',

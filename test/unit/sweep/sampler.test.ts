@@ -1,30 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MIN_BUDGET_SAMPLES, sampleGroup, type Clock, type Contender } from '../../../engine/measure/sampler.js';
+import { MIN_BUDGET_SAMPLES, sampleGroup, type Contender } from '../../../engine/measure/sampler.js';
+import { fakeClock } from './fake-clock.js';
 import { measureSettingsSchema } from '../../../engine/files/schemas.js';
-
-/**
- * Simulated time: a call "takes" exactly the milliseconds it spends, whatever the machine is doing, so
- * these tests assert exact counts and never race the wall clock. Every call is logged by name.
- */
-function fakeClock() {
-  let t = 0;
-  const log: string[] = [];
-  const clock: Clock = () => t;
-  /** A contender whose call i (from 0, warm-up included) takes msOf(i) milliseconds. */
-  const contender = (name: string, msOf: (call: number) => number): Contender => {
-    let calls = 0;
-    return {
-      name,
-      run: async (k) => {
-        for (let j = 0; j < k; j++) {
-          log.push(name);
-          t += msOf(calls++);
-        }
-      },
-    };
-  };
-  return { clock, log, contender };
-}
 
 const settings = (over: Partial<ReturnType<typeof measureSettingsSchema.parse>>) => measureSettingsSchema.parse({ warmupMs: 0, ...over });
 const pair = [{ parallel: 'parallel', baseline: 'serial' }];
@@ -109,7 +86,7 @@ describe('paired-round sampling', () => {
   });
 
   it('uses the time a contender reports for its block (e.g. measured inside a worker process)', async () => {
-    const report = (ms: number): Contender => ({ name: ms === 3 ? 'serial' : 'parallel', run: async (k) => k * ms });
+    const report = (ms: number): Contender => ({ name: ms === 3 ? 'serial' : 'parallel', run: async (k) => ({ ms: k * ms }) });
     const times = await sampleGroup([report(3), report(1)], pair, settings({ minSamples: 3, maxSamples: 3 }));
     expect(times.contenders.get('serial')!.samplesMs).toEqual([3, 3, 3]);
     expect(times.contenders.get('parallel')!.samplesMs).toEqual([1, 1, 1]);
