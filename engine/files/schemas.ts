@@ -40,8 +40,12 @@ const measureSettingsFields = z.strictObject({
   minSamples: z.number().int().min(3).max(100_000).default(10),
   /** Paired rounds at most. */
   maxSamples: z.number().int().min(3).max(100_000).default(50),
-  /** Stop once every speedup's 95% interval is narrower than this on the log scale: ln(high / low). */
-  targetCiWidth: z.number().min(0).max(10).default(0.05),
+  /**
+   * The precision asked of every speedup: its 95% interval across passes (which holds the spread between
+   * processes) narrower than this on the log scale, ln(high / low). A pass stops sampling once its own
+   * interval is within √minPasses of it; passes that disagree go on until the combined interval is.
+   */
+  targetCiWidth: z.number().min(0).max(10).default(0.1),
   /** Time budget for one point's sampling, all its implementations together. */
   maxMsPerPoint: z.number().min(1).max(3_600_000).default(5_000),
   /** Seed of the equivalence gate's weights and inputs. */

@@ -5,6 +5,7 @@ import {
   formatConfig,
   formatMs,
   formatNumber,
+  formatPasses,
   formatSi,
   formatSpeedup,
   siUnit,
@@ -116,10 +117,12 @@ export function pointTooltipLines(point: PointRecord, label: string, speedup?: S
       `speedup ${formatSpeedup(speedup)}${speedup.verdict ? ` · ${speedup.verdict}` : ''} vs ${speedup.serial?.implementation ?? 'serial'}`,
     );
   } else if (speedup?.ratio !== undefined) lines.push(`baseline/this ×${formatNumber(speedup.ratio)}, not counted as a speedup`);
+  if (point.passes && point.passes.length > 0) lines.push(formatPasses(point));
   if (point.machine?.busy)
     lines.push(
       `⚠ measured while the machine was busy (other processes: ${formatNumber(point.machine.otherCpuCores ?? NaN)} cores, load ${formatNumber(point.machine.loadAvg1)})`,
     );
+  if (point.allocatorBound) lines.push(`⚠ allocator-bound: ${point.allocatorNote ?? 'page faults set its time'}`);
   if (point.equivalence)
     lines.push(`relErr ${formatNumber(point.equivalence.relErr, 2)} · maxAbs ${formatNumber(point.equivalence.maxAbs, 2)}`);
   const flag = equivalenceFlag(point);

@@ -1,7 +1,9 @@
 /**
  * Two runs (or two backends of one run) point by point, as nvbench's compare does: for every parallel
  * point both hold with a counted speedup, the ratio of the speedups (B ÷ A) with a 95% interval, and
- * whether it changed. Pure, for the app and the reports.
+ * whether it changed: only where the two runs' intervals do not overlap (each interval already holds the
+ * spread between processes, DESIGN.md §4.9, so a difference inside both is not a change). Pure, for the
+ * app and the reports.
  */
 import type { PointRecord, SweepResults } from '../files/schemas.js';
 import type { Verdict } from '../stats/paired.js';
@@ -29,7 +31,7 @@ export interface ComparedPoint {
   ratio: number;
   ratioLow: number;
   ratioHigh: number;
-  /** `changed` where the ratio's interval excludes 1; then `direction` says which way. */
+  /** `changed` where A's and B's intervals do not overlap; then `direction` says which way. */
   change: 'changed' | 'unchanged';
   direction?: 'higher' | 'lower';
   /** Whether the point's own verdict (faster, slower, within noise) differs between A and B. */
@@ -108,7 +110,8 @@ export function compareResults(a: SweepResults, b: SweepResults, options: Compar
     const y = right.get(key);
     if (!y) continue;
     const { ratio, ratioLow, ratioHigh } = speedupRatio(x.figure, y.figure);
-    const changed = ratioLow > 1 || ratioHigh < 1;
+    const higher = y.figure.speedupLow > x.figure.speedupHigh;
+    const changed = higher || y.figure.speedupHigh < x.figure.speedupLow;
     points.push({
       family: x.point.family,
       mode: x.point.mode,
@@ -120,7 +123,7 @@ export function compareResults(a: SweepResults, b: SweepResults, options: Compar
       ratioLow,
       ratioHigh,
       change: changed ? 'changed' : 'unchanged',
-      ...(changed ? { direction: ratioLow > 1 ? ('higher' as const) : ('lower' as const) } : {}),
+      ...(changed ? { direction: higher ? ('higher' as const) : ('lower' as const) } : {}),
       verdictChanged: x.figure.verdict !== y.figure.verdict,
     });
   }

@@ -31,6 +31,9 @@ export const CSV_METRIC_COLUMNS = [
   'speedup_low',
   'speedup_high',
   'verdict',
+  'passes',
+  'between_pass_sd',
+  'allocator_bound',
   'machine_busy',
   'message',
 ] as const;
@@ -108,6 +111,9 @@ export function renderCsv(results: SweepResults): string {
     p.equivalence?.pass,
     p.baseline,
     ...((info) => [info.speedup, info.speedupLow, info.speedupHigh, info.verdict])(speedupOf(p)),
+    p.passes?.length,
+    p.betweenPassSd,
+    p.allocatorBound,
     p.machine?.busy,
     p.message,
   ];

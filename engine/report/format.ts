@@ -16,6 +16,22 @@ export function formatSpeedup(f: { speedup?: number; speedupLow?: number; speedu
   return `×${formatNumber(f.speedup)}${range}`;
 }
 
+/**
+ * A point's passes in one line (DESIGN.md §4.9): each pass's own speedup (parallel points) or median
+ * time, and the spread between them: `2 passes, each in its own process: ×1.9, ×2.1 · between-pass SD 7%`.
+ */
+export function formatPasses(p: {
+  passes?: readonly { speedup?: number; medianMs: number; retried?: boolean }[];
+  betweenPassSd?: number;
+}): string {
+  const passes = p.passes ?? [];
+  const each = passes.map(
+    (x) => `${x.speedup !== undefined ? `×${formatNumber(x.speedup)}` : formatMs(x.medianMs)}${x.retried ? ' (measured again)' : ''}`,
+  );
+  const sd = p.betweenPassSd !== undefined ? ` · between-pass SD ${formatNumber(100 * (Math.exp(p.betweenPassSd) - 1), 2)}%` : '';
+  return `${passes.length} pass${passes.length === 1 ? '' : 'es'}, each in its own process: ${each.join(', ')}${sd}`;
+}
+
 /** A duration given in milliseconds, in the SI unit that reads best: `850 µs`, `2.5 ms`, `1.2 s`. */
 export function formatMs(value: number | null | undefined): string {
   if (value === null || value === undefined) return 'n/a';

@@ -127,8 +127,12 @@ export interface GroupSummary {
   primitives: string[];
   statusCounts: Record<PointStatus, number>;
   nonEquivalent: NonEquivalentPoint[];
-  /** Points measured while other processes competed for the CPU. */
+  /** Points measured while other processes competed for the CPU (in a pass that a quieter retry did not replace). */
   busyPoints: number;
+  /** Verdicts (parallel points) resting on such a pass. */
+  busyVerdicts: number;
+  /** Points whose time follows the allocator's state (page faults), DESIGN.md §4.9. */
+  allocatorBound: number;
   /** Where another backend answers differently for this family and mode (same implementation and config). */
   disagreements: BackendDisagreement[];
   /** The answer in words: crossover or verdict, overhead at one group, caveats. */
@@ -297,7 +301,10 @@ function noteOf(s: Omit<GroupSummary, 'note'>, swept: readonly string[]): string
       `control at groups=1 (nothing to fuse, the fused form's own overhead): ${s.control.implementation} ${formatSpeedup(s.control)}`,
     );
   if (s.nonEquivalent.length > 0) parts.push(`${s.nonEquivalent.length} non-equivalent point(s) not counted`);
-  if (s.busyPoints > 0) parts.push(`${s.busyPoints} point(s) measured while the machine was busy`);
+  if (s.busyVerdicts > 0) parts.push(`${s.busyVerdicts} verdict(s) rest on passes measured while the machine was busy`);
+  else if (s.busyPoints > 0) parts.push(`${s.busyPoints} point(s) measured while the machine was busy`);
+  if (s.allocatorBound > 0)
+    parts.push(`${s.allocatorBound} point(s) allocator-bound: their time follows each process's page faults, not the kernels`);
   if (s.disagreements.length > 0) {
     const shown = s.disagreements.slice(0, 2).map((d) => describeDisagreement(d, swept));
     const more = s.disagreements.length > 2 ? ` and ${s.disagreements.length - 2} more` : '';
@@ -381,6 +388,8 @@ export function summarizeResults(results: SweepResults): GroupSummary[] {
           statusCounts,
           nonEquivalent: points.map(nonEquivalent).filter((p): p is NonEquivalentPoint => p !== undefined),
           busyPoints: points.filter((p) => p.machine?.busy).length,
+          busyVerdicts: points.filter((p) => p.machine?.busy && p.verdict !== undefined).length,
+          allocatorBound: points.filter((p) => p.allocatorBound).length,
           disagreements: disagreements.filter((d) => d.family === family && d.mode === mode),
         };
         out.push({ ...summary, note: noteOf(summary, swept) });

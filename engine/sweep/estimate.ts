@@ -1,4 +1,5 @@
 import type { BackendName } from '../backends/backend.js';
+import { passSettings } from '../measure/passes.js';
 import type { MeasureSettings, PointRecord, SweepResults } from '../files/schemas.js';
 import { implementationFormulas } from '../formulas.js';
 import { expandProfile, type PlannedGroup } from './expand.js';
@@ -39,7 +40,13 @@ const EXTRAPOLATION = 4;
 
 export type Calibration = Partial<Record<BackendName, BackendCalibration>>;
 
-/** The nominal wall time of one valid group: gate, warm-up, sampling (bounded as the sampler is) and memory pass. */
+/** Passes a group takes beyond measure.minPasses, on average (passes that disagree go on; docs/measurement.md). */
+const EXTRA_PASSES = 0.5;
+
+/**
+ * The nominal wall time of one valid group: gate and memory pass once, then in each of its passes a
+ * warm-up and the pass's share of sampling (bounded as the sampler is).
+ */
 export function nominalGroupMs(
   g: Pick<PlannedGroup, 'family' | 'mode' | 'backend' | 'config' | 'implementations'>,
   settings: MeasureSettings,
@@ -52,12 +59,10 @@ export function nominalGroupMs(
   );
   const oneRound = callMs.reduce((a, b) => a + b, 0);
   const warmup = callMs.reduce((a, c) => a + Math.max(settings.warmupMs, 2 * c), 0);
-  const sampling = Math.min(
-    settings.maxMsPerPoint,
-    oneRound * settings.maxSamples,
-    Math.max(oneRound * settings.minSamples, oneRound * 10),
-  );
-  return 4 * oneRound + warmup + sampling + GROUP_OVERHEAD_MS;
+  const pass = passSettings(settings);
+  const sampling = Math.min(pass.maxMsPerPoint, oneRound * pass.maxSamples, Math.max(oneRound * pass.minSamples, oneRound * 10));
+  const passes = Math.min(settings.maxPasses, settings.minPasses + EXTRA_PASSES);
+  return 4 * oneRound + passes * (warmup + sampling) + GROUP_OVERHEAD_MS;
 }
 
 /**

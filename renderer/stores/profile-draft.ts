@@ -14,7 +14,7 @@ export const DEFAULT_MEASURE: MeasureSettings = {
   warmupMs: 200,
   minSamples: 10,
   maxSamples: 50,
-  targetCiWidth: 0.05,
+  targetCiWidth: 0.1,
   maxMsPerPoint: 5_000,
   seed: 1,
   memory: true,
@@ -30,7 +30,7 @@ export const MEASURE_FIELDS: readonly { key: NumericMeasureKey; label: string; h
   {
     key: 'targetCiWidth',
     label: 'Target interval width',
-    hint: 'stop once every speedup’s 95% interval spans less than this on the log scale, e.g. 0.05 ≈ ±2.5%',
+    hint: 'the precision asked of every speedup: its 95% interval across passes narrower than this on the log scale, e.g. 0.1 ≈ ±5%',
     integer: false,
     min: 0,
   },

@@ -132,7 +132,7 @@ describe('results of earlier versions', () => {
   it('opens a v1 results file: profile migrated, speedups re-derived from samples paired by round, memory labelled', () => {
     const r = parseResults('old.sweep.json', JSON.stringify(v1Results()));
     expect(r.schemaVersion).toBe(RESULTS_SCHEMA_VERSION);
-    expect(r.profile.measure.targetCiWidth).toBe(0.05);
+    expect(r.profile.measure.targetCiWidth).toBe(0.1);
     const p = r.points.find((x) => x.key === 'p')!;
     expect(p.baseline).toBe('serial.sliceMaxLoop');
     expect(p.speedupLow).toBeLessThanOrEqual(p.speedup!);
@@ -167,7 +167,7 @@ describe('results of earlier versions', () => {
   it('opens a v1 profile: the relIQR target gives way to the default interval width', () => {
     const old = { schemaVersion: 1, name: 'p', families: ['gmp'], measure: { minSamples: 5, targetRelIqr: 0.1 } };
     const p = parseProfile('p.profile.json', JSON.stringify(old));
-    expect(p.measure).toMatchObject({ minSamples: 5, targetCiWidth: 0.05 });
+    expect(p.measure).toMatchObject({ minSamples: 5, targetCiWidth: 0.1 });
     expect('targetRelIqr' in p.measure).toBe(false);
   });
 

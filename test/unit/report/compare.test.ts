@@ -46,6 +46,34 @@ describe('compareResults', () => {
     expect(c.points.filter((p) => p.implementation !== IM2COL).every((p) => p.change === 'unchanged')).toBe(true);
   });
 
+  it('says changed only where the two intervals do not overlap (each holds the spread between processes)', () => {
+    for (const factor of [1.05, 1.2, 1.5, 0.7]) {
+      const b = scaled(factor);
+      const c = compareResults(fixture, b);
+      for (const p of c.points.filter((q) => q.implementation === IM2COL)) {
+        const apart = p.b.speedupLow > p.a.speedupHigh || p.b.speedupHigh < p.a.speedupLow;
+        expect(p.change, `×${factor} at ${JSON.stringify(p.config)}`).toBe(apart ? 'changed' : 'unchanged');
+      }
+    }
+    // Overlapping intervals whose ratio's own interval would exclude 1: not a change.
+    const a = {
+      ...fixture,
+      points: fixture.points.map((p) =>
+        p.speedup === undefined ? p : { ...p, speedup: 2, speedupLow: 1.8, speedupHigh: 2.2, verdict: 'faster' as const },
+      ),
+    };
+    const b2 = {
+      ...a,
+      points: a.points.map((p) => (p.speedup === undefined ? p : { ...p, speedup: 2.3, speedupLow: 2.1, speedupHigh: 2.5 })),
+    };
+    const c = compareResults(a, b2);
+    expect(c.points.length).toBeGreaterThan(0);
+    for (const p of c.points) {
+      expect(p.ratioLow).toBeGreaterThan(1);
+      expect(p.change).toBe('unchanged');
+    }
+  });
+
   it('compares two backends of one run, and counts points only one side has', () => {
     const both: SweepResults = { ...fixture, points: [...fixture.points, ...scaled(0.5, 'webgpu').points] };
     const c = compareResults(both, both, { backendA: 'wasm', backendB: 'webgpu' });
