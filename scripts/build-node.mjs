@@ -6,7 +6,9 @@ import { build } from 'esbuild';
 
 const entries = process.argv.slice(2);
 await build({
-  entryPoints: entries.length ? entries : { cli: 'main/cli/index.ts', 'engine-worker': 'engine/worker/node-worker.ts', 'engine-pass': 'engine/worker/pass-worker.ts' },
+  entryPoints: entries.length
+    ? entries
+    : { cli: 'main/cli/index.ts', 'engine-worker': 'engine/worker/node-worker.ts', 'engine-pass': 'engine/worker/pass-worker.ts' },
   outdir: 'dist/node',
   bundle: true,
   platform: 'node',
