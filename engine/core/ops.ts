@@ -217,3 +217,32 @@ export function splitBatchNorms(own: Tensors, fused: string, branch: string, g: 
     if (tensor) splitBranches(tensor, branch, g, `${bn}.${t}`, 0, out);
   }
 }
+
+/**
+ * Max over H and W of NHWC with a gradient that splits dy evenly among tied maxima, as torch.amax does.
+ * tf.max's own gradient hands the whole dy to every tied element, which is no subgradient: it counts dy
+ * once per tie. Ties are not rare: where a bottleneck branch's last ReLU zeroes two positions' inputs
+ * alike, both positions get the same value, and with tf.max's rule the head's gradients disagreed with
+ * PyTorch's (and with the WGSL and MaxPool forms, which route dy to the first maximum) in 1 verify of 5
+ * at the small sizes. Every rule that sums to dy gives those positions' weights the same gradient.
+ */
+const maxSplittingTies = customGrad<[Tensor]>((x, save) => {
+  const value = tf.max(x, [1, 2]);
+  save([x, value]);
+  return {
+    value,
+    gradFunc: (dy, saved) => {
+      const [input, max] = saved as [Tensor, Tensor];
+      const shape = [max.shape[0]!, 1, 1, max.shape[1]!];
+      // 1 where x is the maximum (max − x is exactly 0 there), else 0; float arithmetic, as a bool mask
+      // cast to float trips tfjs-webgpu 4.22's transpose shader (i32 read as f32).
+      const at = tf.sub(1, tf.step(tf.sub(tf.reshape(max, shape), input)));
+      return tf.mul(tf.div(at, tf.sum(at, [1, 2], true)), tf.reshape(dy, shape));
+    },
+  };
+});
+
+/** Max over H and W of NHWC ([B, H, W, C] → [B, C]); in training its gradient splits among ties (maxSplittingTies). */
+export function spatialMax(x: Tensor, mode: Mode): Tensor {
+  return mode === 'training' ? maxSplittingTies(x) : tf.max(x, [1, 2]);
+}

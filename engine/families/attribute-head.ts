@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { tf, type Tensor } from '../core/tf.js';
 import { ConfigError } from '../core/errors.js';
 import { positiveInt, positiveIntList, requireDivisible, requireBatchNormValues } from '../core/config.js';
-import { batchNorm, batchNormParams, cloneAll, conv, subWeights, withPrefix } from '../core/ops.js';
+import { batchNorm, batchNormParams, cloneAll, conv, spatialMax, subWeights, withPrefix } from '../core/ops.js';
 import { fusedBatchNorm, groupedConv, segmentedMax, WEBGPU_ONLY } from '../backends/webgpu/index.js';
 import { SeededInit } from '../core/init.js';
 import type { Implementation, LayerFamily, Mode, Tensors, WeightSet } from '../core/types.js';
@@ -129,7 +129,7 @@ function serialHead(convs: BranchConvs): Implementation<AttributeHeadConfig> {
       const r = reduce(w, x, mode);
       const bw = stage(w, 'bottleneck.');
       const pooled = tf.stack(
-        Array.from({ length: c.groups }, (_, i) => tf.max(bottleneckBranch(bw, i, r, mode, p.bottleneck, convs), [1, 2])),
+        Array.from({ length: c.groups }, (_, i) => spatialMax(bottleneckBranch(bw, i, r, mode, p.bottleneck, convs), mode)),
         1,
       );
       const perClass = classLinearLoop.forward(stage(w, 'classLinear.'), pooled, p.classLinear, mode);

@@ -2,6 +2,7 @@ import { pt } from '../core/pytorch-layout.js';
 import { z } from 'zod';
 import { tf } from '../core/tf.js';
 import { groupedMapFields } from '../core/config.js';
+import { spatialMax } from '../core/ops.js';
 import type { Implementation, LayerFamily } from '../core/types.js';
 import { segmentedMax, WEBGPU_ONLY } from '../backends/webgpu/index.js';
 
@@ -21,10 +22,10 @@ export const gmpSliceLoop: Implementation<GmpConfig> = {
   primitive: 'Max over H, W (a reduction)',
   toParallel: noWeights,
   toSerial: () => ({}),
-  forward: (_w, x, c) =>
+  forward: (_w, x, c, mode) =>
     tf.stack(
       Array.from({ length: c.groups }, (_, i) =>
-        tf.max(tf.slice(x, [0, 0, 0, i * c.channels], [c.batch, c.height, c.width, c.channels]), [1, 2]),
+        spatialMax(tf.slice(x, [0, 0, 0, i * c.channels], [c.batch, c.height, c.width, c.channels]), mode),
       ),
       1,
     ),
@@ -43,7 +44,7 @@ export const gmpFusedMax: Implementation<GmpConfig> = {
   primitive: 'Max over H, W (a reduction)',
   toParallel: noWeights,
   toSerial: () => ({}),
-  forward: (_w, x, c) => tf.reshape(tf.max(x, [1, 2]), [c.batch, c.groups, c.channels]),
+  forward: (_w, x, c, mode) => tf.reshape(spatialMax(x, mode), [c.batch, c.groups, c.channels]),
   allocations: (c) => [c.batch * c.groups * c.channels],
   // Max over H, W of NHWC transposes its whole input first.
   scratch: inputElements,
