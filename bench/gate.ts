@@ -42,7 +42,16 @@ async function rowsOf(seed: number, worker?: TorchWorker): Promise<Row[]> {
     const config = parseConfig<object>(family, family.small);
     for (const mode of MODES) {
       for (const e of await checkEquivalence({ family, config, mode, backend: backend as 'cpu', seed })) {
-        rows.push({ seed, family: family.name, implementation: e.implementation, mode, pass: e.pass, relErr: e.relErr, message: e.message, ...(e.knownDefect ? { knownDefect: e.knownDefect } : {}) });
+        rows.push({
+          seed,
+          family: family.name,
+          implementation: e.implementation,
+          mode,
+          pass: e.pass,
+          relErr: e.relErr,
+          message: e.message,
+          ...(e.knownDefect ? { knownDefect: e.knownDefect } : {}),
+        });
       }
     }
   }
@@ -68,6 +77,9 @@ try {
 }
 const device = worker ? '' : ` (${info.device})`;
 console.log(`bench:gate · ${backend}${device} · seeds ${first}…${first + seeds - 1} · every family × implementation × mode`);
-console.log(`checks: ${checks}; failures: ${failures.length}; known backend defects (KNOWN_DEFECTS): ${known}; ${((performance.now() - started) / 1000).toFixed(0)} s`);
-for (const f of failures.slice(0, 20)) console.log(`  seed ${f.seed} ${f.family} ${f.implementation} ${f.mode}: relErr ${f.relErr} ${f.message ?? ''}`);
+console.log(
+  `checks: ${checks}; failures: ${failures.length}; known backend defects (KNOWN_DEFECTS): ${known}; ${((performance.now() - started) / 1000).toFixed(0)} s`,
+);
+for (const f of failures.slice(0, 20))
+  console.log(`  seed ${f.seed} ${f.family} ${f.implementation} ${f.mode}: relErr ${f.relErr} ${f.message ?? ''}`);
 process.exitCode = failures.length === 0 ? 0 : 1;

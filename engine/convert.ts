@@ -12,7 +12,7 @@ import { randomInput } from './equivalence.js';
 import { TOLERANCES } from './backends/backend.js';
 import { disposeLayerRun, runLayer } from './run-layer.js';
 import { vectorError } from './vector-error.js';
-import { disposeWeights, exportWeights, loadOwnWeights, loadWeights } from './weights.js';
+import { disposeWeights, exportWeights, formName, loadOwnWeights, loadWeights } from './weights.js';
 
 export interface ConvertRequest {
   family: string;
@@ -30,6 +30,8 @@ export interface ConvertRequest {
 
 export interface ConvertResult {
   tensors: HostTensors;
+  /** The form written: `to`, or the form it shares (a WGSL kernel keeps another form's weights). */
+  layout: string;
   /** Output of the converted weights (in the implementation that holds them) against the originals (serial), inference. */
   check: { implementation: string; relErr: number; maxAbs: number; tolerance: number; pass: boolean };
 }
@@ -61,6 +63,7 @@ export function convertCheckpoint(r: ConvertRequest): ConvertResult {
         const tolerance = TOLERANCES.cpu.forward;
         return {
           tensors,
+          layout: formName(family, r.to),
           check: {
             implementation: form.via.name,
             relErr: err.relErr,

@@ -5,6 +5,7 @@ import { cloneWeights } from './core/ops.js';
 import { TOLERANCES, knownDefect, type BackendName } from './backends/backend.js';
 import { deviceIdle } from './backends/device-sync.js';
 import { now } from './measure/clock.js';
+import { worstOf } from './vector-error.js';
 
 /** How far one parallel implementation is from the serial reference at one config. */
 export interface Equivalence {
@@ -207,7 +208,7 @@ export async function runGate<C>(req: EquivalenceRequest<C>): Promise<GateResult
             parts.push({ ...stats, name: `running statistics (${stats.name})` });
           }
         }
-        const worst = parts.reduce((a, b) => (b.relErr > a.relErr || Number.isNaN(b.relErr) ? b : a));
+        const worst = worstOf(parts);
         const maxAbs = Math.max(...parts.map((x) => x.maxAbs));
         const pass = Number.isFinite(worst.relErr) && worst.relErr <= tolerance;
         const defect = knownDefect(backend, family.name, impl.name, mode);

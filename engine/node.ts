@@ -26,3 +26,8 @@ export { verifyTorch } from './backends/torch/verify-torch.js';
 export type { TorchDevice } from './backends/torch/worker-process.js';
 export { convertCheckpoint } from './convert.js';
 export { forwardLayer } from './node-forward.js';
+export { assertFinite, countersFor, takeCheckpoint, type Checkpoint } from './checkpoint.js';
+export { verifyExpected, type ExpectedCheck } from './verify-expected.js';
+export { assertRunsOn } from './node-forward.js';
+export { pytorchForm } from './weights.js';
+export { familyReference, type FamilyReference } from './family-reference.js';

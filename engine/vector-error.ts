@@ -39,3 +39,13 @@ export function vectorError(parts: readonly VectorPart[]): VectorError {
   const relErr = ref2 === 0 ? (diff2 === 0 ? 0 : Infinity) : Math.sqrt(diff2 / ref2);
   return { relErr, maxAbs, worst: worst.name };
 }
+
+/**
+ * The part with the largest error, a non-finite one (NaN: the values were not finite) above all: a
+ * check is as bad as its worst part, and a NaN output must never hide behind finite statistics.
+ *
+ * @example worstOf([{ relErr: 1e-7 }, { relErr: NaN }, { relErr: 3e-6 }]).relErr // NaN
+ */
+export function worstOf<T extends { relErr: number }>(parts: readonly T[]): T {
+  return parts.reduce((a, b) => (Number.isNaN(a.relErr) ? a : Number.isNaN(b.relErr) || b.relErr > a.relErr ? b : a));
+}

@@ -5,7 +5,8 @@
  */
 import { tf, type Tensor } from './core/tf.js';
 import { FileFormatError, FusebenchError } from './core/errors.js';
-import { fromTensor, showShape, toTensor, type HostTensor, type HostTensors } from './core/host-tensor.js';
+import { fromTensor, isFloat, showShape, toTensor, type HostTensor, type HostTensors } from './core/host-tensor.js';
+import { parseConfig } from './core/config.js';
 import {
   BATCHES_TRACKED,
   activationPermutation,
@@ -43,22 +44,95 @@ export function pytorchFormNames(family: AnyFamily): string[] {
   return ['serial', ...Object.keys(pytorchLayout(family).parallel)];
 }
 
+const shared = new Map<string, string>();
+
+/** Whether two weight sets hold the same tensors (names, shapes, values). */
+function sameWeights(a: WeightSet, b: WeightSet): boolean {
+  const flat = (w: WeightSet) => ({ ...w.trainable, ...w.buffers });
+  const [x, y] = [flat(a), flat(b)];
+  const names = Object.keys(x);
+  if (names.length !== Object.keys(y).length) return false;
+  return names.every((n) => {
+    const [s, t] = [x[n], y[n]];
+    if (!s || !t || s.shape.join() !== t.shape.join()) return false;
+    const [u, v] = [s.dataSync(), t.dataSync()];
+    return u.every((value, i) => value === v[i]);
+  });
+}
+
+/**
+ * The PyTorch form a TypeScript implementation without one of its own keeps its weights in: the form
+ * whose implementation converts serial weights to exactly the same tensors (the WGSL kernels keep
+ * another form's weights). Found by converting the family's small init both ways, so there is no list
+ * to keep in step; undefined when no form matches.
+ */
+export function sharedForm(family: AnyFamily, implementation: string): string | undefined {
+  const key = `${family.name}/${implementation}`;
+  if (shared.has(key)) return shared.get(key) || undefined;
+  const impls = family.implementations as readonly Implementation<object>[];
+  const impl = impls.find((i) => i.name === implementation);
+  const layout = pytorchLayout<object>(family);
+  let found = '';
+  if (impl) {
+    const config = parseConfig<object>(family, family.small);
+    const init = family.init(config, 1);
+    const convert = (i: Implementation<object>) =>
+      tf.tidy(() => i.toParallel(init, config) as unknown as tf.TensorContainer) as unknown as WeightSet;
+    const mine = convert(impl);
+    try {
+      const candidates: [string, Implementation<object>][] = [
+        ['serial', impls[0]!],
+        ...Object.entries(layout.parallel).flatMap(([name, p]) => {
+          const via = impls.find((i) => i.name === p.via);
+          return via ? [[name, via] as [string, Implementation<object>]] : [];
+        }),
+      ];
+      for (const [name, via] of candidates) {
+        const theirs = convert(via);
+        const same = sameWeights(mine, theirs);
+        disposeWeights(theirs);
+        if (same) {
+          found = name;
+          break;
+        }
+      }
+    } finally {
+      disposeWeights(mine);
+      disposeWeights(init);
+    }
+  }
+  shared.set(key, found);
+  return found || undefined;
+}
+
+/**
+ * The PyTorch form an implementation's weights are in: `serial` for every serial form, its own name
+ * where it has a layout, else the layout it shares (a WGSL kernel's), else the name as given (which
+ * pytorchForm then refuses, listing the forms).
+ */
+export function formName(family: AnyFamily, implementation?: string): string {
+  if (!implementation || implementation === 'serial' || implementation.startsWith('serial.')) return 'serial';
+  if (implementation in pytorchLayout(family).parallel) return implementation;
+  return sharedForm(family, implementation) ?? implementation;
+}
+
 /**
  * The tensors of `implementation`'s PyTorch form and the TypeScript implementation whose weights
- * they are. Throws a usage error listing the forms when the name is unknown.
+ * they are; an implementation without a form of its own (a WGSL kernel) gets the form it shares.
+ * Throws a usage error listing the forms when the name is unknown.
  */
 export function pytorchForm<C>(family: AnyFamily, config: C, implementation?: string): PytorchForm<C> {
   const layout = pytorchLayout<C>(family);
   const impls = family.implementations as readonly Implementation<C>[];
-  if (!implementation || implementation === 'serial' || implementation.startsWith('serial.')) {
-    return { tensors: layout.serial(config), via: impls[0]! };
-  }
-  const parallel = layout.parallel[implementation];
+  const name = formName(family, implementation);
+  if (name === 'serial') return { tensors: layout.serial(config), via: impls[0]! };
+  const parallel = layout.parallel[name];
   const via = parallel && impls.find((i) => i.name === parallel.via);
   if (!parallel || !via) {
     throw new FusebenchError(
       `${family.name} has no weight layout '${implementation}'; use one of ${pytorchFormNames(family).join(', ')}`,
       'usage',
+      'from',
     );
   }
   return { tensors: parallel.tensors(config), via };
@@ -130,7 +204,7 @@ export function checkPytorchTensors<C>(
       if (!name.endsWith(BATCHES_TRACKED)) problems.push(`unexpected tensor '${name}'`);
       continue;
     }
-    if (t.dtype === 'int64') problems.push(`'${name}' is int64; weights must be F32 or F64`);
+    if (!isFloat(t)) problems.push(`'${name}' is ${t.dtype}; weights must be F32 or F64`);
     else if (t.shape.join() !== entry.shape.join()) problems.push(`'${name}' is ${showShape(t.shape)}, expected ${showShape(entry.shape)}`);
   }
   if (problems.length === 0) return;

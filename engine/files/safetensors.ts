@@ -20,12 +20,12 @@ export interface SafetensorsLimits {
 
 export const DEFAULT_SAFETENSORS_LIMITS: SafetensorsLimits = { maxHeaderBytes: 100_000_000, maxFileBytes: 4 * 1024 ** 3 };
 
-const DTYPES = { F32: 'float32', F64: 'float64', I64: 'int64' } as const;
+const DTYPES = { F32: 'float32', F64: 'float64', I64: 'int64', I32: 'int32', BOOL: 'bool' } as const;
 type FileDtype = keyof typeof DTYPES;
-const ITEM_BYTES: Record<HostTensor['dtype'], number> = { float32: 4, float64: 8, int64: 8 };
-const FILE_DTYPE: Record<HostTensor['dtype'], FileDtype> = { float32: 'F32', float64: 'F64', int64: 'I64' };
+const ITEM_BYTES: Record<HostTensor['dtype'], number> = { float32: 4, float64: 8, int64: 8, int32: 4, bool: 1 };
+const FILE_DTYPE: Record<HostTensor['dtype'], FileDtype> = { float32: 'F32', float64: 'F64', int64: 'I64', int32: 'I32', bool: 'BOOL' };
 /** Dtypes safetensors defines that Fusebench does not read, for a precise message. */
-const OTHER_DTYPES = ['F16', 'BF16', 'F8_E4M3', 'F8_E5M2', 'I32', 'I16', 'I8', 'U8', 'U16', 'U32', 'U64', 'BOOL'];
+const OTHER_DTYPES = ['F16', 'BF16', 'F8_E4M3', 'F8_E5M2', 'I16', 'I8', 'U8', 'U16', 'U32', 'U64'];
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -114,7 +114,7 @@ function parseEntry(name: string, raw: unknown, dataBytes: number, file: string)
     const known = typeof dtype === 'string' && OTHER_DTYPES.includes(dtype);
     throw new FileFormatError(
       file,
-      `${where} has dtype ${JSON.stringify(dtype)}: ${known ? 'not supported; ' : ''}Fusebench reads F32, F64 and I64 ` +
+      `${where} has dtype ${JSON.stringify(dtype)}: ${known ? 'not supported; ' : ''}Fusebench reads F32, F64, I64, I32 and BOOL ` +
         '(in PyTorch, save tensor.float() or tensor.double())',
     );
   }
@@ -159,6 +159,8 @@ function decode(entry: SafetensorsEntry, data: Uint8Array): HostTensor {
   const shape = [...entry.shape];
   if (entry.dtype === 'float32') return { dtype: 'float32', shape, data: new Float32Array(bytes.buffer) };
   if (entry.dtype === 'float64') return { dtype: 'float64', shape, data: new Float64Array(bytes.buffer) };
+  if (entry.dtype === 'int32') return { dtype: 'int32', shape, data: new Int32Array(bytes.buffer) };
+  if (entry.dtype === 'bool') return { dtype: 'bool', shape, data: bytes };
   return { dtype: 'int64', shape, data: new BigInt64Array(bytes.buffer) };
 }
 

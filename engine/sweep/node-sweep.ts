@@ -220,8 +220,9 @@ async function runLocked(
       measure: (group, settings, pass, signal) => pool.measure(group, settings, pass, signal),
       signal,
       onProgress,
-      onPoint: (p) => {
-        writer.append(p);
+      onPoint: (p, again) => {
+        // A point measured again improves the results file; the journal keeps its first record for a resume.
+        if (!again) writer.append(p);
         onPoint?.(p);
       },
     });

@@ -32,8 +32,12 @@ export interface SweepOptions {
   measure: PassMeasurer;
   signal?: AbortSignal;
   onProgress?: (p: SweepProgress) => void;
-  /** Called once per finished point, in order, before the next group starts (journal it here). */
-  onPoint?: (r: PointRecord) => void;
+  /**
+   * Called once per finished point, in order, before the next group starts (journal it here); `again`
+   * when a point already finished was measured again (a busy pass retried at the end of the sweep): its
+   * new record replaces the old in the results, while the journal keeps the first for a resume.
+   */
+  onPoint?: (r: PointRecord, again: boolean) => void;
   /**
    * Test hook: once at least this many points were measured in this run (whole groups), the next group
    * waits for the cancel instead of starting, so a test of cancelling cannot race the sweep's speed
@@ -143,7 +147,7 @@ const CANCELLED = 'cancelled before this point finished; --resume measures it ag
  * recording invalid ones with their reason. A runtime failure (out of memory, a backend that cannot
  * start, a crashed pass process) becomes `error` points and the sweep goes on. At the end, each pass
  * measured on a busy machine is measured once more, and where that run was quieter its points are
- * finished again (`onPoint` sees them a second time; the later record replaces the earlier). On abort,
+ * finished again (`onPoint` sees them a second time, `again`; the later record replaces the earlier). On abort,
  * the group in flight comes back as `cancelled` points and nothing else starts.
  *
  * @example const points = await runSweep({ groups: expandProfile(profile), settings: profile.measure, useBackend, measure });
@@ -175,7 +179,7 @@ export async function runSweep(options: SweepOptions): Promise<PointRecord[]> {
       results.set(r.key, r);
       if (r.status === 'cancelled') continue;
       if (!again) finished += 1;
-      options.onPoint?.(r);
+      options.onPoint?.(r, again);
     }
     progress();
   };

@@ -8,32 +8,21 @@ import {
   verify,
   type Equivalence,
 } from '../../engine/index.js';
-import type { WeightSet } from '../../engine/common.js';
-import { nodeEnvironment, readSafetensorsFile, useBackend, verifyTorch } from '../../engine/node.js';
+import type { BackendName, WeightSet } from '../../engine/common.js';
+import { familyReference, nodeEnvironment, readSafetensorsFile, useBackend, verifyExpected, verifyTorch } from '../../engine/node.js';
 import { backendOption, intOption, jsonOption, modesOption, parse, usage, deviceOption } from './args.js';
+import { configOption, fromOption, weightsOption, type GivenFile } from './checkpoint-options.js';
 import { bytes, human, table } from './table.js';
 
 type Out = (text: string) => void;
 
 /** `fusebench families [--json]` */
-export function familiesCommand(argv: string[], out: Out): number {
+export async function familiesCommand(argv: string[], out: Out): Promise<number> {
   const { values } = parse(argv, { json: { type: 'boolean' } });
   const families = describeFamilies();
   if (values.json) {
-    out(
-      JSON.stringify(
-        families.map(({ name, title, summary, implementations, implementationDetails, config }) => ({
-          name,
-          title,
-          summary,
-          implementations,
-          implementationDetails,
-          config,
-        })),
-        null,
-        2,
-      ),
-    );
+    await useBackend('cpu');
+    out(JSON.stringify(familyReference(), null, 2));
   } else {
     for (const f of families)
       out(
@@ -71,51 +60,25 @@ export function formulasCommand(argv: string[], out: Out): number {
   return 0;
 }
 
-/** `--weights W.safetensors` (serial PyTorch names) for the family at its config, on the active backend. */
-function weightsOption(
-  path: string | undefined,
-  family: string | undefined,
-  config: Record<string, unknown> | undefined,
-): WeightSet | undefined {
-  if (path === undefined) return undefined;
-  if (!family) throw usage('--weights needs --family: weights belong to one family');
-  const f = getFamily(family);
-  return loadWeights(f, parseConfig(f, { ...f.small, ...(config ?? {}) }), readSafetensorsFile(path).tensors, {
-    layout: 'pytorch',
-    source: path,
-  });
-}
+type Row = {
+  family: string;
+  implementation: string;
+  mode: string;
+  backend: string;
+  device?: string;
+  relErr: number;
+  maxAbs: number;
+  tolerance: number;
+  pass: boolean;
+  message?: string;
+};
 
-/** `fusebench verify [--family F] [--config JSON] [--weights W] [--backend B] [--device D] [--mode M] [--seed N] [--json]` */
-export async function verifyCommand(argv: string[], out: Out, err: Out): Promise<number> {
-  const { values } = parse(argv, {
-    family: { type: 'string' },
-    config: { type: 'string' },
-    weights: { type: 'string' },
-    backend: { type: 'string' },
-    device: { type: 'string' },
-    mode: { type: 'string' },
-    seed: { type: 'string' },
-    json: { type: 'boolean' },
-  });
-  const backend = backendOption(values.backend);
-  const seed = intOption('--seed', values.seed) ?? Math.floor(Math.random() * 1_000_000);
-  const config = jsonOption('--config', values.config);
-  // The reference runs on tfjs-cpu when torch is checked (engine/backends/torch/verify-torch.ts).
-  await useBackend(backend === 'torch' ? 'cpu' : backend);
-  const weights = weightsOption(values.weights, values.family, config);
-  const request = { family: values.family, config, modes: modesOption(values.mode), seed, ...(weights ? { weights } : {}) };
-  let results: (Equivalence & { device?: string })[];
-  try {
-    results =
-      backend === 'torch' ? await verifyTorch({ ...request, device: deviceOption(values.device) }) : await verify({ ...request, backend });
-  } finally {
-    if (weights) disposeWeights(weights);
-  }
+function printChecks(results: readonly Row[], json: boolean | undefined, out: Out, err: Out, footer: string): number {
   const failed = results.filter((r) => !r.pass);
-  if (values.json) {
+  if (json) {
     out(JSON.stringify(results, null, 2));
   } else {
+    const e = (x: number) => (Number.isFinite(x) ? x.toExponential(2) : String(x));
     out(
       table(
         ['family', 'implementation', 'mode', 'backend', 'relErr', 'maxAbs', 'tolerance', 'result'],
@@ -124,17 +87,119 @@ export async function verifyCommand(argv: string[], out: Out, err: Out): Promise
           r.implementation,
           r.mode,
           r.device ? `${r.backend} (${r.device})` : r.backend,
-          r.relErr.toExponential(2),
-          r.maxAbs.toExponential(2),
+          e(r.relErr),
+          e(r.maxAbs),
           r.tolerance.toExponential(0),
           r.pass ? 'pass' : 'FAIL',
         ]),
       ),
     );
-    out(`${results.length - failed.length} passed, ${failed.length} failed (seed ${seed})`);
+    out(`${results.length - failed.length} passed, ${failed.length} failed (${footer})`);
   }
   for (const f of failed) err(f.message ?? `${f.implementation} failed`);
   return failed.length > 0 ? 1 : 0;
+}
+
+/**
+ * `fusebench verify [--family F] [--config JSON] [--weights W [--from IMPL] [--prefix P]] [--input X --expected Y]
+ * [--backend B] [--device D] [--mode M] [--seed N] [--json]`
+ */
+export async function verifyCommand(argv: string[], out: Out, err: Out): Promise<number> {
+  const { values } = parse(argv, {
+    family: { type: 'string' },
+    config: { type: 'string' },
+    weights: { type: 'string' },
+    from: { type: 'string' },
+    prefix: { type: 'string' },
+    input: { type: 'string' },
+    expected: { type: 'string' },
+    backend: { type: 'string' },
+    device: { type: 'string' },
+    mode: { type: 'string' },
+    seed: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const backend = backendOption(values.backend);
+  if ((values.weights || values.from || values.prefix || values.input || values.expected) && !values.family) {
+    throw usage('--weights, --from, --prefix, --input and --expected need --family: a checkpoint belongs to one family');
+  }
+  if (values.input || values.expected) return verifyAgainstExpected(values, backend, out, err);
+  const seed = intOption('--seed', values.seed) ?? Math.floor(Math.random() * 1_000_000);
+  // The reference runs on tfjs-cpu when torch is checked (engine/backends/torch/verify-torch.ts).
+  await useBackend(backend === 'torch' ? 'cpu' : backend);
+  let config = jsonOption('--config', values.config);
+  let weights: WeightSet | undefined;
+  if (values.weights) {
+    const { file, checkpoint } = weightsOption(values.weights, values.prefix, err);
+    config = configOption(values.config, values.family!, [file]);
+    const f = getFamily(values.family!);
+    const from = fromOption(values.from, f.name, file);
+    weights = loadWeights(f, parseConfig(f, { ...f.small, ...config }), checkpoint.tensors, {
+      layout: 'pytorch',
+      source: values.weights,
+      ...(from ? { implementation: from } : {}),
+    });
+  }
+  const request = { family: values.family, config, modes: modesOption(values.mode), seed, ...(weights ? { weights } : {}) };
+  let results: (Equivalence & { device?: string })[];
+  try {
+    results =
+      backend === 'torch' ? await verifyTorch({ ...request, device: deviceOption(values.device) }) : await verify({ ...request, backend });
+  } finally {
+    if (weights) disposeWeights(weights);
+  }
+  return printChecks(results, values.json, out, err, `seed ${seed}`);
+}
+
+/** `verify --weights W --input X --expected Y`: every form against the user's own results (engine/verify-expected.ts). */
+async function verifyAgainstExpected(
+  values: {
+    family?: string;
+    config?: string;
+    weights?: string;
+    from?: string;
+    prefix?: string;
+    input?: string;
+    expected?: string;
+    device?: string;
+    mode?: string;
+    json?: boolean;
+  },
+  backend: BackendName,
+  out: Out,
+  err: Out,
+): Promise<number> {
+  if (!values.weights || !values.input || !values.expected) {
+    throw usage('verify against your model needs --weights W, --input X and --expected Y (docs/pytorch.md shows how to save them)');
+  }
+  const family = values.family!;
+  const weights = weightsOption(values.weights, values.prefix, err);
+  const inputs: GivenFile = { path: values.input, content: readSafetensorsFile(values.input) };
+  const expected: GivenFile = { path: values.expected, content: readSafetensorsFile(values.expected) };
+  const config = configOption(values.config, family, [weights.file, inputs, expected]);
+  const from = fromOption(values.from, family, weights.file);
+  // Training where the user's results hold gradients, unless --mode says otherwise.
+  const mode = values.mode ? modesOption(values.mode)[0]! : 'grad.input' in expected.content.tensors ? 'training' : 'inference';
+  const checks = await verifyExpected({
+    family,
+    config,
+    mode,
+    backend,
+    device: deviceOption(values.device),
+    weights: weights.checkpoint.tensors,
+    counters: weights.checkpoint.counters,
+    ...(from ? { from } : {}),
+    inputs: inputs.content.tensors,
+    expected: expected.content.tensors,
+    sources: { weights: values.weights, inputs: values.input, expected: values.expected },
+  });
+  return printChecks(
+    checks.map((c) => ({ ...c, family })),
+    values.json,
+    out,
+    err,
+    `against ${values.expected}`,
+  );
 }
 
 /** `fusebench env [--json]` */

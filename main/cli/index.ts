@@ -8,17 +8,20 @@ const HELP = `fusebench — is the fused (parallel) layer faster, by how much, a
 
   fusebench families [--json]
   fusebench formulas --family F [--config JSON] [--json]
-  fusebench verify [--family F] [--config JSON] [--weights W.safetensors] [--backend B] [--device D] [--mode inference|training] [--seed N] [--json]
-  fusebench convert --family F --config JSON [--from serial|IMPL] --to IMPL|serial IN.safetensors OUT.safetensors
-  fusebench forward --family F --config JSON --implementation IMPL [--weights W.safetensors] --input X.safetensors
-                    [--mode inference|training] [--backend B] [--device D] --out Y.safetensors
+  fusebench verify [--family F] [--config JSON] [--weights W.safetensors [--from IMPL] [--prefix NAME.]]
+                   [--input X.safetensors --expected Y.safetensors] [--backend B] [--device D] [--mode inference|training] [--seed N] [--json]
+  fusebench convert --family F [--config JSON] [--from serial|IMPL] [--prefix NAME.] --to IMPL|serial IN.safetensors OUT.safetensors
+  fusebench forward --family F [--config JSON] --implementation IMPL [--weights W.safetensors [--from IMPL] [--prefix NAME.]]
+                    --input X.safetensors [--mode inference|training] [--backend B] [--device D] --out Y.safetensors
   fusebench env [--json]
   fusebench sweep PROFILE [--backend B] [--device D] [--out DIR] [--resume] [--max-points N] [--json]
   fusebench report RESULTS --format html|csv|md|json|svg [--out PATH]
   fusebench serve [--port N] [--open] [--workspace DIR]   the UI in a browser, on 127.0.0.1 with a token
 
 Backends: wasm (default), cpu, webgpu, tensorflow, torch (a PyTorch worker: FUSEBENCH_PYTHON, python3 or /usr/bin/python3
-with torch ≥ 1.13; --device auto|cpu|cuda:N). Weights files are safetensors in PyTorch names (docs/pytorch.md).
+with torch ≥ 1.13; --device auto|cpu|cuda:N). Weights files are safetensors in PyTorch names (docs/pytorch.md); a
+DataParallel 'module.' prefix is stripped, --prefix takes one submodule of a whole model's state dict, and --config
+may be left out for files Fusebench wrote (they record it).
 Exit status: 0 ok, 1 a check failed, 2 bad input.`;
 
 /** Each command's usage, from HELP: `fusebench <command> --help` prints its lines and exits 0. */

@@ -1,58 +1,53 @@
-import { FileFormatError, type Mode } from '../../engine/common.js';
+import type { Mode } from '../../engine/common.js';
 import { getFamily, parseConfig } from '../../engine/index.js';
 import {
+  assertRunsOn,
   convertCheckpoint,
+  countersFor,
   forwardLayer,
+  pytorchForm,
   readSafetensorsFile,
   useBackend,
   writeSafetensorsFile,
-  type SafetensorsContent,
 } from '../../engine/node.js';
-import { backendOption, deviceOption, intOption, jsonOption, modesOption, parse, usage } from './args.js';
+import { backendOption, deviceOption, intOption, modesOption, parse, usage } from './args.js';
+import { configOption, fromOption, weightsOption, type GivenFile } from './checkpoint-options.js';
 
 type Out = (text: string) => void;
-
-/** The config: --config, else the one a Fusebench-written file of the same family records in its metadata. */
-function configFrom(
-  flag: string | undefined,
-  family: string,
-  file: SafetensorsContent | undefined,
-  path: string | undefined,
-): Record<string, unknown> | undefined {
-  const given = jsonOption('--config', flag);
-  if (given || !file?.metadata.config || file.metadata.family !== family) return given;
-  try {
-    return jsonOption('config', file.metadata.config);
-  } catch {
-    throw new FileFormatError(path ?? 'weights', `__metadata__.config is not a JSON object; pass --config`);
-  }
-}
 
 function singleMode(text: string | undefined): Mode {
   return text === undefined ? 'inference' : modesOption(text)[0]!;
 }
 
-/** `fusebench convert --family F --config JSON [--from serial|IMPL] --to IMPL|serial IN.safetensors OUT.safetensors` */
+/** `fusebench convert --family F [--config JSON] [--from serial|IMPL] --to IMPL|serial [--prefix P] IN.safetensors OUT.safetensors` */
 export async function convertCommand(argv: string[], out: Out, err: Out): Promise<number> {
   const { values, positionals } = parse(
     argv,
-    { family: { type: 'string' }, config: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, seed: { type: 'string' } },
+    {
+      family: { type: 'string' },
+      config: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      prefix: { type: 'string' },
+      seed: { type: 'string' },
+    },
     true,
   );
   if (!values.family) throw usage('convert needs --family; see `fusebench families`');
   if (!values.to) throw usage('convert needs --to serial|IMPLEMENTATION (the layout to write)');
   if (positionals.length !== 2) throw usage(`convert needs IN.safetensors OUT.safetensors, got ${positionals.length} file name(s)`);
   const [inPath, outPath] = positionals as [string, string];
-  const file = readSafetensorsFile(inPath);
-  const config = configFrom(values.config, values.family, file, inPath);
-  if (!config) throw usage(`convert needs --config (the config ${inPath} was made with), e.g. '{"groups": 12, "channels": 512}'`);
+  const { file, checkpoint } = weightsOption(inPath, values.prefix, err);
+  const config = configOption(values.config, values.family, [file]);
+  const from = fromOption(values.from, values.family, file);
   await useBackend('cpu');
+  const family = getFamily(values.family);
   const result = convertCheckpoint({
     family: values.family,
     config,
-    ...(values.from ? { from: values.from } : {}),
+    ...(from ? { from } : {}),
     to: values.to,
-    tensors: file.tensors,
+    tensors: checkpoint.tensors,
     source: inPath,
     seed: intOption('--seed', values.seed) ?? 1,
   });
@@ -62,25 +57,34 @@ export async function convertCommand(argv: string[], out: Out, err: Out): Promis
     err(`fusebench convert: not written: the converted weights do not compute the same function: ${summary}`);
     return 1;
   }
-  const family = getFamily(values.family);
+  const counters = countersFor(pytorchForm(family, parseConfig(family, config), values.to).tensors, checkpoint.counters);
+  if (counters.note) err(`${inPath}: ${counters.note}`);
   const metadata = {
     format: 'fusebench-weights',
     family: family.name,
     config: JSON.stringify(parseConfig(family, config)),
-    layout: values.to,
+    layout: result.layout,
   };
-  writeSafetensorsFile(outPath, result.tensors, metadata);
-  out(`${inPath} (${values.from ?? 'serial'}) → ${outPath} (${values.to}): ${Object.keys(result.tensors).length} tensors; ${summary}`);
+  writeSafetensorsFile(outPath, { ...result.tensors, ...counters.counters }, metadata);
+  const shared = result.layout !== values.to ? ` (${values.to} keeps its weights in the ${result.layout} layout)` : '';
+  out(
+    `${inPath} (${from ?? 'serial'}) → ${outPath} (${result.layout})${shared}: ${Object.keys(result.tensors).length} tensors; ${summary}`,
+  );
   return 0;
 }
 
-/** `fusebench forward --family F --config JSON --implementation IMPL [--weights W] --input X [--mode M] [--backend B] --out Y` */
-export async function forwardCommand(argv: string[], out: Out): Promise<number> {
+/**
+ * `fusebench forward --family F [--config JSON] --implementation IMPL [--weights W] [--from IMPL] [--prefix P]
+ * --input X [--mode M] [--backend B] --out Y`
+ */
+export async function forwardCommand(argv: string[], out: Out, err: Out): Promise<number> {
   const { values } = parse(argv, {
     family: { type: 'string' },
     config: { type: 'string' },
     implementation: { type: 'string' },
     weights: { type: 'string' },
+    from: { type: 'string' },
+    prefix: { type: 'string' },
     input: { type: 'string' },
     mode: { type: 'string' },
     backend: { type: 'string' },
@@ -92,10 +96,13 @@ export async function forwardCommand(argv: string[], out: Out): Promise<number> 
   if (!values.implementation) throw usage('forward needs --implementation (e.g. serial.branchLoop); see `fusebench families`');
   if (!values.input) throw usage("forward needs --input X.safetensors holding the tensor 'input' (and 'probe' in training mode)");
   if (!values.out) throw usage('forward needs --out Y.safetensors');
-  const weights = values.weights ? readSafetensorsFile(values.weights) : undefined;
-  const inputs = readSafetensorsFile(values.input);
-  const config = configFrom(values.config, values.family, weights ?? inputs, values.weights ?? values.input) ?? {};
   const backend = backendOption(values.backend);
+  const family = getFamily(values.family);
+  assertRunsOn(family, values.implementation, backend);
+  const weights = values.weights ? weightsOption(values.weights, values.prefix, err) : undefined;
+  const inputs: GivenFile = { path: values.input, content: readSafetensorsFile(values.input) };
+  const config = configOption(values.config, values.family, [weights?.file, inputs]);
+  const from = fromOption(values.from, values.family, weights?.file);
   const mode = singleMode(values.mode);
   const result = await forwardLayer({
     family: values.family,
@@ -103,13 +110,13 @@ export async function forwardCommand(argv: string[], out: Out): Promise<number> 
     implementation: values.implementation,
     mode,
     backend,
-    ...(weights ? { weights: weights.tensors } : {}),
+    ...(weights ? { weights: weights.checkpoint.tensors, counters: weights.checkpoint.counters } : {}),
+    ...(from ? { from } : {}),
     seed: intOption('--seed', values.seed) ?? 1,
-    inputs: inputs.tensors,
+    inputs: inputs.content.tensors,
     sources: { ...(values.weights ? { weights: values.weights } : {}), inputs: values.input },
     device: deviceOption(values.device),
   });
-  const family = getFamily(values.family);
   writeSafetensorsFile(values.out, result, {
     format: 'fusebench-forward',
     family: family.name,
@@ -119,8 +126,9 @@ export async function forwardCommand(argv: string[], out: Out): Promise<number> 
     backend,
   });
   const output = result.output!;
-  out(
-    `${values.out}: output ${output.shape.join('×')}${mode === 'training' ? ` and ${Object.keys(result).length - 1} gradients` : ''} (${family.name} ${values.implementation}, ${mode}, ${backend})`,
-  );
+  const grads = Object.keys(result).filter((k) => k.startsWith('grad.')).length;
+  const state = Object.keys(result).filter((k) => k.startsWith('state.')).length;
+  const extra = mode === 'training' ? ` and ${grads} gradients, ${state} running statistics` : '';
+  out(`${values.out}: output ${output.shape.join('×')}${extra} (${family.name} ${values.implementation}, ${mode}, ${backend})`);
   return 0;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { elementCount, showShape, type HostTensor, type HostTensors } from '../../core/host-tensor.js';
+import { elementCount, isFloat, showShape, type HostTensor, type HostTensors } from '../../core/host-tensor.js';
 
 /**
  * The torch worker's frames (the Python side is framing.py beside this file; docs/pytorch.md):
@@ -55,7 +55,7 @@ export function encodeFrame(header: Record<string, unknown>, tensors: HostTensor
   const parts: { at: number; bytes: Uint8Array }[] = [];
   let at = 0;
   for (const [name, t] of Object.entries(tensors)) {
-    if (t.dtype === 'int64') throw new ProtocolError(`tensor '${name}' is int64; send float32 or float64`);
+    if (!isFloat(t)) throw new ProtocolError(`tensor '${name}' is ${t.dtype}; send float32 or float64`);
     if (t.data.length !== elementCount(t.shape)) {
       throw new ProtocolError(`tensor '${name}': shape ${showShape(t.shape)} needs ${elementCount(t.shape)} values, got ${t.data.length}`);
     }

@@ -5,7 +5,7 @@ import { MODES, type AnyFamily, type Implementation, type Mode, type WeightSet }
 import { FAMILIES, getFamily } from '../../families/index.js';
 import { drawInputs, disposeInputs, type Equivalence, type GateInputs } from '../../equivalence.js';
 import { disposeLayerRun, runLayer } from '../../run-layer.js';
-import { vectorError, type VectorError } from '../../vector-error.js';
+import { vectorError, worstOf, type VectorError } from '../../vector-error.js';
 import { TOLERANCES } from '../backend.js';
 import { useBackend } from '../node.js';
 import { loadEngineLayer, resultToEngine, type EngineResult } from './layer.js';
@@ -154,12 +154,12 @@ export async function checkTorchHandle<C>(
   try {
     const errs = await compare(ref, got, mode);
     const parts = [
-      { what: 'output', e: errs.output },
-      ...(errs.grads ? [{ what: 'gradient', e: errs.grads }] : []),
-      ...(errs.stats ? [{ what: 'running statistic', e: errs.stats }] : []),
+      { what: 'output', e: errs.output, relErr: errs.output.relErr },
+      ...(errs.grads ? [{ what: 'gradient', e: errs.grads, relErr: errs.grads.relErr }] : []),
+      ...(errs.stats ? [{ what: 'running statistic', e: errs.stats, relErr: errs.stats.relErr }] : []),
     ];
-    const worst = parts.reduce((a, b) => (!(b.e.relErr <= a.e.relErr) ? b : a));
-    const relErr = worst.e.relErr;
+    const worst = worstOf(parts);
+    const relErr = worst.relErr;
     const maxAbs = Math.max(...parts.map((p) => p.e.maxAbs));
     const pass = Number.isFinite(relErr) && relErr <= tolerance;
     const where = worst.what === 'output' ? 'output' : `${worst.what} ${worst.e.worst}`;

@@ -35,7 +35,12 @@ describe('fusebench CLI', () => {
   it('families --json lists every family with implementations and defaults', () => {
     const r = run('families', '--json');
     expect(r.code).toBe(0);
-    const families = JSON.parse(r.out) as { name: string; implementations: string[]; config: Record<string, unknown> }[];
+    const families = JSON.parse(r.out) as {
+      name: string;
+      implementations: { name: string; backends: string[]; pytorch?: string; weights: string }[];
+      config: Record<string, unknown>;
+      shapes: { typescript: { input: number[] }; pytorch: { input: number[] } };
+    }[];
     expect(families.map((f) => f.name)).toEqual([
       'replicate',
       'bottleneck',
@@ -47,10 +52,31 @@ describe('fusebench CLI', () => {
       'attribute-head',
     ]);
     const bottleneck = families.find((f) => f.name === 'bottleneck')!;
-    expect(bottleneck.implementations).toEqual(getFamily('bottleneck').implementations.map((i) => i.name));
-    expect(bottleneck.implementations).toContain('parallel.im2colBatchedMatmul');
+    const names = bottleneck.implementations.map((i) => i.name);
+    // Every TypeScript implementation, then the torch-only ones (#16: they were missing).
+    expect(names.slice(0, getFamily('bottleneck').implementations.length)).toEqual(
+      getFamily('bottleneck').implementations.map((i) => i.name),
+    );
+    const grouped = bottleneck.implementations.find((i) => i.name === 'parallel.groupedConv')!;
+    expect(grouped).toMatchObject({ backends: ['torch'], weights: 'parallel.groupedConv' });
+    expect(grouped.pytorch).toMatch(/Conv2d\(groups=g\)/);
+    expect(bottleneck.implementations.find((i) => i.name === 'parallel.im2colBatchedMatmul')!.backends).toEqual([
+      'tensorflow',
+      'webgpu',
+      'wasm',
+      'cpu',
+      'torch',
+    ]);
+    // A WGSL kernel runs on webgpu only and keeps the im2col form's weights.
+    expect(bottleneck.implementations.find((i) => i.name === 'parallel.groupedConvWgsl')).toMatchObject({
+      backends: ['webgpu'],
+      weights: 'parallel.im2colBatchedMatmul',
+    });
     expect(bottleneck.config).toEqual({ batch: 32, groups: 12, channels: 512, height: 14, width: 14, squeeze: 2 });
-    expect(families.find((f) => f.name === 'group-linear')!.implementations).toContain('parallel.blockDiagonalConv1d');
+    // Shapes in the layout of the side they describe: NHWC in TypeScript, NCHW in PyTorch.
+    expect(bottleneck.shapes.typescript.input).toEqual([32, 14, 14, 512]);
+    expect(bottleneck.shapes.pytorch.input).toEqual([32, 512, 14, 14]);
+    expect(families.find((f) => f.name === 'group-linear')!.implementations.map((i) => i.name)).toContain('parallel.einsum');
   });
 
   it('formulas --json gives the seed parameter count', () => {

@@ -99,7 +99,7 @@ describe('fusebench convert, forward and verify --weights', () => {
       ],
       /gmp has no cpu implementation 'parallel\.nope'; use one of serial\.sliceMaxLoop/,
     ],
-    [['verify', '--weights', `${GOLDEN}/gmp.weights.safetensors`], /--weights needs --family/],
+    [['verify', '--weights', `${GOLDEN}/gmp.weights.safetensors`], /--weights, --from, --prefix, --input and --expected need --family/],
     [['verify', '--backend', 'torch', '--device', 'tpu:0'], /--device must be auto, cpu or cuda:N/],
   ])('bad input %j exits 2 with one line naming the problem', (args, message) => {
     const r = run(...args);
