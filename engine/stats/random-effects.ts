@@ -31,7 +31,7 @@ export interface CombinedSpeedup extends SpeedupEstimate {
  * passes of one point in processes of their own typically differ by about a per cent, now and then by
  * far more (docs/measurement.md has the figures it was chosen from).
  */
-export const BETWEEN_PASS_PRIOR_SCALE = 0.015;
+export const BETWEEN_PASS_PRIOR_SCALE = 0.02;
 /** A pass's standard error is never taken below this (a bootstrap of identical ratios has zero width). */
 const MIN_PASS_SE = 1e-4;
 /** τ is integrated over [TAU_MIN, TAU_MAX] on a logarithmic grid of GRID points. */
