@@ -18,10 +18,14 @@ export {
   MAX_RESULTS_BYTES,
   MAX_NAME_CHARS,
   MAX_TEXT_CHARS,
+  MAX_JSON_DEPTH,
   jsonBoundsProblem,
+  jsonTextTooDeep,
   nearestName,
 } from './files/limits.js';
 export type { Environment, JournalHeader, PointRecord, Profile, SweepResults } from './files/schemas.js';
 export type { SweepProgress } from './sweep/run-sweep.js';
 export type { SweepFilesRequest } from './sweep/node-sweep.js';
 export type { FromWorker, ToWorker } from './worker/protocol.js';
+export type { FromPlanner, ToPlanner } from './worker/protocol.js';
+export type { PlanDetails } from './sweep/plan-details.js';

@@ -156,7 +156,17 @@ export interface WorkbenchApi {
   /** A native open dialog where the host has one (Electron); null where it has none or was cancelled. */
   pickFile(kind: 'profile' | 'results'): Promise<OpenedFile | null>;
   /** Saves content (a save dialog in Electron; the workspace folder in the web host); null if cancelled. */
-  saveFile(request: { kind: FileKind; name: string; content: string; encoding?: 'utf8' | 'base64' }): Promise<SavedFile | null>;
+  /**
+   * Saves a file: a save dialog where the host has one, else `<workspace>/runs/<name>`. There an existing
+   * file is replaced only with `overwrite` (the error's field is `overwrite` otherwise, so the UI can ask).
+   */
+  saveFile(request: {
+    kind: FileKind;
+    name: string;
+    content: string;
+    encoding?: 'utf8' | 'base64';
+    overwrite?: boolean;
+  }): Promise<SavedFile | null>;
   recentFiles(): Promise<RecentFile[]>;
   openRecent(path: string): Promise<OpenedFile>;
   /** Renders a report of results in a format, for saving or download. */
@@ -198,15 +208,34 @@ export const ARGUMENTS = {
         .min(1)
         .max(255)
         // No folders, and no leading dot: `..` would name the parent folder, `.x` a hidden (or our own) file.
-        .regex(/^(?!\.)[^/\\\0]+$/, 'a file name without folders, not starting with a dot'),
+        .regex(/^(?!\.)[^/\\\0]+$/, 'a file name without folders, not starting with a dot')
+        .superRefine((name, ctx) => {
+          const problem = fileNameProblem(name);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
       content: z.string().max(MAX_TEXT),
       encoding: z.enum(['utf8', 'base64']).optional(),
+      overwrite: z.boolean().optional(),
     }),
   ]),
   recentFiles: z.tuple([]),
   openRecent: z.tuple([z.string().min(1).max(4096)]),
   exportReport: z.tuple([z.strictObject({ results: z.unknown(), format: z.enum(REPORT_FORMATS) })]),
 } as const satisfies Record<RequestMethod, z.ZodType>;
+
+/**
+ * Why a file name would mislead or trip someone, or undefined: control characters (a newline splits it
+ * in every listing), bidirectional overrides (U+202E shows `cod.exe` as `exe.doc`), blank or padded names.
+ */
+export function fileNameProblem(name: string): string | undefined {
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'must not hold control characters such as a newline';
+  if (/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(name))
+    return 'must not hold bidirectional text controls (they disguise the name)';
+  if (name.trim() === '') return 'must hold more than spaces';
+  if (name !== name.trim()) return 'must not begin or end with a space';
+  if (name.endsWith('.')) return 'must not end with a dot';
+  return undefined;
+}
 
 /** Checks a method call's arguments; throws ApiInputError naming the method and the bad field. */
 export function checkArguments<M extends RequestMethod>(method: M, args: unknown): z.infer<(typeof ARGUMENTS)[M]> {

@@ -8,7 +8,12 @@ const entries = process.argv.slice(2);
 await build({
   entryPoints: entries.length
     ? entries
-    : { cli: 'main/cli/index.ts', 'engine-worker': 'engine/worker/node-worker.ts', 'engine-pass': 'engine/worker/pass-worker.ts' },
+    : {
+        cli: 'main/cli/index.ts',
+        'engine-worker': 'engine/worker/node-worker.ts',
+        'engine-pass': 'engine/worker/pass-worker.ts',
+        'engine-plan': 'engine/worker/plan-worker.ts',
+      },
   outdir: 'dist/node',
   bundle: true,
   platform: 'node',

@@ -41,7 +41,13 @@ export function jsonBoundsProblem(
     if (v === null || typeof v !== 'object') continue;
     if (path.length >= maxDepth) return { path, rule: `nests deeper than ${maxDepth} levels` };
     if (Array.isArray(v)) v.forEach((item, i) => stack.push({ value: item, path: [...path, i] }));
-    else for (const [k, item] of Object.entries(v)) stack.push({ value: item, path: [...path, k] });
+    else {
+      // JSON.parse makes '__proto__' an own key; copied into another object it would set that object's
+      // prototype and vanish, so a key the user wrote would be silently ignored.
+      if (Object.hasOwn(v, '__proto__'))
+        return { path: [...path, '__proto__'], rule: 'is not a valid key (no Fusebench file uses it); remove or rename it' };
+      for (const [k, item] of Object.entries(v)) stack.push({ value: item, path: [...path, k] });
+    }
   }
   return undefined;
 }

@@ -1,4 +1,4 @@
-import { canonicalJson } from '../measure/point-key.js';
+import { canonicalJson } from '../core/point-key.js';
 import { hashString, pairedSpeedup, roundRatios } from '../stats/paired.js';
 
 /**

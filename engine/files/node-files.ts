@@ -5,6 +5,7 @@ import {
   fstatSync,
   fsyncSync,
   ftruncateSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readSync,
@@ -24,15 +25,23 @@ import type { JournalHeader, PointRecord, Profile, SweepResults } from './schema
  * Reads a text file for a parser, refusing before it reads: anything but a regular file (a device
  * such as /dev/zero, a FIFO, a folder) and anything over `maxBytes`. The read itself stops at
  * `maxBytes + 1` too, since some files (/proc) report a size of 0. Problems are FileFormatErrors.
+ * `noFollow`: a symbolic link is refused (a sweep folder's own files, which must stay in the folder).
  */
-export function readText(path: string, maxBytes: number): string {
+export function readText(path: string, maxBytes: number, options: { noFollow?: boolean } = {}): string {
   let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO must not wait for a writer.
-    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    const noFollow = options.noFollow ? (constants.O_NOFOLLOW ?? 0) : 0;
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | noFollow);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new FileFormatError(path, code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? (e as Error).message})`);
+    const why =
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'ELOOP'
+          ? 'is a symbolic link, which is not read here'
+          : `cannot be read (${code ?? (e as Error).message})`;
+    throw new FileFormatError(path, why);
   }
   try {
     const stat = fstatSync(fd);
@@ -106,12 +115,36 @@ function fsyncDir(dir: string): void {
 }
 
 /**
+ * Refuses to write over anything but a regular file (or a symbolic link, which the rename replaces):
+ * renaming over a device such as /dev/full or a FIFO would turn it into a plain file.
+ */
+function refuseNonRegular(path: string): void {
+  let stat;
+  try {
+    stat = lstatSync(path);
+  } catch {
+    return;
+  }
+  if (!stat.isFile() && !stat.isSymbolicLink()) {
+    const what = stat.isDirectory()
+      ? 'a folder'
+      : stat.isFIFO()
+        ? 'a FIFO'
+        : stat.isCharacterDevice() || stat.isBlockDevice()
+          ? 'a device'
+          : 'not a regular file';
+    throw new FileFormatError(path, `is ${what}, not a file Fusebench may replace; name a file to write`, 'out');
+  }
+}
+
+/**
  * Writes `content` so that readers see the old file or the whole new one, never a part: temp file in
  * the same folder, every byte written and checked, fsync, rename. On any failure (full disk,
  * read-only, name too long, no permission) the previous file is untouched, the temp file removed, and
  * a FusebenchError names the path and the fix.
  */
 export function writeFileAtomic(path: string, content: string | Uint8Array): void {
+  refuseNonRegular(path);
   const data = typeof content === 'string' ? Buffer.from(content) : content;
   // Short and fixed-length, so a long target name cannot make the temp name too long on its own.
   const tmp = join(dirname(path), `.fusebench-${randomBytes(6).toString('hex')}.tmp`);
@@ -153,17 +186,26 @@ export class JournalWriter {
     return JournalWriter.open(path);
   }
 
-  /** Continues a journal read with readJournalFile; a cut-off last line (a crash mid-write) is dropped first. */
-  static resume(path: string, journal: Journal): JournalWriter {
-    if (journal.truncatedTail) {
-      writeFileAtomic(path, [journal.header, ...journal.points].map((v) => `${JSON.stringify(v)}\n`).join(''));
+  /**
+   * Continues a journal read with readJournalFile, keeping the points in `keep` (by default all): the
+   * journal is first rewritten (atomically) without a cut-off last line and without the points the
+   * sweep will measure again, so that no key is ever written twice.
+   */
+  static resume(path: string, journal: Journal, keep: readonly PointRecord[] = journal.points): JournalWriter {
+    if (journal.truncatedTail || keep.length !== journal.points.length) {
+      writeFileAtomic(path, [journal.header, ...keep].map((v) => `${JSON.stringify(v)}\n`).join(''));
     }
     return JournalWriter.open(path);
   }
 
   private static open(path: string): JournalWriter {
     try {
-      const fd = openSync(path, 'a');
+      // O_NOFOLLOW: a journal that is a symbolic link could point anywhere; it is never appended to.
+      const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | (constants.O_NOFOLLOW ?? 0));
+      if (!fstatSync(fd).isFile()) {
+        closeSync(fd);
+        throw new FileFormatError(path, 'is not a regular file; a journal is appended to only where it is one');
+      }
       return new JournalWriter(path, fd, fstatSync(fd).size);
     } catch (e) {
       throw fsError(e, 'cannot append to', path);

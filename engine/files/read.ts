@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { pointKey } from '../core/point-key.js';
 import { FileFormatError, jsonPath } from '../core/errors.js';
 import { jsonBoundsProblem, jsonTextTooDeep, MAX_JSON_DEPTH, MAX_PROFILE_BYTES, MAX_RESULTS_BYTES } from './limits.js';
 import {
@@ -191,7 +192,16 @@ export function parseJournal(name: string, text: string): Journal {
       const issue = parsed.error.issues[0]!;
       throw new FileFormatError(name, `line ${i + 1} is not a valid point: ${issuePath(issue.path)}: ${issue.message}`);
     }
-    points.set(parsed.data.key, parsed.data);
+    const p = parsed.data;
+    // A key that is not the point's own would make a damaged line a point of its own (an 81st of 80).
+    // (Journals of earlier versions are read, never resumed: their keys are theirs.)
+    if (writtenVersion === RESULTS_SCHEMA_VERSION && p.key !== pointKey(p.family, p.implementation, p.mode, p.backend, p.config)) {
+      throw new FileFormatError(
+        name,
+        `line ${i + 1}: its key does not match its family, implementation, mode, backend and config; the journal is damaged`,
+      );
+    }
+    points.set(p.key, p);
   }
   return { header, writtenVersion, points: [...points.values()], truncatedTail };
 }

@@ -93,6 +93,7 @@ export function parseHeader(headerBytes: Uint8Array, dataBytes: number, file: st
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new FileFormatError(file, '__metadata__ must be an object');
       for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
         if (typeof v !== 'string') throw new FileFormatError(file, `__metadata__.${k} must be a string, got ${typeof v}`);
+        if (k === '__proto__') throw new FileFormatError(file, "__metadata__ has the key '__proto__'; remove it");
         metadata[k] = v;
       }
       continue;
@@ -106,6 +107,8 @@ export function parseHeader(headerBytes: Uint8Array, dataBytes: number, file: st
 function parseEntry(name: string, raw: unknown, dataBytes: number, file: string): SafetensorsEntry {
   const where = `tensor '${name}'`;
   if (name === '') throw new FileFormatError(file, 'a tensor has an empty name');
+  // JSON.parse keeps '__proto__' as a key; stored under that name the tensor would vanish.
+  if (name === '__proto__') throw new FileFormatError(file, "a tensor is named '__proto__', which no layer has; rename it", name);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new FileFormatError(file, `${where} must be an object with dtype, shape and data_offsets`);
   }
@@ -152,9 +155,11 @@ function checkCoverage(entries: SafetensorsEntry[], dataBytes: number, file: str
     throw new FileFormatError(file, `the data section has ${dataBytes - at} bytes after the last tensor: truncated or padded?`);
 }
 
-/** Copies little-endian bytes into a fresh, aligned typed array of the entry's dtype. */
-function decode(entry: SafetensorsEntry, data: Uint8Array): HostTensor {
-  const bytes = data.slice(entry.begin, entry.end);
+/**
+ * A tensor from its own little-endian bytes (`bytes` is the entry's data and nothing else, owned by
+ * the tensor from now on): a typed array of the entry's dtype over it.
+ */
+export function decodeEntry(entry: SafetensorsEntry, bytes: Uint8Array): HostTensor {
   if (!LITTLE_ENDIAN) swapBytes(bytes, ITEM_BYTES[entry.dtype]);
   const shape = [...entry.shape];
   if (entry.dtype === 'float32') return { dtype: 'float32', shape, data: new Float32Array(bytes.buffer) };
@@ -179,7 +184,7 @@ export function parseSafetensors(bytes: Uint8Array, file: string, limits = DEFAU
   const header = parseHeader(bytes.subarray(8, 8 + n), bytes.length - 8 - n, file);
   const data = bytes.subarray(8 + n);
   const tensors: HostTensors = {};
-  for (const e of header.entries) tensors[e.name] = decode(e, data);
+  for (const e of header.entries) tensors[e.name] = decodeEntry(e, data.slice(e.begin, e.end));
   return { tensors, metadata: header.metadata };
 }
 

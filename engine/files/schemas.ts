@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BACKENDS } from '../backends/backend.js';
 import { MODES } from '../core/types.js';
-import { canonicalJson } from '../measure/point-key.js';
+import { canonicalJson } from '../core/point-key.js';
 import { firstDuplicate, MAX_AXIS_VALUES, MAX_KEYS, MAX_LIST_ENTRIES, MAX_NAME_CHARS, MAX_TEXT_CHARS } from './limits.js';
 import { VERDICTS } from '../stats/paired.js';
 

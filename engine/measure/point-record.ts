@@ -8,7 +8,7 @@ import { summarize } from '../stats/sample-stats.js';
 import { hashString, pairedSpeedup, roundRatios } from '../stats/paired.js';
 import type { ContenderTimes, GroupTimes, Pairing } from './sampler.js';
 import type { MachineLoad } from './machine-load.js';
-import { pointKey } from './point-key.js';
+import { pointKey } from '../core/point-key.js';
 
 /** One measured unit: every chosen implementation of a family at one config, mode and backend. */
 export interface PointGroup {

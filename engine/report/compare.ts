@@ -7,7 +7,7 @@
  */
 import type { PointRecord, SweepResults } from '../files/schemas.js';
 import type { Verdict } from '../stats/paired.js';
-import { canonicalJson } from '../measure/point-key.js';
+import { canonicalJson } from '../core/point-key.js';
 import { formatConfig, formatNumber } from './format.js';
 import type { BackendName, Mode } from './series.js';
 import { speedupIndex, type SpeedupInfo } from './speedup.js';

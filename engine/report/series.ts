@@ -1,5 +1,5 @@
 import type { PointRecord, SweepResults } from '../files/schemas.js';
-import { canonicalJson } from '../measure/point-key.js';
+import { canonicalJson } from '../core/point-key.js';
 import { formatNumber, formatValue } from './format.js';
 
 export type Mode = PointRecord['mode'];

@@ -1,6 +1,6 @@
 import type { PointRecord, SweepResults } from '../files/schemas.js';
 import { hashString, pairedSpeedup, roundRatios, type Verdict } from '../stats/paired.js';
-import { canonicalJson } from '../measure/point-key.js';
+import { canonicalJson } from '../core/point-key.js';
 import { equivalenceFlag, isTimed } from './series.js';
 
 /** A parallel point's standing against its baseline (the serial form with the same primitive) at the same config. */

@@ -1,7 +1,7 @@
 import { POINT_STATUSES } from '../files/schemas.js';
 import type { PointRecord, PointStatus, SweepResults } from '../files/schemas.js';
 import type { Verdict } from '../stats/paired.js';
-import { canonicalJson } from '../measure/point-key.js';
+import { canonicalJson } from '../core/point-key.js';
 import { formatConfig, formatNumber, formatSpeedup, formatValue } from './format.js';
 import { PREFERRED_AXES, dimensions, sweptAxes, viewPoints } from './series.js';
 import type { BackendName, Mode } from './series.js';

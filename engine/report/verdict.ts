@@ -8,7 +8,7 @@ import { formatBytes, formatConfig, formatNumber, formatSpeedup } from './format
 import { sweptAxes, type BackendName, type Mode } from './series.js';
 import { againstReference, speedupIndex, type SpeedupInfo } from './speedup.js';
 import { summarizeResults, type GroupSummary, type SpeedupFigure } from './summary.js';
-import { canonicalJson } from '../measure/point-key.js';
+import { canonicalJson } from '../core/point-key.js';
 
 export type VerdictKind = 'pays' | 'costs' | 'never' | 'undecided' | 'none';
 

@@ -8,7 +8,7 @@ import { MAX_POINTS_CEILING } from '../files/limits.js';
 import { chooseImplementations } from './implementations.js';
 import { checkPlan } from './plan-check.js';
 import type { Profile } from '../files/schemas.js';
-import { pointKey } from '../measure/point-key.js';
+import { pointKey } from '../core/point-key.js';
 
 /** One group of points to measure together (all its implementations), or to record as invalid. */
 export interface PlannedGroup {

@@ -12,8 +12,9 @@ import { JournalWriter, makeDirectory, readText, writeFileAtomic } from '../file
 import { parseJournal, type Journal } from '../files/read.js';
 import { RESULTS_SCHEMA_VERSION, type JournalHeader, type PointRecord, type Profile, type SweepResults } from '../files/schemas.js';
 import { renderReport } from '../report/node-report.js';
-import { expandProfile } from './expand.js';
-import { canonicalJson } from '../measure/point-key.js';
+import { expandProfile, type PlannedGroup } from './expand.js';
+import { estimateGroupsMs, type Calibration } from './estimate.js';
+import { canonicalJson } from '../core/point-key.js';
 import { checkPlan } from './plan-check.js';
 import { acquireSweepLock, type SweepLock } from './sweep-lock.js';
 import { runSweep, type SweepProgress } from './run-sweep.js';
@@ -33,6 +34,8 @@ export interface SweepFilesRequest {
   torchDevice?: TorchDevice;
   /** The most points the plan may have (default DEFAULT_MAX_POINTS; `--max-points`). */
   maxPoints?: number;
+  /** The host's measured cost of earlier runs: progress reports carry the plan's time estimate with it. */
+  calibration?: Calibration;
 }
 
 export interface SweepFilesResult {
@@ -44,9 +47,12 @@ export interface SweepFilesResult {
   resumedPoints: number;
 }
 
-/** File-name-safe form of a profile name. */
+/**
+ * File-name-safe form of a profile name: letters, digits, '.', '_' and '-', never starting with a dot
+ * (a name like '..' or '.' would otherwise be the folder above or this one).
+ */
 export function fileStem(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'sweep';
+  return name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '') || 'sweep';
 }
 
 /**
@@ -107,7 +113,7 @@ export function profileHash(profile: Profile): string {
 /** The journal in `path`, or undefined when there is none or it was cut before its header was whole (a kill at creation). */
 function existingJournal(path: string): Journal | undefined {
   if (!existsSync(path)) return undefined;
-  const text = readText(path, MAX_RESULTS_BYTES);
+  const text = readText(path, MAX_RESULTS_BYTES, { noFollow: true });
   if (!text.includes('\n')) return undefined;
   return parseJournal(path, text);
 }
@@ -122,6 +128,16 @@ async function availableBackend(name: BackendName): Promise<BackendInfo> {
 /** Refuses to start when a backend of the plan cannot run here: one line naming it and why, before the first point. */
 async function assertBackendsAvailable(backends: readonly BackendName[]): Promise<void> {
   for (const name of backends) await availableBackend(name);
+}
+
+/**
+ * The journal's points a resume keeps: those of groups the journal holds whole. Error points (a backend
+ * that could not start, a runtime failure) hold no measurement, and a group cut off mid-way (a crash
+ * between two of its points) must be measured again as a whole: its points are paired round by round.
+ */
+function resumable(points: readonly PointRecord[], groups: readonly PlannedGroup[]): PointRecord[] {
+  const byKey = new Map(points.filter((p) => p.status !== 'error').map((p) => [p.key, p]));
+  return groups.filter((g) => g.keys.every((k) => byKey.has(k))).flatMap((g) => g.keys.map((k) => byKey.get(k)!));
 }
 
 /** The backend override expandProfile needs for a journal's recorded backends (undefined: the profile's own). */
@@ -141,6 +157,7 @@ async function runLocked(
   const hash = profileHash(request.profile);
   let header: JournalHeader;
   let previous: PointRecord[] = [];
+  let groups: PlannedGroup[];
   let writer: JournalWriter;
   // A sweep killed before its journal existed left only its lock: resuming it starts it afresh.
   if (request.resume && !existsSync(journalPath) && !lock.replaced) {
@@ -172,13 +189,14 @@ async function runLocked(
         'backend',
       );
     }
-    header = { ...journal.header, backends: recorded ?? (request.backend ? [request.backend] : [...journal.header.profile.backends]) };
-    // Error points (a backend that could not start, a runtime failure) hold no measurement: measure them again.
-    previous = journal.points.filter((p) => p.status !== 'error');
+    const backends = recorded ?? (request.backend ? [request.backend] : [...journal.header.profile.backends]);
+    header = { ...journal.header, backends };
     // The plan's size was accepted when the sweep started; a resume is not asked again.
-    checkPlan(header.profile, { backend: overrideOf(header.backends!, header.profile), maxPoints: MAX_POINTS_CEILING });
-    await assertBackendsAvailable(header.backends!);
-    writer = JournalWriter.resume(journalPath, journal);
+    checkPlan(header.profile, { backend: overrideOf(backends, header.profile), maxPoints: MAX_POINTS_CEILING });
+    await assertBackendsAvailable(backends);
+    groups = expandProfile(header.profile, overrideOf(backends, header.profile));
+    previous = resumable(journal.points, groups);
+    writer = JournalWriter.resume(journalPath, journal, previous);
   } else {
     if (journal) {
       throw new FusebenchError(
@@ -198,6 +216,7 @@ async function runLocked(
       backends,
       profileHash: hash,
     };
+    groups = expandProfile(request.profile, overrideOf(backends, request.profile));
     writer = JournalWriter.create(journalPath, header);
   }
   const profile = header.profile;
@@ -213,7 +232,8 @@ async function runLocked(
     fresh = await runSweep({
       ...(holdAfterPoints !== undefined ? { holdAfterPoints } : {}),
       ...(releaseHold ? { releaseHold } : {}),
-      groups: expandProfile(profile, overrideOf(header.backends!, profile)),
+      groups,
+      estimates: estimateGroupsMs(groups, profile.measure, request.calibration ?? {}),
       settings: profile.measure,
       done,
       useBackend: availableBackend,

@@ -12,6 +12,12 @@ export interface SweepProgress {
   etaMs?: number;
   /** What is being measured now, e.g. `bottleneck · wasm · inference · {"groups":4}`. */
   current?: string;
+  /**
+   * The plan's own time estimate (engine/sweep/estimate.ts) of the groups this run finished and of those
+   * left (groups resumed from a journal in neither), where the run was given estimates: a host turns it
+   * into progress by time, corrected by the run's pace, without building the plan itself.
+   */
+  estimate?: { doneMs: number; leftMs: number };
 }
 
 /**
@@ -23,6 +29,8 @@ export type PassMeasurer = (group: PlannedGroup, settings: MeasureSettings, pass
 
 export interface SweepOptions {
   groups: PlannedGroup[];
+  /** Estimated ms of each group, in the order of `groups`, for progress by time. */
+  estimates?: readonly number[];
   settings: MeasureSettings;
   /** Keys of points already finished (from a journal): skipped, counted as done. */
   done?: ReadonlySet<string>;
@@ -155,8 +163,12 @@ const CANCELLED = 'cancelled before this point finished; --resume measures it ag
 export async function runSweep(options: SweepOptions): Promise<PointRecord[]> {
   const { signal } = options;
   const done = options.done ?? new Set<string>();
+  const estimateOf = new Map(options.estimates ? options.groups.map((g, i) => [g, options.estimates![i] ?? 0]) : []);
   const order = [...options.groups].sort((a, b) => a.backend.localeCompare(b.backend));
   const total = countPoints(order);
+  const estimate = options.estimates
+    ? { doneMs: 0, leftMs: order.filter((g) => !g.keys.every((k) => done.has(k))).reduce((s, g) => s + estimateOf.get(g)!, 0) }
+    : undefined;
   let finished = order.reduce((n, g) => n + g.keys.filter((k) => done.has(k)).length, 0);
   const started = now();
   let measuredHere = 0;
@@ -171,7 +183,15 @@ export async function runSweep(options: SweepOptions): Promise<PointRecord[]> {
       total,
       ...(perPoint !== undefined ? { etaMs: perPoint * (total - finished) } : {}),
       ...(current ? { current } : {}),
+      ...(estimate ? { estimate: { ...estimate } } : {}),
     });
+  };
+  /** A group is finished (measured, invalid or an error): its estimate moves from left to done. */
+  const groupDone = (group: PlannedGroup) => {
+    if (!estimate) return;
+    const e = estimateOf.get(group) ?? 0;
+    estimate.doneMs += e;
+    estimate.leftMs = Math.max(0, estimate.leftMs - e);
   };
   /** Records a group's points; `again` for points finished once already (a busy pass measured again). */
   const emit = (records: readonly PointRecord[], again = false) => {
@@ -194,6 +214,7 @@ export async function runSweep(options: SweepOptions): Promise<PointRecord[]> {
     if (signal?.aborted) break;
     progress(describeGroup(group));
     if (group.invalid) {
+      groupDone(group);
       emit(unmeasured(group, 'invalid', group.invalid));
       continue;
     }
@@ -204,14 +225,17 @@ export async function runSweep(options: SweepOptions): Promise<PointRecord[]> {
     }
     const backendError = backendErrors.get(group.backend);
     if (backendError) {
+      groupDone(group);
       emit(unmeasured(group, 'error', backendError));
       continue;
     }
     try {
       const measured = await measureInPasses(group, options, describer(group, 'pass'));
+      if (!isCancelled(measured.records)) groupDone(group);
       emit(measured.records);
       if (!isCancelled(measured.records) && busyPasses(measured.passes).length > 0) busy.push(measured);
     } catch (e) {
+      groupDone(group);
       emit(unmeasured(group, 'error', describeError(e)));
     }
     measuredHere += group.keys.length;

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { SweepProgress } from '../sweep/run-sweep.js';
 import type { SweepFilesRequest } from '../sweep/node-sweep.js';
-import { pointSchema, type PointRecord } from '../files/schemas.js';
+import { pointSchema, type PointRecord, type Profile } from '../files/schemas.js';
+import type { PlanDetails } from '../sweep/plan-details.js';
+import type { Calibration } from '../sweep/estimate.js';
 import type { PassRequest } from '../sweep/measure-pass.js';
 import type { TorchDevice } from '../backends/torch/worker-process.js';
 
@@ -21,14 +23,18 @@ export type FromWorker =
       points: number;
       resumedPoints: number;
     }
-  /** `userError`: a FusebenchError (bad input, full disk, busy folder), with its kind and field; otherwise a bug or crash. */
-  | { type: 'failed'; message: string; userError: boolean; kind?: string; field?: string };
+  /**
+   * `userError`: a FusebenchError (bad input, full disk, busy folder), with its kind and field; otherwise a
+   * bug or crash. `cancelled`: the host stopped an engine that did not end within its grace after a cancel.
+   */
+  | { type: 'failed'; message: string; userError: boolean; kind?: string; field?: string; cancelled?: boolean };
 
 const progressSchema = z.strictObject({
   done: z.number().int().min(0),
   total: z.number().int().min(0),
   etaMs: z.number().optional(),
   current: z.string().optional(),
+  estimate: z.strictObject({ doneMs: z.number().min(0), leftMs: z.number().min(0) }).optional(),
 });
 
 /**
@@ -54,6 +60,7 @@ export const fromWorkerSchema = z.discriminatedUnion('type', [
     userError: z.boolean(),
     kind: z.string().optional(),
     field: z.string().optional(),
+    cancelled: z.boolean().optional(),
   }),
 ]) satisfies z.ZodType<FromWorker>;
 
@@ -75,3 +82,14 @@ export const fromPassSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('measured'), id: z.number().int(), records: z.array(pointSchema) }),
   z.strictObject({ type: z.literal('failed'), id: z.number().int(), message: z.string() }),
 ]) satisfies z.ZodType<FromPass>;
+
+/** A request to the planner (engine/worker/plan-worker.ts). */
+export interface ToPlanner {
+  id: number;
+  profile: Profile;
+  calibration: Calibration;
+}
+
+/** The planner's answer: the plan's details, or the error describing it failed with. */
+export type FromPlanner =
+  { id: number; ok: true; details: PlanDetails } | { id: number; ok: false; message: string; kind?: string; field?: string };

@@ -1,6 +1,18 @@
 import type { TorchDevice } from '../../engine/node.js';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { BACKENDS, DEFAULT_BACKEND, FusebenchError, isBackendName, MODES, type BackendName, type Mode } from '../../engine/common.js';
+import {
+  BACKENDS,
+  DEFAULT_BACKEND,
+  FusebenchError,
+  isBackendName,
+  jsonBoundsProblem,
+  jsonPath,
+  jsonTextTooDeep,
+  MAX_JSON_DEPTH,
+  MODES,
+  type BackendName,
+  type Mode,
+} from '../../engine/common.js';
 
 /** A command's usage error: exit 2 with this one line. */
 export function usage(message: string): FusebenchError {
@@ -19,6 +31,8 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: s
 /** `--config '<json>'` → an object, or a usage error naming the flag. */
 export function jsonOption(flag: string, text: string | undefined): Record<string, unknown> | undefined {
   if (text === undefined) return undefined;
+  if (jsonTextTooDeep(text))
+    throw usage(`${flag} nests deeper than ${MAX_JSON_DEPTH} levels; a config is a flat object like '{"groups": 12}'`);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -27,6 +41,8 @@ export function jsonOption(flag: string, text: string | undefined): Record<strin
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     throw usage(`${flag} must be a JSON object like '{"groups": 12}'`);
+  const bounds = jsonBoundsProblem(value);
+  if (bounds) throw usage(`${flag}: ${jsonPath(bounds.path) || 'the value'} ${bounds.rule}`);
   return value as Record<string, unknown>;
 }
 

@@ -22,7 +22,8 @@ Backends: wasm (default), cpu, webgpu, tensorflow, torch (a PyTorch worker: FUSE
 with torch ≥ 1.13; --device auto|cpu|cuda:N). Weights files are safetensors in PyTorch names (docs/pytorch.md); a
 DataParallel 'module.' prefix is stripped, --prefix takes one submodule of a whole model's state dict, and --config
 may be left out for files Fusebench wrote (they record it).
-Exit status: 0 ok, 1 a check failed, 2 bad input.`;
+Exit status: 0 ok, 1 a check failed (or sweep points could not be measured), 2 bad input, 3 internal error (a bug),
+130 interrupted (Ctrl-C).`;
 
 /** Each command's usage, from HELP: `fusebench <command> --help` prints its lines and exits 0. */
 export function commandUsage(name: string): string | undefined {
@@ -35,7 +36,7 @@ export function commandUsage(name: string): string | undefined {
     if (!/^ {4,}\S/.test(l) || l.trim().startsWith('fusebench ')) break;
     usage.push(`  ${l.trim()}`);
   }
-  return `usage: ${usage.join('\n')}\n\nExit status: 0 ok, 1 a check failed, 2 bad input. All commands: fusebench --help`;
+  return `usage: ${usage.join('\n')}\n\nExit status: 0 ok, 1 a check failed, 2 bad input, 3 internal error, 130 interrupted. All commands: fusebench --help`;
 }
 
 type Command = (argv: string[], out: (t: string) => void, err: (t: string) => void) => number | Promise<number>;

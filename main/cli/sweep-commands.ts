@@ -20,6 +20,9 @@ import { ProgressView } from './progress.js';
 
 type Out = (text: string) => void;
 
+/** How long a cancelled engine may take to end on its own before the CLI stops it (Ctrl-C answers within 2 s). */
+export const CLI_CANCEL_GRACE_MS = 1_500;
+
 /** Non-equivalent points that are not listed backend defects: these fail the run (exit 1). */
 export function unexpectedFailures(results: SweepResults) {
   return results.points.filter((p) => p.equivalence && !p.equivalence.pass && !p.equivalence.knownDefect && p.status === 'ok');
@@ -69,7 +72,8 @@ export async function sweepCommand(argv: string[], out: Out, err: Out): Promise<
   const outDir = resolve(values.out ?? defaultOutDir(profile.name, Boolean(values.resume)));
 
   const view = new ProgressView(process.stderr);
-  const launch = workerThreadLauncher();
+  // Ctrl-C stops a sweep within 2 s: past the grace the engine is stopped, its journal already on disk.
+  const launch = workerThreadLauncher(undefined, { graceMs: CLI_CANCEL_GRACE_MS });
   const request = {
     profile,
     outDir,
@@ -97,13 +101,19 @@ export async function sweepCommand(argv: string[], out: Out, err: Out): Promise<
   const last = await handle.finished;
   process.off('SIGINT', onSigint);
   view.end();
+  const resume = `fusebench sweep ${positionals[0]} --out ${outDir} --resume`;
   if (last.type === 'failed') {
+    if (last.cancelled) {
+      err(`stopped: every finished point is in the journal; continue with: ${resume}`);
+      return 130;
+    }
     if (last.userError) throw new FusebenchError(last.message, 'usage');
     err(`fusebench sweep: ${last.message}`);
     return 3;
   }
   const results = readResultsFile(last.resultsPath);
   const failures = unexpectedFailures(results);
+  const errors = results.points.filter((p) => p.status === 'error');
   if (values.json) {
     out(
       JSON.stringify(
@@ -115,6 +125,7 @@ export async function sweepCommand(argv: string[], out: Out, err: Out): Promise<
           points: last.points,
           resumedPoints: last.resumedPoints,
           failures: failures.length,
+          errors: errors.length,
         },
         null,
         2,
@@ -125,16 +136,26 @@ export async function sweepCommand(argv: string[], out: Out, err: Out): Promise<
     out('');
     out(`${last.complete ? 'complete' : 'cancelled'}: ${last.points} points (${last.resumedPoints} from the journal)`);
     out(`results  ${last.resultsPath}\njournal  ${last.journalPath}${last.reportPath ? `\nreport   ${last.reportPath}` : ''}`);
-    if (!last.complete) out(`continue with: fusebench sweep ${positionals[0]} --out ${outDir} --resume`);
+    if (!last.complete) out(`continue with: ${resume}`);
+  }
+  // Stopped by Ctrl-C: the shell's convention for an interrupted command.
+  if (interrupts > 0 && !last.complete) {
+    err(`interrupted: continue with: ${resume}`);
+    return 130;
   }
   for (const f of failures) err(`not equivalent: ${f.message ?? f.key}`);
+  if (errors.length > 0) {
+    err(
+      `${errors.length} of ${results.points.length} points could not be measured (status error), e.g. ${errors[0]!.key}: ${errors[0]!.message ?? 'no reason given'}; ${resume} measures them again`,
+    );
+  }
   const busy = results.points.filter((p) => p.machine?.busy).length;
   if (busy > 0) {
     err(
       `warning: ${busy} of ${results.points.length} points were measured while other processes used the CPU; they are marked busy in the results`,
     );
   }
-  return failures.length > 0 ? 1 : 0;
+  return failures.length > 0 || errors.length > 0 ? 1 : 0;
 }
 
 /** `fusebench report RESULTS --format html|csv|md|json|svg [--out PATH]` */

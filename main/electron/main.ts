@@ -10,6 +10,7 @@ import { describeError } from '../../engine/common.js';
 import type { RequestMethod, WorkbenchApi } from '../api.js';
 import { createWorkbenchService } from '../service/workbench-service.js';
 import { registerAppScheme, serveApp } from './app-protocol.js';
+import { workerPlanner } from '../engine-host/planner.js';
 import { utilityProcessEnvironment, utilityProcessLauncher } from './engine-launcher.js';
 import { dialogFileAccess } from './file-access.js';
 import { hardenApp } from './harden.js';
@@ -25,6 +26,7 @@ const paths = {
   renderer: join(dist, 'renderer'),
   preload: join(__dirname, 'preload.cjs'),
   engine: join(dist, 'node', 'engine-worker.mjs'),
+  planner: join(dist, 'node', 'engine-plan.mjs'),
   probe: join(dist, 'node', 'environment-probe.mjs'),
 };
 const development = !app.isPackaged;
@@ -79,6 +81,7 @@ async function start(): Promise<void> {
   const service = createWorkbenchService({
     files: dialogFileAccess(() => win),
     launch: utilityProcessLauncher({ script: paths.engine, env }),
+    planner: workerPlanner(paths.planner),
     environment: utilityProcessEnvironment({ script: paths.probe, env }),
     workspaceDir: join(userData, 'workspace'),
     recentPath: join(userData, 'recent-files.json'),
@@ -116,6 +119,9 @@ async function start(): Promise<void> {
     service.dispose();
   });
 }
+
+// Every renderer sandboxed, whatever a window's own options say (Electron's checklist, item 4).
+app.enableSandbox();
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();

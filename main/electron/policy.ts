@@ -2,6 +2,7 @@
  * The desktop app's security policy as data and pure checks, kept free of Electron imports so the
  * unit tests can exercise every rule without the Electron binary.
  */
+import { contentSecurityPolicy } from '../assets/content-security-policy.js';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'fusebench';
@@ -9,20 +10,8 @@ export const APP_HOST = 'fusebench';
 export const APP_URL_PREFIX = `${APP_SCHEME}://${APP_HOST}/`;
 export const APP_ENTRY_URL = `${APP_URL_PREFIX}index.html`;
 
-/**
- * Sent on every app:// response. 'wasm-unsafe-eval' lets TensorFlow.js compile WebAssembly without
- * allowing JavaScript eval; inline styles are allowed because Vue and ECharts set style attributes.
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** Sent on every app:// response: the one policy of the app's pages (main/assets/content-security-policy.ts). */
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
 
 /** Headers on every app:// response: the CSP, and cross-origin isolation so threaded wasm may use SharedArrayBuffer. */
 export function appResponseHeaders(contentType: string): Record<string, string> {

@@ -105,6 +105,7 @@ export function superviseEngine(
             ? `the engine did not stop within ${graceMs / 1000} s of cancel and was stopped; finished points are in the run's journal`
             : `the engine process exited unexpectedly (code ${code})${stderrTail()}`,
           userError: false,
+          ...(killedAfterCancel ? { cancelled: true } : {}),
         });
         options.onAbandoned?.();
       }

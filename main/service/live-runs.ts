@@ -1,18 +1,12 @@
 /**
  * The host's registry of live runs: each run's progress and the points it has finished, so a page that
- * reloads (or a second window) can reattach to it, and its progress by time, from the plan's estimated
- * group times corrected by the run's own pace.
+ * reloads (or a second window) can reattach to it, and its progress by time, from the plan's estimate
+ * the engine reports (SweepProgress.estimate) corrected by the run's own pace. The host never builds
+ * the plan itself: a plan of a million points is the engine's work, off this thread.
  */
-import type { PlannedGroup } from '../../engine/node.js';
 import type { BackendName, PointRecord, Profile, SweepProgress } from '../../engine/common.js';
 import type { SweepHandle } from '../engine-host/supervisor.js';
 import type { RunSnapshot, TimeProgress } from '../api.js';
-
-export interface LivePlan {
-  groups: readonly Pick<PlannedGroup, 'keys'>[];
-  /** Estimated ms per group, in plan order (0 for invalid groups). */
-  estimates: readonly number[];
-}
 
 /** One run this host is running. */
 export class LiveRun {
@@ -27,9 +21,6 @@ export class LiveRun {
     readonly id: string,
     readonly profile: Profile,
     readonly backend: BackendName | undefined,
-    private readonly plan: LivePlan,
-    /** Points a resumed run took from its journal: already done, not part of this run's time. */
-    private readonly previous: ReadonlySet<string> = new Set(),
     private readonly now: () => number = Date.now,
   ) {
     this.startedAt = now();
@@ -45,18 +36,15 @@ export class LiveRun {
 
   /**
    * Elapsed, remaining and the fraction done by time: the estimate of the groups left, scaled by how
-   * long the finished ones took against their estimate (once one has finished).
+   * long the finished ones took against their estimate (once one has finished). Before the engine's
+   * first report nothing is known yet: 0 remaining, 0 done.
    */
   time(): TimeProgress {
     const elapsedMs = Math.max(0, this.now() - this.startedAt);
-    let doneEstimate = 0;
-    let leftEstimate = 0;
-    this.plan.groups.forEach((g, i) => {
-      const estimate = this.plan.estimates[i] ?? 0;
-      if (g.keys.every((k) => this.previous.has(k))) return;
-      if (g.keys.every((k) => this.byKey.has(k) || this.previous.has(k))) doneEstimate += estimate;
-      else leftEstimate += estimate;
-    });
+    const estimate = this.progress?.estimate;
+    if (!estimate) return { elapsedMs, remainingMs: 0, fraction: 0 };
+    const doneEstimate = estimate.doneMs;
+    const leftEstimate = estimate.leftMs;
     const pace = doneEstimate > 0 ? elapsedMs / doneEstimate : 1;
     // Before any group has finished, only the plan's estimate is known: what it has not yet used up.
     const remainingMs =

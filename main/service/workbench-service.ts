@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describeFamilies } from '../../engine/index.js';
 import {
@@ -15,10 +15,6 @@ import {
 } from '../../engine/common.js';
 import {
   checkPlan,
-  countPoints,
-  estimateGroupsMs,
-  estimateSweepMs,
-  expandProfile,
   fileStem,
   parseProfile,
   parseResults,
@@ -30,17 +26,8 @@ import {
   writeFileAtomic,
 } from '../../engine/node.js';
 import type { EngineLauncher } from '../engine-host/supervisor.js';
-import type {
-  BackendName,
-  FileKind,
-  InvalidPoints,
-  OpenedFile,
-  Profile,
-  ProfileCheck,
-  RecentFile,
-  SweepEvent,
-  WorkbenchApi,
-} from '../api.js';
+import { workerPlanner, type Planner } from '../engine-host/planner.js';
+import type { BackendName, FileKind, OpenedFile, Profile, ProfileCheck, RecentFile, SweepEvent, WorkbenchApi } from '../api.js';
 import type { Calibration } from '../../engine/node.js';
 import { LiveRun } from './live-runs.js';
 import { CalibrationCache, readRun, summarizeRun, sweepFolder, sweepFolders } from './workspace-runs.js';
@@ -70,9 +57,16 @@ export interface ServiceOptions {
   workspaceDir: string;
   /** The recent-files list (JSON), somewhere no API call can write. */
   recentPath: string;
+  /** Describes plans off the main thread (default: a worker thread running dist/node/engine-plan.mjs). */
+  planner?: Planner;
 }
 
 const MAX_BYTES: Record<'profile' | 'results', number> = { profile: MAX_PROFILE_BYTES, results: MAX_RESULTS_BYTES };
+
+/** Strict base64 (Node's decoder skips what it does not know, so 'hello!!' would save as 3 bytes). */
+function isBase64(text: string): boolean {
+  return text.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(text);
+}
 
 /**
  * The host side of the API contract, shared by the Electron main process and the web host: they only
@@ -85,6 +79,7 @@ export function createWorkbenchService(options: ServiceOptions): WorkbenchApi & 
   /** Why runs of this host failed, by folder, for the runs list (a journal alone cannot say). */
   const failures = new Map<string, string>();
   const runsDir = join(options.workspaceDir, 'runs');
+  const planner = options.planner ?? workerPlanner();
   const calibration = new CalibrationCache(runsDir);
   /**
    * What a run costs this host beyond what its files show (the engine's start, the backend probe, the
@@ -143,12 +138,10 @@ export function createWorkbenchService(options: ServiceOptions): WorkbenchApi & 
    * message updates it before it goes out as an event, and it leaves the registry when it ends.
    */
   function launchRun(runId: string, id: string, request: SweepFilesRequest, previous: ReadonlySet<string>): void {
-    const groups = expandProfile(request.profile, request.backend);
-    const estimates = estimateGroupsMs(groups, request.profile.measure, calibration.get().calibration);
-    const live = new LiveRun(runId, id, request.profile, request.backend, { groups, estimates }, previous);
+    const live = new LiveRun(runId, id, request.profile, request.backend);
     runs.set(runId, live);
     failures.delete(id);
-    live.handle = options.launch(request, (m) => {
+    live.handle = options.launch({ ...request, calibration: calibration.get().calibration }, (m) => {
       if (m.type === 'progress') {
         live.progress = m.progress;
         emit({ runId, type: 'progress', progress: m.progress, time: live.time() });
@@ -192,21 +185,16 @@ export function createWorkbenchService(options: ServiceOptions): WorkbenchApi & 
         const { points } = checkPlan(profile, { maxPoints: MAX_POINTS_CEILING });
         const sized = { ok: true as const, profile, points, pointLimit: DEFAULT_MAX_POINTS };
         if (points > DEFAULT_MAX_POINTS) return { ...sized, invalidPoints: 0, invalidReasons: [], invalid: [], estimatedMs: 0 };
-        const groups = expandProfile(profile);
-        const invalidGroups = groups.filter((g) => g.invalid);
-        const invalid = new Map<string, InvalidPoints>();
-        for (const g of invalidGroups) {
-          const key = `${g.family.name}: ${g.invalid}`;
-          if (!invalid.has(key)) invalid.set(key, { family: g.family.name, field: g.invalidField ?? '', message: g.invalid! });
-        }
-        const reasons = [...invalid.entries()].slice(0, 20);
+        // Building the plan (every config checked, every group estimated) runs on the planner's thread.
+        const c = calibration.get().calibration;
+        const details = await planner.details(profile, c);
         return {
           ...sized,
-          invalidPoints: countPoints(invalidGroups),
-          invalidReasons: reasons.map(([text]) => text),
-          invalid: reasons.map(([, v]) => v),
-          estimatedMs: estimateSweepMs(groups, profile.measure, calibration.get().calibration) + launchOverhead(),
-          estimateBasis: estimateBasis(calibration.get().calibration, [...new Set(groups.map((g) => g.backend))]),
+          invalidPoints: details.invalidPoints,
+          invalidReasons: details.invalid.map((i) => `${i.family}: ${i.message}`),
+          invalid: details.invalid,
+          estimatedMs: details.estimatedMs + launchOverhead(),
+          estimateBasis: estimateBasis(c, details.backends),
         };
       } catch (e) {
         if (!(e instanceof FusebenchError)) throw e;
@@ -299,10 +287,17 @@ export function createWorkbenchService(options: ServiceOptions): WorkbenchApi & 
       return opened;
     },
 
-    async saveFile({ kind, name, content, encoding }) {
+    async saveFile({ kind, name, content, encoding, overwrite }) {
       const target = await options.files.saveTarget(kind, name);
       if (!target) return null;
       if (!options.files.dialogs && !confinement.allowsWrite(target)) throw refuse(target);
+      // A save dialog asks before replacing a file; the workspace asks through the UI (`overwrite`).
+      if (!options.files.dialogs && !overwrite && existsSync(target)) {
+        throw new FusebenchError(`${name} already exists in the workspace; replace it, or save under another name`, 'file', 'overwrite');
+      }
+      if (encoding === 'base64' && !isBase64(content)) {
+        throw new FusebenchError(`${name}: the content is not valid base64; nothing was saved`, 'file', 'content');
+      }
       if (kind === 'profile' || kind === 'results') {
         let data: unknown;
         try {
@@ -338,6 +333,7 @@ export function createWorkbenchService(options: ServiceOptions): WorkbenchApi & 
     },
 
     dispose() {
+      planner.dispose();
       runs.forEach((r) => r.handle?.cancel());
       listeners.clear();
     },

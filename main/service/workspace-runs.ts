@@ -21,8 +21,14 @@ export interface RunFolder {
   mtimeMs: number;
 }
 
+/**
+ * A run folder's journal and results: regular files only. A symbolic link in a run folder could point
+ * anywhere (out of the workspace), so it is never read or appended to.
+ */
 function filesOf(dir: string): { journal?: string; results?: string } {
-  const names = readdirSync(dir);
+  const names = readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => e.name);
   const journal = names.find((n) => n.endsWith('.sweep.ndjson'));
   const results = names.find((n) => n.endsWith('.sweep.json'));
   return { ...(journal ? { journal: join(dir, journal) } : {}), ...(results ? { results: join(dir, results) } : {}) };

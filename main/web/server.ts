@@ -3,8 +3,10 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ApiInputError, CHANNELS, checkArguments, type ApiReply, type RequestMethod, type WorkbenchApi } from '../api.js';
 import { readAsset, resolveAsset } from '../assets/asset-resolver.js';
+import { contentSecurityPolicy } from '../assets/content-security-policy.js';
 import { errorReply, ForbiddenError, httpStatusOf } from '../service/error-reply.js';
 import { fromOwnOrigin, hostAllowed, newToken, tokenCookieName, tokenSource } from './auth.js';
+import { jsonTextTooDeep, MAX_JSON_DEPTH } from '../../engine/common.js';
 
 export interface WebHostOptions {
   service: WorkbenchApi;
@@ -25,23 +27,16 @@ export interface WebHost {
 
 /** The largest API request body: a results file (MAX_RESULTS_BYTES is for files on disk; saved JSON from the UI is smaller). */
 const MAX_BODY = 70 * 1024 * 1024;
+/** Methods whose arguments carry a whole file; every other call is small, and its body is held to MAX_SMALL_BODY. */
+const FILE_METHODS: ReadonlySet<RequestMethod> = new Set(['saveFile', 'parseFile', 'exportReport']);
+const MAX_SMALL_BODY = 2 * 1024 * 1024;
 /** The page sends nothing on the event socket; anything bigger than this is not ours. */
 export const MAX_WS_PAYLOAD = 1024;
 /** WebSocket close code for a frame over MAX_WS_PAYLOAD (RFC 6455 "message too big"); `ws` sends it. */
 export const WS_CLOSE_TOO_BIG = 1009;
 
 function csp(port: number): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self' 'wasm-unsafe-eval'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-    "form-action 'none'",
-  ].join('; ');
+  return contentSecurityPolicy([`ws://127.0.0.1:${port}`, `ws://localhost:${port}`]);
 }
 
 function send(res: ServerResponse, status: number, body: string | Buffer, type: string, extra: Record<string, string> = {}): void {
@@ -59,14 +54,14 @@ function reply<T>(res: ServerResponse, body: ApiReply<T>, status = httpStatusOf(
   send(res, status, JSON.stringify(body), 'application/json');
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage, max: number): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY) throw new ApiInputError(`request body over ${MAX_BODY} bytes`);
+  if (declared > max) throw new ApiInputError(`request body over ${max} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new ApiInputError(`request body over ${MAX_BODY} bytes`);
+    if (size > max) throw new ApiInputError(`request body over ${max} bytes`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -75,6 +70,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
 /** Calls one API method with arguments checked against the contract's runtime schema. */
 async function callApi(service: WorkbenchApi, method: RequestMethod, body: string): Promise<unknown> {
   let payload: unknown;
+  // Checked on the text: JSON.parse of a body nested a million deep would hold every request for seconds.
+  if (jsonTextTooDeep(body)) throw new ApiInputError(`the request body nests deeper than ${MAX_JSON_DEPTH} levels`);
   try {
     payload = JSON.parse(body || '{}');
   } catch {
@@ -147,7 +144,11 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         return reply(res, { ok: false, error: { message: `no API method '${method.slice(0, 64)}'`, kind: 'input' } }, 404);
       if (req.method !== 'POST') return reply(res, { ok: false, error: { message: 'use POST', kind: 'input' } }, 405);
       try {
-        const value = await callApi(options.service, method as RequestMethod, await readBody(req));
+        const value = await callApi(
+          options.service,
+          method as RequestMethod,
+          await readBody(req, FILE_METHODS.has(method as RequestMethod) ? MAX_BODY : MAX_SMALL_BODY),
+        );
         return reply(res, { ok: true, value: value ?? null });
       } catch (e) {
         return reply(res, errorReply(e));

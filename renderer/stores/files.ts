@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { onScopeDispose, ref, shallowRef } from 'vue';
 import type { ExportFormat, OpenedFile, RecentFile, SavedFile, SweepResults } from '../../main/api';
 import { hostCapabilities, menuCommands, messageOf, useApi, type MenuCommand } from '../api';
+import { HostError } from '../api/reply';
 import { downloadText } from '../composables/download';
 import { useEditorStore } from './editor';
 import { useResultsStore } from './results';
@@ -138,7 +139,15 @@ export const useFilesStore = defineStore('files', () => {
   }
 
   async function save(request: Parameters<typeof api.saveFile>[0], what: string): Promise<SavedFile | null> {
-    const saved = await attempt(`Could not save ${request.name}`, () => api.saveFile(request));
+    const saved = await attempt(`Could not save ${request.name}`, async () => {
+      try {
+        return await api.saveFile(request);
+      } catch (e) {
+        // The workspace already holds a file of that name: replace it only if the user says so.
+        if (!(e instanceof HostError && e.field === 'overwrite') || !window.confirm(`${request.name} already exists. Replace it?`)) throw e;
+        return api.saveFile({ ...request, overwrite: true });
+      }
+    });
     if (!saved) return null;
     lastSaved.value = saved;
     ui.notify('info', `Saved ${what} as ${saved.path}${capabilities.browserDownloads ? ' (and downloaded)' : ''}`);

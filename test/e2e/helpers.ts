@@ -11,7 +11,7 @@ import type { ChartSeries } from '../../engine/report/charts.js';
 
 export type { ChartSeries };
 
-let families: { name: string; implementationDetails: { name: string; backends?: string[] }[] }[] | undefined;
+let families: { name: string; implementations: { name: string; backends: string[] }[] }[] | undefined;
 
 /**
  * A family's implementations that run on `backend`, serial reference first, as the built CLI lists them
@@ -23,7 +23,7 @@ export function implementationsOf(family: string, backend = 'wasm'): string[] {
   ) as typeof families;
   const found = families!.find((f) => f.name === family);
   if (!found) throw new Error(`no family ${family} in fusebench families`);
-  return found.implementationDetails.filter((d) => !d.backends || d.backends.includes(backend)).map((d) => d.name);
+  return found.implementations.filter((d) => d.backends.includes(backend)).map((d) => d.name);
 }
 
 /** The series a chart element plots, from its `data-series` attribute (the ChartSpec series it was given). */

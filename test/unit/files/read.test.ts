@@ -18,7 +18,7 @@ const environment = {
   backends: [],
 };
 const point: PointRecord = {
-  key: 'gmp|serial.sliceMaxLoop|inference|wasm|{}',
+  key: 'gmp|serial.sliceMaxLoop|inference|wasm|{"groups":2}',
   family: 'gmp',
   implementation: 'serial.sliceMaxLoop',
   role: 'serial',
@@ -183,11 +183,12 @@ describe('results of earlier versions', () => {
 });
 
 describe('journal', () => {
-  const lines = [JSON.stringify(header), JSON.stringify(point), JSON.stringify({ ...point, key: 'second' })];
+  const second = { ...point, config: { groups: 3 }, key: 'gmp|serial.sliceMaxLoop|inference|wasm|{"groups":3}' };
+  const lines = [JSON.stringify(header), JSON.stringify(point), JSON.stringify(second)];
 
   it('reads a header and its points', () => {
     const j = parseJournal('j', `${lines.join('\n')}\n`);
-    expect(j.points.map((p) => p.key)).toEqual([point.key, 'second']);
+    expect(j.points.map((p) => p.key)).toEqual([point.key, second.key]);
     expect(j.truncatedTail).toBe(false);
   });
 

@@ -54,10 +54,15 @@ describe('security policy', () => {
       "base-uri 'none'",
       "frame-ancestors 'none'",
       "connect-src 'self'",
+      "form-action 'none'",
+      // No inline style sheets (#17); style attributes only (ECharts' tooltips, Vue's bound styles).
+      "style-src 'self'",
+      "style-src-attr 'unsafe-inline'",
     ]) {
       expect(CONTENT_SECURITY_POLICY.split('; ')).toContain(directive);
     }
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/ 'unsafe-eval'|\*/);
+    expect(CONTENT_SECURITY_POLICY).not.toMatch(/style-src [^;]*'unsafe-inline'/);
   });
 
   it.each([

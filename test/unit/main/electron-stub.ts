@@ -44,6 +44,7 @@ function forkAsWorker(script: string, _args: string[], options: { env?: Record<s
 export function createElectronStub(paths: Record<string, string>) {
   const appEvents = new EventEmitter();
   const recorded = {
+    sandboxEnabled: false,
     privileged: [] as unknown[],
     protocolHandler: undefined as ((request: Request) => Promise<Response>) | undefined,
     ipc: new Map<string, Handler>(),
@@ -79,6 +80,7 @@ export function createElectronStub(paths: Record<string, string>) {
       setPath: (name: string, value: string) => void (paths[name] = value),
       getPath: (name: string) => paths[name] ?? `/nonexistent/${name}`,
       requestSingleInstanceLock: () => true,
+      enableSandbox: () => void (recorded.sandboxEnabled = true),
       on: (event: string, l: Listener) => appEvents.on(event, l),
       whenReady: () => Promise.resolve(),
       quit: () => undefined,

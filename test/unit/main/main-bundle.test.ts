@@ -72,6 +72,8 @@ afterAll(() => {
 describe('the bundled main process (Electron stubbed)', () => {
   it('starts without error: app:// scheme privileged, window sandboxed, page loaded from app://', () => {
     expect(recorded.errors).toEqual([]);
+    // Every renderer sandboxed app-wide (app.enableSandbox), beside the window's own option (#17).
+    expect(recorded.sandboxEnabled).toBe(true);
     expect(recorded.privileged).toEqual([{ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) }]);
     const prefs = recorded.windows[0]!.options.webPreferences;
     expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, devTools: true });

@@ -26,4 +26,14 @@ describe('electron-builder.yml', () => {
   ])('sets the fuse %s to %s', (fuse, value) => {
     expect(fuses[fuse]).toBe(value);
   });
+
+  it('holds no signing secret: certificates and passwords come from the environment (docs/desktop.md, Signing)', () => {
+    const text = lines.join('\n');
+    expect(text).not.toMatch(/certificateFile|certificatePassword|cscLink|cscKeyPassword|\.p12\b|\.pfx\b/i);
+  });
+
+  it('packages the pass and planner processes beside the engine', () => {
+    for (const f of ['dist/node/engine-worker.mjs', 'dist/node/engine-pass.mjs', 'dist/node/engine-plan.mjs'])
+      expect(lines).toContain(`  - ${f}`);
+  });
 });

@@ -1,5 +1,5 @@
 import type { PointRecord, SweepResults } from '../../../engine/files/schemas.js';
-import { pointKey } from '../../../engine/measure/point-key.js';
+import { pointKey } from '../../../engine/core/point-key.js';
 import { summarize } from '../../../engine/stats/sample-stats.js';
 import { pairedSpeedup, roundRatios } from '../../../engine/stats/paired.js';
 import { PROFILE_SCHEMA_VERSION, RESULTS_SCHEMA_VERSION } from '../../../engine/files/schemas.js';

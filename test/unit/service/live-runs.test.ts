@@ -1,32 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { LiveRun } from '../../../main/service/live-runs.js';
-import type { PointRecord, Profile } from '../../../engine/common.js';
+import type { Profile } from '../../../engine/common.js';
 
-const point = (key: string) => ({ key }) as PointRecord;
+const progress = (doneMs: number, leftMs: number) => ({ done: 0, total: 4, estimate: { doneMs, leftMs } });
 
 describe('LiveRun: progress by time', () => {
   it('weighs groups by their estimated time, not their point count, and follows the run’s own pace', () => {
     let now = 1_000;
-    // Two groups: a quick one (2 points, 100 ms) and a slow one (2 points, 900 ms).
-    const plan = { groups: [{ keys: ['a1', 'a2'] }, { keys: ['b1', 'b2'] }], estimates: [100, 900] };
-    const run = new LiveRun('r', 'f', {} as Profile, undefined, plan, new Set(), () => now);
+    const run = new LiveRun('r', 'f', {} as Profile, undefined, () => now);
+    // Before the engine's first report nothing is known: no fraction done.
+    expect(run.time()).toEqual({ elapsedMs: 0, remainingMs: 0, fraction: 0 });
+    // Two groups: a quick one (100 ms estimated) and a slow one (900 ms), as the engine reports them.
+    run.progress = progress(0, 1000);
     expect(run.time()).toEqual({ elapsedMs: 0, remainingMs: 1000, fraction: 0 });
     // The quick group took twice its estimate: half the points are done, but far less than half the time.
     now += 200;
-    run.addPoint(point('a1'));
-    run.addPoint(point('a2'));
+    run.progress = progress(100, 900);
     const t = run.time();
     expect(t.remainingMs).toBe(1800);
     expect(t.fraction).toBeCloseTo(0.1, 9);
-    run.addPoint(point('b1'));
-    run.addPoint(point('b2'));
+    run.progress = progress(1000, 0);
     expect(run.time()).toMatchObject({ remainingMs: 0, fraction: 1 });
-  });
-
-  it('leaves out what a resumed run took from its journal', () => {
-    const now = 0;
-    const plan = { groups: [{ keys: ['a'] }, { keys: ['b'] }], estimates: [500, 500] };
-    const run = new LiveRun('r', 'f', {} as Profile, undefined, plan, new Set(['a']), () => now);
-    expect(run.time().remainingMs).toBe(500);
   });
 });

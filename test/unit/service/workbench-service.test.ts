@@ -208,15 +208,19 @@ describe('workbench service (the host side of the contract)', () => {
     const { runId, id } = await s.startSweep({ profile: smoke });
     expect(requests[0]!.outDir).toBe(join(dir, 'runs', id!));
     const [a, b] = fixture.points;
-    send({ type: 'progress', progress: { done: 0, total: smokePoints } });
+    // The engine reports its plan's time estimate: the host never builds the plan itself.
+    expect(requests[0]!.calibration).toEqual({});
+    send({ type: 'progress', progress: { done: 0, total: smokePoints, estimate: { doneMs: 0, leftMs: 5_000 } } });
     send({ type: 'point', point: a! });
     send({ type: 'point', point: b! });
-    send({ type: 'progress', progress: { done: 2, total: smokePoints } });
+    send({ type: 'progress', progress: { done: 2, total: smokePoints, estimate: { doneMs: 400, leftMs: 4_600 } } });
     const snapshot = await s.attachRun(runId);
     expect(snapshot).toMatchObject({ runId, id, profile: { name: 'smoke' }, progress: { done: 2, total: smokePoints } });
     expect(snapshot.points.map((p) => p.key)).toEqual([a!.key, b!.key]);
     expect(snapshot.time!.elapsedMs).toBeGreaterThanOrEqual(0);
-    expect(snapshot.time!.remainingMs).toBeGreaterThan(0);
+    // Time by the engine's estimate at the run's own pace (live-runs.test.ts checks the arithmetic).
+    expect(snapshot.time!.remainingMs).toBeGreaterThanOrEqual(0);
+    expect(snapshot.time!.fraction).toBeLessThan(1);
     const listed = await s.listRuns();
     expect(listed).toEqual([expect.objectContaining({ id, name: 'smoke', status: 'running', runId, points: 2, total: smokePoints })]);
 

@@ -137,17 +137,23 @@ describe('one writer per sweep folder', () => {
     expect(cli(['sweep', profile, '--out', out, '--json']).code).toBe(0);
     const journal = join(out, 'tiny.sweep.ndjson');
     const [head, ...points] = readFileSync(journal, 'utf8').trim().split('\n');
-    const broken = points.map((l, i) =>
-      i % 2 === 0
+    // The first group's points failed (a group fails as a whole: a backend that could not start).
+    const groupOf = (l: string) => JSON.stringify((JSON.parse(l) as { config: unknown }).config);
+    const failed = groupOf(points[0]!);
+    const broken = points.map((l) =>
+      groupOf(l) === failed
         ? JSON.stringify({ ...JSON.parse(l), status: 'error', message: 'backend wasm is unavailable: test', time: undefined })
         : l,
     );
+    const kept = broken.filter((l) => groupOf(l) !== failed).length;
     writeFileSync(journal, [head, ...broken].map((l) => `${l}\n`).join(''));
     const r = cli(['sweep', profile, '--out', out, '--resume', '--json']);
     expect(r.code, r.err).toBe(0);
-    expect(JSON.parse(r.out)).toMatchObject({ complete: true, resumedPoints: points.length - Math.ceil(points.length / 2) });
+    expect(JSON.parse(r.out)).toMatchObject({ complete: true, resumedPoints: kept });
     const results = parseResults('r', readFileSync(join(out, 'tiny.sweep.json'), 'utf8'));
     expect(results.points.filter((p) => p.status === 'error')).toEqual([]);
+    // Measured again, not appended twice: one line per point.
+    expect(readFileSync(journal, 'utf8').trim().split('\n')).toHaveLength(1 + points.length);
   });
 });
 
