@@ -16,6 +16,71 @@ const noUpward = (layer, forbidden) => ({
   },
 });
 
+/**
+ * The engine's rooms, lowest first (docs/DESIGN.md §3): a file may import its own room and the rooms
+ * below, never one above. Folder rooms are `name/`; the files at engine/'s top are rooms of their own.
+ */
+const ENGINE_ROOMS = [
+  ['core/'],
+  ['files/', 'stats/'],
+  ['kernels/', 'families/', 'measure/', 'formulas.ts', 'weights.ts', 'checkpoint.ts', 'equivalence.ts', 'run-layer.ts', 'vector-error.ts'],
+  ['backends/', 'torch/', 'convert.ts', 'node-forward.ts', 'verify-expected.ts', 'family-reference.ts'],
+  ['sweep/'],
+  ['report/'],
+  ['worker/', 'index.ts', 'node.ts', 'common.ts'],
+];
+const BASE_FORBIDDEN = ['**/main/**', '**/renderer/**', 'electron', 'vue', 'pinia'];
+
+/**
+ * Import patterns that reach `room` from a file of `from`: a folder room from anywhere in engine/; a
+ * top-level file by its relative name (`./x.js` from engine/'s top, `../x.js` or `../../x.js` from a folder).
+ */
+const patternsOf = (room, from) => {
+  if (room.endsWith('/')) return [`**/${room}**`];
+  const name = room.replace(/\.ts$/, '.js');
+  return from.includes('/') ? [`../${name}`, `../../${name}`] : [`./${name}`];
+};
+
+/** The import rule of the files `files` (all of one kind: folder rooms or top-level files) at `rank`. */
+function roomBlock(files, rank, { echarts = false } = {}) {
+  const from = files[0];
+  const above = ENGINE_ROOMS.slice(rank + 1).flat();
+  return {
+    files: files.map((r) => (r.endsWith('/') ? `engine/${r}**/*.ts` : `engine/${r}`)),
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...BASE_FORBIDDEN.map((group) => ({ group: [group], message: `Bad layering: engine/ must not import ${group}` })),
+            ...(echarts
+              ? []
+              : [{ group: ['echarts'], message: 'Bad layering: engine/ uses ECharts only in report/node-* (server-side SVG)' }]),
+            ...above.map((room) => ({
+              group: patternsOf(room, from),
+              message: `Bad layering: engine/${files.join(', engine/')} sit(s) below engine/${room} (docs/DESIGN.md §3, the engine rooms)`,
+            })),
+          ],
+        },
+      ],
+    },
+  };
+}
+
+/** One block per rank and kind of room; the report's Node-only files (SVG) may use ECharts. */
+const engineRooms = [
+  ...ENGINE_ROOMS.slice(0, -1).flatMap((rooms, rank) =>
+    [rooms.filter((r) => r.endsWith('/')), rooms.filter((r) => !r.endsWith('/'))]
+      .filter((g) => g.length > 0)
+      .map((g) => roomBlock(g, rank)),
+  ),
+  roomBlock(
+    ['report/node-*.ts'],
+    ENGINE_ROOMS.findIndex((rooms) => rooms.includes('report/')),
+    { echarts: true },
+  ),
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'release/**', 'node_modules/**', 'scratch/**', 'test-results/**', 'playwright-report/**'] },
   ...tseslint.configs.recommended,
@@ -35,8 +100,8 @@ export default tseslint.config(
     },
   },
   noUpward('engine', ['**/main/**', '**/renderer/**', 'electron', 'vue', 'pinia', 'echarts']),
-  // Server-side chart rendering (SVG reports) is the one engine use of ECharts, in Node-only files.
-  noUpward('engine/report/node-*', ['**/main/**', '**/renderer/**', 'electron', 'vue', 'pinia']),
+  // The rooms' order inside engine/; server-side chart rendering (SVG reports) is the one engine use of ECharts.
+  ...engineRooms,
   // The renderer talks to hosts only through the API contract: from main/ it imports main/api.ts (types and
   // constants); from engine/ only the pure report builders (engine/report/*, not node-*), the pure statistics
   // (engine/stats/*), the format versions and, as types, the file schemas. The typescript-eslint variant is needed for `allowTypeImports`.

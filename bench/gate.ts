@@ -7,10 +7,10 @@
  *   npm run bench:gate [-- --backend torch|cpu|wasm|webgpu] [-- --seeds N] [-- --first SEED]
  */
 import { parseArgs } from 'node:util';
-import { isBackendName } from '../engine/backends/backend.js';
+import { isBackendName } from '../engine/core/backend-names.js';
 import { useBackend } from '../engine/backends/node.js';
-import { TorchWorker } from '../engine/backends/torch/worker-process.js';
-import { verifyTorch } from '../engine/backends/torch/verify-torch.js';
+import { TorchWorker } from '../engine/torch/worker-process.js';
+import { verifyTorch } from '../engine/torch/verify-torch.js';
 import { parseConfig } from '../engine/core/config.js';
 import { MODES } from '../engine/core/types.js';
 import { checkEquivalence } from '../engine/equivalence.js';

@@ -20,10 +20,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { useBackend } from '../engine/backends/node.js';
-import { deviceIdle } from '../engine/backends/device-sync.js';
+import { deviceIdle } from '../engine/core/device-sync.js';
 import { describeError } from '../engine/core/errors.js';
 import { tf } from '../engine/core/tf.js';
-import { batchedLinear, groupedConv } from '../engine/backends/webgpu/index.js';
+import { batchedLinear, groupedConv } from '../engine/kernels/webgpu/index.js';
 import type { PointRecord, SweepResults } from '../engine/files/schemas.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, out: { type: 'string' } } });

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { useBackend } from '../engine/backends/node.js';
-import { isBackendName } from '../engine/backends/backend.js';
+import { isBackendName } from '../engine/core/backend-names.js';
 import { sampleEndOverhead } from './sample-end.js';
 
 interface Point {

@@ -1,5 +1,5 @@
 import { tf } from '../engine/core/tf.js';
-import { deviceIdle } from '../engine/backends/device-sync.js';
+import { deviceIdle } from '../engine/core/device-sync.js';
 import { FAMILIES } from '../engine/families/index.js';
 import { parseConfig } from '../engine/core/config.js';
 import { summarize } from '../engine/stats/sample-stats.js';

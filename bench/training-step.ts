@@ -4,9 +4,9 @@
  * the device being idle, its device time (timestamp queries), and what the host did for the GPU —
  * dispatches, GPU buffers created, buffers taken from tfjs's pool, uploads. "before" runs tfjs's stock
  * Sum/Mean gradients (an input-sized ones() filled in JavaScript and uploaded per step); "after" the
- * device-side ones (engine/backends/webgpu/lean-gradients.ts). Each family's tfjs form and WGSL form
+ * device-side ones (engine/kernels/webgpu/lean-gradients.ts). Each family's tfjs form and WGSL form
  * are both shown. Then the host cost of one dispatch: a tfjs kernel, a Fusebench kernel through tfjs's
- * runWebGPUProgram, and the same through the lean path (engine/backends/webgpu/dispatch-cache.ts).
+ * runWebGPUProgram, and the same through the lean path (engine/kernels/webgpu/dispatch-cache.ts).
  * While the host is timed nothing is submitted (one submit per step, at the end): on SwiftShader the
  * "GPU" is this CPU, and shaders running beside the JavaScript would be charged to the host.
  *
@@ -20,10 +20,10 @@ import { getFamily } from '../engine/families/index.js';
 import { parseConfig } from '../engine/core/config.js';
 import { prepare, TrainingSession, disposeStep } from '../engine/core/run.js';
 import { drawInputs, disposeInputs } from '../engine/equivalence.js';
-import { deviceIdle } from '../engine/backends/device-sync.js';
+import { deviceIdle } from '../engine/core/device-sync.js';
 import { describeError } from '../engine/core/errors.js';
-import { batchedLinear, setLeanDispatch, setLeanGradients } from '../engine/backends/webgpu/index.js';
-import { watchHost, type HostCounts } from '../engine/backends/webgpu/host-profile.js';
+import { batchedLinear, setLeanDispatch, setLeanGradients } from '../engine/kernels/webgpu/index.js';
+import { watchHost, type HostCounts } from '../engine/kernels/webgpu/host-profile.js';
 import type { Implementation } from '../engine/core/types.js';
 
 /** Shapes a CPU (SwiftShader) runs in seconds yet large enough that per-step uploads show. */

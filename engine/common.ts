@@ -5,8 +5,8 @@
  * formulas, verify) and engine/node.ts (files, sweeps, backends and reports in Node); a lint rule
  * (eslint.config.js) keeps it so.
  */
-export { BACKENDS, DEFAULT_BACKEND, KNOWN_DEFECTS, isBackendName } from './backends/backend.js';
-export type { BackendInfo, BackendName } from './backends/backend.js';
+export { BACKENDS, DEFAULT_BACKEND, KNOWN_DEFECTS, isBackendName } from './core/backend-names.js';
+export type { BackendInfo, BackendName } from './core/backend-names.js';
 export { MODES } from './core/types.js';
 export type { Mode, WeightSet } from './core/types.js';
 export { BackendUnavailableError, ConfigError, FileFormatError, FusebenchError, describeError, jsonPath } from './core/errors.js';

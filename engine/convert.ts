@@ -9,7 +9,7 @@ import type { HostTensors } from './core/host-tensor.js';
 import type { Implementation } from './core/types.js';
 import { getFamily } from './families/index.js';
 import { randomInput } from './equivalence.js';
-import { TOLERANCES } from './backends/backend.js';
+import { TOLERANCES } from './core/backend-names.js';
 import { disposeLayerRun, runLayer } from './run-layer.js';
 import { vectorError } from './vector-error.js';
 import { disposeWeights, exportWeights, formName, loadOwnWeights, loadWeights } from './weights.js';

@@ -2,8 +2,8 @@ import { tf, type Tensor } from './core/tf.js';
 import { prepare, forward, TrainingSession } from './core/run.js';
 import { runsOn, type AnyFamily, type Implementation, type Mode, type Tensors, type WeightSet } from './core/types.js';
 import { cloneWeights } from './core/ops.js';
-import { TOLERANCES, knownDefect, type BackendName } from './backends/backend.js';
-import { deviceIdle } from './backends/device-sync.js';
+import { TOLERANCES, knownDefect, type BackendName } from './core/backend-names.js';
+import { deviceIdle } from './core/device-sync.js';
 import { now } from './measure/clock.js';
 import { worstOf } from './vector-error.js';
 

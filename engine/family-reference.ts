@@ -8,8 +8,7 @@ import { pytorchActivationShape } from './core/pytorch-layout.js';
 import type { ImplementationInfo } from './core/types.js';
 import { FAMILIES } from './families/index.js';
 import { formName, pytorchLayout } from './weights.js';
-import { TFJS_BACKENDS, type BackendName } from './backends/backend.js';
-import { TORCH_IMPLEMENTATIONS } from './backends/torch/implementations.js';
+import { TFJS_BACKENDS, type BackendName } from './core/backend-names.js';
 
 export interface ImplementationReference extends ImplementationInfo {
   /** The backends it runs on. */
@@ -40,7 +39,7 @@ export function familyReference(): FamilyReference[] {
   return FAMILIES.map((family) => {
     const config = parseConfig<Record<string, unknown>>(family, {});
     const layout = pytorchLayout<object>(family);
-    const torch = TORCH_IMPLEMENTATIONS[family.name] ?? [];
+    const torch = family.torch ?? [];
     const ts = family.implementations.map((i): ImplementationReference => {
       const onTorch = torch.find((t) => t.name === i.name);
       return {

@@ -2,17 +2,15 @@
  * The engine's public surface: what the CLI, the web host and the Electron utility process call.
  * Pure TypeScript plus TensorFlow.js; nothing here imports Electron, Vue or main/.
  */
-import { tf } from './core/tf.js';
 import { FusebenchError } from './core/errors.js';
 import { parseConfig } from './core/config.js';
 import { MODES, type Mode, type WeightSet } from './core/types.js';
 import { FAMILIES, getFamily } from './families/index.js';
 import { formulaReport, type FormulaReport } from './formulas.js';
 import { checkEquivalence, type Equivalence } from './equivalence.js';
-import type { BackendName } from './backends/backend.js';
-import pkg from '../package.json' with { type: 'json' };
-
-export const TOOL = { name: 'fusebench', version: pkg.version } as const;
+import type { BackendName } from './core/backend-names.js';
+export { TOOL } from './core/tool.js';
+export { tfjsVersion } from './core/tf.js';
 
 /** What a family offers, as listed by `fusebench families --json` and the sweep editor. */
 export interface FamilyDescriptor {
@@ -81,10 +79,6 @@ export async function verify(options: VerifyOptions): Promise<Equivalence[]> {
     }
   }
   return results;
-}
-
-export function tfjsVersion(): string {
-  return tf.version_core;
 }
 
 export { FAMILIES, getFamily, parseConfig, MODES };

@@ -9,7 +9,6 @@ import { isFloat, showShape, type HostTensor, type HostTensors } from './core/ho
 import { pytorchActivationShape } from './core/pytorch-layout.js';
 import { runsOn, type AnyFamily, type Implementation, type Mode, type WeightSet } from './core/types.js';
 import { assertFinite, countersFor } from './checkpoint.js';
-import { TORCH_IMPLEMENTATIONS } from './backends/torch/implementations.js';
 import { getFamily } from './families/index.js';
 import { disposeLayerRun, runLayer } from './run-layer.js';
 import {
@@ -25,9 +24,9 @@ import {
   pytorchForm,
   pytorchLayout,
 } from './weights.js';
-import type { BackendName } from './backends/backend.js';
+import type { BackendName } from './core/backend-names.js';
 import { useBackend } from './backends/node.js';
-import { TorchWorker, type TorchDevice, type TorchLoadOptions } from './backends/torch/worker-process.js';
+import { TorchWorker, type TorchDevice, type TorchLoadOptions } from './torch/worker-process.js';
 
 export interface ForwardRequest {
   family: string;
@@ -69,7 +68,7 @@ function requireTensor(inputs: HostTensors, name: string, shape: number[], sourc
  */
 export function assertRunsOn(family: AnyFamily, implementation: string, backend: BackendName): void {
   if (backend === 'torch') {
-    const known = TORCH_IMPLEMENTATIONS[family.name]?.map((i) => i.name) ?? [];
+    const known = (family.torch ?? []).map((i) => i.name);
     if (!known.includes(implementation)) {
       throw new FusebenchError(
         `${family.name} has no torch implementation '${implementation}'; use one of ${known.join(', ')}`,

@@ -14,10 +14,9 @@ import { getFamily } from './families/index.js';
 import { forwardLayer } from './node-forward.js';
 import { vectorError, worstOf, type VectorPart } from './vector-error.js';
 import { pytorchLayout } from './weights.js';
-import { TOLERANCES, type BackendName } from './backends/backend.js';
-import { TORCH_IMPLEMENTATIONS } from './backends/torch/implementations.js';
-import { TorchWorker, type TorchDevice } from './backends/torch/worker-process.js';
-import { torchTolerance } from './backends/torch/verify-torch.js';
+import { TOLERANCES, type BackendName } from './core/backend-names.js';
+import { TorchWorker, type TorchDevice } from './torch/worker-process.js';
+import { torchTolerance } from './torch/verify-torch.js';
 
 export interface ExpectedRequest {
   family: string;
@@ -90,7 +89,7 @@ export async function verifyExpected(r: ExpectedRequest): Promise<ExpectedCheck[
   const counters = Object.keys(r.expected).filter((n) => n.startsWith('state.') && n.endsWith(BATCHES_TRACKED));
   const names =
     r.backend === 'torch'
-      ? (TORCH_IMPLEMENTATIONS[family.name] ?? []).map((i) => i.name)
+      ? (family.torch ?? []).map((i) => i.name)
       : family.implementations.filter((i) => runsOn(i, r.backend)).map((i) => i.name);
   const worker = r.backend === 'torch' ? await TorchWorker.start({ device: r.device ?? 'auto' }) : undefined;
   const tolerance = worker ? torchTolerance(worker) : TOLERANCES[r.backend][r.mode === 'training' ? 'gradient' : 'forward'];

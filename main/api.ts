@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { BACKENDS, jsonPath, MAX_POINTS_CEILING, type BackendInfo, type BackendName } from '../engine/common.js';
 import type { Environment, PointRecord, Profile, SweepProgress, SweepResults } from '../engine/common.js';
 import type { FamilyDescriptor } from '../engine/index.js';
-import type { RequestMethod } from './channels.js';
+import type { CHANNELS, RequestMethod } from './channels.js';
 
 export type { BackendInfo, BackendName, Environment, FamilyDescriptor, PointRecord, Profile, SweepProgress, SweepResults };
 
@@ -174,6 +174,10 @@ export interface WorkbenchApi {
 }
 
 export { CHANNELS, SWEEP_EVENT_CHANNEL, type RequestMethod } from './channels.js';
+
+/** Every request method of the contract has a channel, and every channel a method (checked when compiling). */
+type ChannelsCover<T extends Record<Exclude<keyof WorkbenchApi, 'onSweepEvent'>, string>> = T;
+export type CheckedChannels = ChannelsCover<typeof CHANNELS>;
 
 const MAX_TEXT = 64 * 1024 * 1024;
 const fileKind = z.enum(['profile', 'results']);

@@ -37,9 +37,9 @@ await build({
   },
 });
 
-// The torch backend's Python worker runs beside the bundles (engine/backends/torch/worker-path.ts looks
+// The torch backend's Python worker runs beside the bundles (engine/torch/worker-path.ts looks
 // in dist/node/torch/), so a built or installed CLI finds it without the source tree.
 mkdirSync('dist/node/torch', { recursive: true });
-for (const file of readdirSync('engine/backends/torch').filter((f) => f.endsWith('.py'))) {
-  cpSync(`engine/backends/torch/${file}`, `dist/node/torch/${file}`);
+for (const file of readdirSync('engine/torch').filter((f) => f.endsWith('.py'))) {
+  cpSync(`engine/torch/${file}`, `dist/node/torch/${file}`);
 }

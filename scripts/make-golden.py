@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes PyTorch reference files (float64) for every family: test/golden/<family>.{weights,input,expected}.safetensors.
 
-The serial layer is the torch worker's own module (engine/backends/torch/), computed in float64 on the CPU
+The serial layer is the torch worker's own module (engine/torch/), computed in float64 on the CPU
 from weights drawn here (independent of the TypeScript init), so the golden test checks the engine's
 PyTorch names and layouts and its arithmetic against PyTorch itself. Run: /usr/bin/python3 scripts/make-golden.py
 """

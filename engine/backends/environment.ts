@@ -1,7 +1,8 @@
 import os from 'node:os';
-import { TOOL, tfjsVersion } from '../index.js';
+import { TOOL } from '../core/tool.js';
+import { tfjsVersion } from '../core/tf.js';
 import { probeBackend, probeBackends } from './node.js';
-import type { BackendName } from './backend.js';
+import type { BackendName } from '../core/backend-names.js';
 import type { Environment } from '../files/schemas.js';
 
 export type { Environment };

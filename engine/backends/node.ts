@@ -4,9 +4,9 @@ import { dirname, join } from 'node:path';
 import { tf } from '../core/tf.js';
 import { BackendUnavailableError } from '../core/errors.js';
 import { describeError } from '../core/errors.js';
-import { BACKENDS, isTfjsBackend, type BackendInfo, type BackendName } from './backend.js';
+import { BACKENDS, isTfjsBackend, type BackendInfo, type BackendName } from '../core/backend-names.js';
 import { registerWasmSliceFix } from './wasm-slice.js';
-import { findTorchPython, torchBackendInfo } from './torch/python.js';
+import { findTorchPython, torchBackendInfo } from '../torch/python.js';
 import '@tensorflow/tfjs-backend-cpu';
 
 const require = createRequire(import.meta.url);
@@ -112,7 +112,7 @@ const loaders: Record<BackendName, () => Promise<BackendInfo>> = {
   wasm: loadWasm,
   webgpu: loadWebgpu,
   tensorflow: loadTensorflow,
-  // Not TensorFlow.js: finding a Python that imports torch is the whole check (engine/backends/torch/).
+  // Not TensorFlow.js: finding a Python that imports torch is the whole check (engine/torch/).
   torch: async () => torchBackendInfo(await findTorchPython()),
 };
 
@@ -146,7 +146,7 @@ export async function probeBackends(): Promise<BackendInfo[]> {
 export async function useBackend(name: BackendName): Promise<BackendInfo> {
   const info = await probeBackend(name);
   if (!info.available) throw new BackendUnavailableError(name, info.reason ?? 'unknown reason');
-  // torch runs in its own process (engine/backends/torch/); TensorFlow.js keeps whichever backend it has.
+  // torch runs in its own process (engine/torch/); TensorFlow.js keeps whichever backend it has.
   if (!isTfjsBackend(name)) return info;
   if (tf.getBackend() !== name) {
     const ok = await tf.setBackend(name);

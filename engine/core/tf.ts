@@ -10,6 +10,11 @@ export type { Tensor, Variable, Rank } from '@tensorflow/tfjs-core';
 import type { Tensor, GradSaveFunc } from '@tensorflow/tfjs-core';
 import * as core from '@tensorflow/tfjs-core';
 
+/** The TensorFlow.js version every result records. */
+export function tfjsVersion(): string {
+  return core.version_core;
+}
+
 /**
  * tf.customGrad with the inputs typed as tensors: tfjs types every argument as `Tensor | GradSaveFunc`,
  * though the save function is always the last one.

@@ -1,5 +1,5 @@
 import type { Tensor } from './tf.js';
-import type { BackendName } from '../backends/backend.js';
+import type { BackendName } from './backend-names.js';
 import type { z } from 'zod';
 import type { PytorchLayout } from './pytorch-layout.js';
 
@@ -110,6 +110,11 @@ export interface LayerFamily<C extends object = Record<string, unknown>> {
   init(config: C, seed: number): WeightSet;
   /** The serial reference first, then the parallel implementations. */
   readonly implementations: readonly Implementation<C>[];
+  /**
+   * The implementations the PyTorch worker holds for this family (engine/torch/families.py), serial
+   * reference first; absent where the torch backend has none (a torch sweep then says so).
+   */
+  readonly torch?: readonly ImplementationInfo[];
   readonly pytorch?: PytorchLayout<C>;
 }
 

@@ -1,3 +1,4 @@
+import { torchParallel, torchSerial } from '../core/torch-implementations.js';
 import { pt } from '../core/pytorch-layout.js';
 import { bottleneck as bottleneckFamily } from './bottleneck.js';
 import { classLinear as classLinearFamily } from './class-linear.js';
@@ -7,7 +8,7 @@ import { tf, type Tensor } from '../core/tf.js';
 import { ConfigError } from '../core/errors.js';
 import { positiveInt, positiveIntList, requireDivisible, requireBatchNormValues } from '../core/config.js';
 import { batchNorm, batchNormParams, cloneAll, conv, spatialMax, subWeights, withPrefix } from '../core/ops.js';
-import { fusedBatchNorm, groupedConv, segmentedMax, WEBGPU_ONLY } from '../backends/webgpu/index.js';
+import { fusedBatchNorm, groupedConv, segmentedMax, WEBGPU_ONLY } from '../kernels/webgpu/index.js';
 import { SeededInit } from '../core/init.js';
 import type { Implementation, LayerFamily, Mode, Tensors, WeightSet } from '../core/types.js';
 import {
@@ -355,6 +356,27 @@ export const attributeHead: LayerFamily<AttributeHeadConfig> = {
     Object.assign(w.buffers, withPrefix(b.buffers, 'bottleneck.'));
     return w;
   },
+  // What the PyTorch worker runs (engine/torch/families.py; checked against its own list when it starts).
+  torch: [
+    torchSerial('serial.seedLoops', 'Conv2d per branch, AdaptiveMaxPool2d, Linear per class', "the seed's serial head"),
+    torchSerial(
+      'serial.seedLoopsIm2col',
+      'unfold + matmul per branch, AdaptiveMaxPool2d, Linear per class',
+      'the serial head with im2col branches',
+    ),
+    torchParallel('parallel.groupedConv', 'Conv2d(groups=g), amax, einsum', 'every stage fused: grouped Conv2d, amax + view, einsums'),
+    torchParallel(
+      'parallel.im2colBatchedMatmul',
+      'unfold + batched matmul, amax, bmm',
+      'every stage fused with the im2col bottleneck',
+      'serial.seedLoopsIm2col',
+    ),
+    torchParallel(
+      'parallel.blockDiagonalConv',
+      'Conv2d (dense, block-diagonal), amax, bmm',
+      'every stage fused with block-diagonal kernels',
+    ),
+  ],
   implementations: [
     serialHead('conv2d'),
     serialHead('im2col'),

@@ -1,9 +1,10 @@
+import { torchParallel, torchSerial } from '../core/torch-implementations.js';
 import { pt } from '../core/pytorch-layout.js';
 import { z } from 'zod';
 import { tf } from '../core/tf.js';
 import { requireBatchNormValues, groupedMapFields } from '../core/config.js';
 import { batchNorm, batchNormParams, cloneWeights, concatBatchNorms, splitBatchNorms } from '../core/ops.js';
-import { fusedBatchNorm as wgslBatchNorm, WEBGPU_ONLY } from '../backends/webgpu/index.js';
+import { fusedBatchNorm as wgslBatchNorm, WEBGPU_ONLY } from '../kernels/webgpu/index.js';
 import { SeededInit } from '../core/init.js';
 import type { Implementation, LayerFamily, Tensors, WeightSet } from '../core/types.js';
 
@@ -106,6 +107,11 @@ export const batchnorm: LayerFamily<BatchnormConfig> = {
     for (let i = 0; i < c.groups; i++) draw.batchNorm(`g${i}.bn`, c.channels, w.trainable, w.buffers);
     return w;
   },
+  // What the PyTorch worker runs (engine/torch/families.py; checked against its own list when it starts).
+  torch: [
+    torchSerial('serial.batchNormLoop', 'BatchNorm2d per slice', 'bns: one BatchNorm2d(C) per group slice, torch.cat'),
+    torchParallel('parallel.fusedBatchNorm', 'BatchNorm2d(g·C)', 'one BatchNorm2d over all g·C channels'),
+  ],
   implementations: [batchNormLoop, fusedBatchNorm, batchNormLoopWgsl, fusedBatchNormWgsl],
   pytorch: {
     input: 'feature-map',

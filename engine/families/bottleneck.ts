@@ -1,3 +1,4 @@
+import { torchParallel, torchSerial } from '../core/torch-implementations.js';
 import { pt } from '../core/pytorch-layout.js';
 import { z } from 'zod';
 import { tf, type Tensor } from '../core/tf.js';
@@ -19,7 +20,7 @@ import {
   unstackBranches,
 } from '../core/ops.js';
 import { SeededInit } from '../core/init.js';
-import { fusedBatchNorm, groupedConv, WEBGPU_ONLY } from '../backends/webgpu/index.js';
+import { fusedBatchNorm, groupedConv, WEBGPU_ONLY } from '../kernels/webgpu/index.js';
 import type { Implementation, LayerFamily, Mode, Tensors, WeightSet } from '../core/types.js';
 
 /**
@@ -314,7 +315,7 @@ function fused(convs: GroupedConvs): Implementation<BottleneckConfig> {
 
 export const fusedBottlenecks = { im2col, blockDiag };
 
-/** The fused bottleneck in WGSL (engine/backends/webgpu/): direct grouped convolutions, BatchNorm with ReLU and residual fused. */
+/** The fused bottleneck in WGSL (engine/kernels/webgpu/): direct grouped convolutions, BatchNorm with ReLU and residual fused. */
 export function wgslBottleneckForward(w: WeightSet, x: Tensor, c: BottleneckShape, mode: Mode): Tensor {
   const bn = (name: string) => batchNormParams(w, name);
   const conv1 = tf.reshape(w.trainable.conv1!, [1, c.channels, c.groups * planes(c)]);
@@ -403,6 +404,27 @@ export const bottleneck: LayerFamily<BottleneckConfig> = {
     initBottleneck(c, new SeededInit(seed), w);
     return w;
   },
+  // What the PyTorch worker runs (engine/torch/families.py; checked against its own list when it starts).
+  torch: [
+    torchSerial('serial.branchLoop', 'Conv2d per branch', "g of the seed's AttentionBottleneck on the same x, torch.cat"),
+    torchSerial(
+      'serial.branchLoopIm2col',
+      'Conv2d 1×1, then unfold + matmul per branch',
+      'the same loop with the 3×3 and last 1×1 as im2col + matmul',
+    ),
+    torchParallel(
+      'parallel.groupedConv',
+      'Conv2d(groups=g)',
+      "the seed's Parallel_Bottleneck with groups corrected: grouped Conv2d (cuDNN)",
+    ),
+    torchParallel(
+      'parallel.im2colBatchedMatmul',
+      'Conv2d 1×1, then unfold + batched matmul',
+      'grouped 3×3 as unfold + one batched matmul',
+      'serial.branchLoopIm2col',
+    ),
+    torchParallel('parallel.blockDiagonalConv', 'Conv2d (dense, block-diagonal kernels)', 'dense convolutions with block-diagonal kernels'),
+  ],
   implementations: [branchLoop('conv2d'), branchLoop('im2col'), fused(im2col), fused(blockDiag), branchLoopWgsl, groupedConvWgsl],
   pytorch: {
     input: 'feature-map',

@@ -1,3 +1,4 @@
+import { torchParallel, torchSerial } from '../core/torch-implementations.js';
 import { pt } from '../core/pytorch-layout.js';
 import { z } from 'zod';
 import { tf, type Tensor } from '../core/tf.js';
@@ -5,7 +6,7 @@ import { positiveInt, requireDivisible } from '../core/config.js';
 import { cloneWeights, linear, linearAllocations, stackBranches, unstackBranches } from '../core/ops.js';
 import { SeededInit } from '../core/init.js';
 import type { Implementation, LayerFamily, Tensors } from '../core/types.js';
-import { batchedLinear, WEBGPU_ONLY } from '../backends/webgpu/index.js';
+import { batchedLinear, WEBGPU_ONLY } from '../kernels/webgpu/index.js';
 
 /**
  * Per class: ResidualLinearBlock(cc, r) = relu(fc2(relu(fc1(x))) + x), fc1 cc→cc/r, fc2 cc/r→cc
@@ -203,6 +204,12 @@ export const classHead: LayerFamily<ClassHeadConfig> = {
     initClassHead(c, new SeededInit(seed), trainable);
     return { trainable, buffers: {} };
   },
+  // What the PyTorch worker runs (engine/torch/families.py; checked against its own list when it starts).
+  torch: [
+    torchSerial('serial.blockPerClass', 'Linear per class', 'fcs: ResidualLinearBlock + Linear(cc, 1) per class'),
+    torchParallel('parallel.batchedMatmul', 'bmm', 'the same layers batched over classes'),
+    torchParallel('parallel.einsum', 'einsum', 'the same layers as einsums over classes'),
+  ],
   implementations: [classHeadLoop, classHeadBatched, classHeadLoopWgsl, classHeadWgsl],
   pytorch: {
     input: 'same',

@@ -1,3 +1,4 @@
+import { torchParallel, torchSerial } from '../core/torch-implementations.js';
 import { pt } from '../core/pytorch-layout.js';
 import { z } from 'zod';
 import { customGrad, tf, type Tensor } from '../core/tf.js';
@@ -5,7 +6,7 @@ import { positiveInt, positiveIntList } from '../core/config.js';
 import { cloneWeights, groupMatmul, groupMatmulAllocations, linear, stackBranches, unstackBranches } from '../core/ops.js';
 import { SeededInit } from '../core/init.js';
 import type { Implementation, LayerFamily, Tensors } from '../core/types.js';
-import { batchedLinear, WEBGPU_ONLY } from '../backends/webgpu/index.js';
+import { batchedLinear, WEBGPU_ONLY } from '../kernels/webgpu/index.js';
 
 /** The seed's 40 attributes in 12 groups (ragged). */
 export const SEED_CLASSES_PER_GROUP = [5, 3, 4, 2, 6, 3, 2, 4, 3, 3, 2, 3];
@@ -165,6 +166,12 @@ export const classLinear: LayerFamily<ClassLinearConfig> = {
     initClassLinear(c, new SeededInit(seed), trainable);
     return { trainable, buffers: {} };
   },
+  // What the PyTorch worker runs (engine/torch/families.py; checked against its own list when it starts).
+  torch: [
+    torchSerial('serial.linearPerClass', 'Linear per class', 'class_fcs: one Linear per class on its group row'),
+    torchParallel('parallel.gatherBatchedMatmul', 'index_select + bmm', 'gather rows, one batched matmul'),
+    torchParallel('parallel.einsum', "einsum 'bni,nio->bno'", "the seed's einsum rewrite, corrected"),
+  ],
   implementations: [classLinearLoop, classLinearBatched, classLinearLoopWgsl, classLinearWgsl],
   pytorch: {
     input: 'same',

@@ -1,10 +1,11 @@
+import { torchParallel, torchSerial } from '../core/torch-implementations.js';
 import { pt } from '../core/pytorch-layout.js';
 import { z } from 'zod';
 import { tf } from '../core/tf.js';
 import { groupedMapFields } from '../core/config.js';
 import { spatialMax } from '../core/ops.js';
 import type { Implementation, LayerFamily } from '../core/types.js';
-import { segmentedMax, WEBGPU_ONLY } from '../backends/webgpu/index.js';
+import { segmentedMax, WEBGPU_ONLY } from '../kernels/webgpu/index.js';
 
 /** Seed §3: AdaptiveMaxPool2d(1) + view per group: [B,H,W,g·C] → [B,g,C], group-major channels. */
 export const gmpSchema = z.object({
@@ -149,6 +150,13 @@ export const gmp: LayerFamily<GmpConfig> = {
   inputShape: (c) => [c.batch, c.height, c.width, c.groups * c.channels],
   outputShape: (c) => [c.batch, c.groups, c.channels],
   init: noWeights,
+  // What the PyTorch worker runs (engine/torch/families.py; checked against its own list when it starts).
+  torch: [
+    torchSerial('serial.sliceMaxLoop', 'amax over H, W', 'x[:, i·C:(i+1)·C].amax((2, 3)) per group, torch.stack'),
+    torchSerial('serial.sliceMaxPoolLoop', 'AdaptiveMaxPool2d(1)', 'AdaptiveMaxPool2d(1) per group slice, torch.stack'),
+    torchParallel('parallel.fusedMax', 'amax over H, W', 'x.amax((2, 3)).view(B, g, C)'),
+    torchParallel('parallel.maxPoolReshape', 'AdaptiveMaxPool2d(1)', 'AdaptiveMaxPool2d(1)(x).view(B, g, C)', 'serial.sliceMaxPoolLoop'),
+  ],
   implementations: [gmpSliceLoop, sliceMaxPoolLoop, gmpFusedMax, maxPoolReshape, sliceMaxLoopWgsl, segmentedMaxWgsl],
   pytorch: {
     input: 'feature-map',

@@ -1,3 +1,4 @@
+import { torchParallel, torchSerial } from '../core/torch-implementations.js';
 import { pt } from '../core/pytorch-layout.js';
 import { z } from 'zod';
 import { tf } from '../core/tf.js';
@@ -16,7 +17,7 @@ import {
 } from '../core/ops.js';
 import { SeededInit } from '../core/init.js';
 import type { Implementation, LayerFamily, Tensors } from '../core/types.js';
-import { batchedLinear, WEBGPU_ONLY } from '../backends/webgpu/index.js';
+import { batchedLinear, WEBGPU_ONLY } from '../kernels/webgpu/index.js';
 
 /** Seed §6: one Linear(in → out) per group, group i reading its slice of x [B, g·in]. */
 export const groupLinearSchema = z.object({
@@ -166,6 +167,14 @@ export const groupLinear: LayerFamily<GroupLinearConfig> = {
     }
     return { trainable, buffers: {} };
   },
+  // What the PyTorch worker runs (engine/torch/families.py; checked against its own list when it starts).
+  torch: [
+    torchSerial('serial.linearLoop', 'Linear per group', 'fcs: one Linear per group slice, torch.cat'),
+    torchParallel('parallel.batchedMatmul', 'bmm', 'one batched matmul with weight [g, in, out]'),
+    torchParallel('parallel.einsum', "einsum 'bgi,gio->bgo'", "the seed's einsum rewrite, corrected"),
+    torchParallel('parallel.groupedConv1d', 'Conv1d(groups=g) on [B, g·in, 1]', "the seed's Conv1d(groups) on a 3-D input"),
+    torchParallel('parallel.blockDiagonalConv1d', 'Conv1d (dense, block-diagonal kernel)', 'a dense Conv1d with a block-diagonal kernel'),
+  ],
   implementations: [sliceLoop, batchedMatmul, blockDiagonalConv1d, linearLoopWgsl, batchedMatmulWgsl],
   pytorch: {
     input: 'same',

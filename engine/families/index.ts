@@ -1,6 +1,5 @@
 import { runsOn, type AnyFamily, type Implementation, type ImplementationInfo } from '../core/types.js';
-import type { BackendName } from '../backends/backend.js';
-import { TORCH_IMPLEMENTATIONS } from '../backends/torch/implementations.js';
+import type { BackendName } from '../core/backend-names.js';
 import { FusebenchError } from '../core/errors.js';
 import { replicate } from './replicate.js';
 import { bottleneck } from './bottleneck.js';
@@ -36,9 +35,9 @@ export function getImplementation(family: AnyFamily, name: string): Implementati
 
 /**
  * The implementations a family has on `backend`, the reference first: the TypeScript ones that run
- * there, or on `torch` the PyTorch worker's (engine/backends/torch/implementations.ts).
+ * there, or on `torch` the PyTorch worker's (the family's `torch` list).
  */
 export function implementationsOn(family: AnyFamily, backend: BackendName): readonly ImplementationInfo[] {
-  if (backend === 'torch') return TORCH_IMPLEMENTATIONS[family.name] ?? [];
+  if (backend === 'torch') return family.torch ?? [];
   return (family.implementations as readonly Implementation<object>[]).filter((i) => runsOn(i, backend));
 }

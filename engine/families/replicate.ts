@@ -1,3 +1,4 @@
+import { torchParallel, torchSerial } from '../core/torch-implementations.js';
 import { pt } from '../core/pytorch-layout.js';
 import { z } from 'zod';
 import { tf, type Tensor } from '../core/tf.js';
@@ -77,6 +78,17 @@ export const replicate: LayerFamily<ReplicateConfig> = {
   inputShape: (c) => [c.batch, c.height, c.width, c.channels],
   outputShape: (c) => [c.batch, c.height, c.width, c.groups * c.channels],
   init: noWeights,
+  // What the PyTorch worker runs (engine/torch/families.py; checked against its own list when it starts).
+  torch: [
+    torchSerial('serial.concatLoop', 'torch.cat, g − 1 times', 'residual = torch.cat((residual, x), dim=1) in a loop (the seed)'),
+    torchParallel('parallel.tile', 'Tensor.repeat', 'x.repeat(1, g, 1, 1)'),
+    torchParallel('parallel.stackReshape', 'torch.stack + a view', 'torch.stack([x] * g, dim=1).view(B, g·C, H, W)'),
+    torchParallel(
+      'parallel.expandReshape',
+      'Tensor.expand + reshape (one copy)',
+      'x.unsqueeze(1).expand(B, g, C, H, W).reshape(B, g·C, H, W)',
+    ),
+  ],
   implementations: [concatLoop, tile, stackReshape],
   pytorch: {
     input: 'feature-map',

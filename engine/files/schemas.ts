@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BACKENDS } from '../backends/backend.js';
+import { BACKENDS } from '../core/backend-names.js';
 import { MODES } from '../core/types.js';
 import { canonicalJson } from '../core/point-key.js';
 import { firstDuplicate, MAX_AXIS_VALUES, MAX_KEYS, MAX_LIST_ENTRIES, MAX_NAME_CHARS, MAX_TEXT_CHARS } from './limits.js';
@@ -197,7 +197,7 @@ export const pointSchema = z.strictObject({
       stopReason: z.enum(STOP_REASONS),
     })
     .optional(),
-  /** WebGPU only: where a call's time goes (engine/backends/webgpu/dispatch-profile.ts); wall stays in `time`. */
+  /** WebGPU only: where a call's time goes (engine/kernels/webgpu/dispatch-profile.ts); wall stays in `time`. */
   dispatch: z
     .strictObject({
       /** GPU dispatches per call (a kernel may record several programs, a reshape none). */

@@ -5,14 +5,14 @@ import { prepare, forward, TrainingSession, type Prepared, type StepResult } fro
 import { getImplementation } from '../families/index.js';
 import { drawInputs, disposeInputs, runGate, type GateInputs } from '../equivalence.js';
 import { implementationFormulas } from '../formulas.js';
-import { deviceIdle } from '../backends/device-sync.js';
+import { deviceIdle } from '../core/device-sync.js';
 import type { MeasureSettings, PointRecord } from '../files/schemas.js';
 import { sampleGroup, type Contender } from './sampler.js';
 import { kernelTime, memoryPass } from './memory.js';
 import { memoryNote, predictedPeakBytes } from './memory-prediction.js';
 import { watchMachineLoad } from './machine-load.js';
 import { finishGroup, pairingsOf, pointRecord, type Measured, type PointGroup } from './point-record.js';
-import { dispatchProfile } from '../backends/webgpu/dispatch-profile.js';
+import { dispatchProfile } from '../kernels/webgpu/dispatch-profile.js';
 import { FIRST_PASS, passSettings, type PassSpec } from './passes.js';
 
 export { TRAINING_FLOP_FACTOR, baselineOf, pairingsOf, type PointGroup } from './point-record.js';

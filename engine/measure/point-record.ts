@@ -1,8 +1,8 @@
 import { describeError } from '../core/errors.js';
 import type { AnyFamily, ImplementationInfo, Mode } from '../core/types.js';
 import type { Equivalence } from '../equivalence.js';
-import type { BackendInfo } from '../backends/backend.js';
-import { TOLERANCES } from '../backends/backend.js';
+import type { BackendInfo } from '../core/backend-names.js';
+import { TOLERANCES } from '../core/backend-names.js';
 import type { MeasureSettings, PointRecord } from '../files/schemas.js';
 import { summarize } from '../stats/sample-stats.js';
 import { hashString, pairedSpeedup, roundRatios } from '../stats/paired.js';

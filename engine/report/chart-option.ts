@@ -261,3 +261,29 @@ export function exportOption(spec: { option: ChartOption }): ChartOption {
   const grid = (spec.option.grid as Record<string, unknown> | undefined) ?? {};
   return { ...spec.option, animation: false, series: labelled, grid: { ...grid, right: Math.max(28, Math.round(longest * 6.2) + 16) } };
 }
+
+export type ChartId = 'latency' | 'speedup' | 'backends' | 'memory' | 'params' | 'flops' | 'memoryResidual' | 'flopsResidual';
+/**
+ * Every chart a view can have; `backends` only where the family and mode were measured on more than one
+ * backend; the residual charts set memory and FLOPs against their closed forms.
+ */
+export const CHART_IDS: readonly ChartId[] = [
+  'latency',
+  'speedup',
+  'backends',
+  'memory',
+  'params',
+  'flops',
+  'memoryResidual',
+  'flopsResidual',
+];
+
+/** One chart: its ECharts option and, in `series`, exactly the data it plots (for tests and tables). */
+export interface ChartSpec {
+  id: ChartId;
+  title: string;
+  option: ChartOption;
+  series: ChartSeries[];
+  /** The y axis's unit as drawn (`µs`, `MiB`, `GFLOP/s`, `×`): option data are series values ÷ its divisor. */
+  unit: Unit;
+}

@@ -33,11 +33,14 @@ import {
   FLAG_COLOR,
   REFERENCE_COLOR,
   VERDICT_COLORS,
+  CHART_IDS,
   buildOption,
   colorOf,
   exportOption,
   type Axis,
   type Band,
+  type ChartId,
+  type ChartSpec,
   type ChartOption,
   type ChartPoint,
   type ChartSeries,
@@ -50,34 +53,9 @@ import { speedupIndex } from './speedup.js';
 import type { SpeedupInfo } from './speedup.js';
 import { summarize } from '../stats/sample-stats.js';
 
-export type ChartId = 'latency' | 'speedup' | 'backends' | 'memory' | 'params' | 'flops' | 'memoryResidual' | 'flopsResidual';
-/**
- * Every chart a view can have; `backends` only where the family and mode were measured on more than one
- * backend; the residual charts set memory and FLOPs against their closed forms.
- */
-export const CHART_IDS: readonly ChartId[] = [
-  'latency',
-  'speedup',
-  'backends',
-  'memory',
-  'params',
-  'flops',
-  'memoryResidual',
-  'flopsResidual',
-];
-
-export type { Band, ChartOption, ChartPoint, ChartSeries };
+export type { Band, ChartOption, ChartPoint, ChartSeries, ChartId, ChartSpec };
+export { CHART_IDS };
 export { BEYOND_COLOR, FLAG_COLOR, VERDICT_COLORS, exportOption };
-
-/** One chart: its ECharts option and, in `series`, exactly the data it plots (for tests and tables). */
-export interface ChartSpec {
-  id: ChartId;
-  title: string;
-  option: ChartOption;
-  series: ChartSeries[];
-  /** The y axis's unit as drawn (`µs`, `MiB`, `GFLOP/s`, `×`): option data are series values ÷ its divisor. */
-  unit: Unit;
-}
 
 export interface ChartOptions {
   /** Logarithmic x axis (base 2); ignored where an x value is not positive or the axis is categorical. */

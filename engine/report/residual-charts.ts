@@ -6,8 +6,7 @@
 import type { PointRecord } from '../files/schemas.js';
 import { formatBytes, formatNumber, formatSi } from './format.js';
 import { axisX, type Series } from './series.js';
-import { REFERENCE_COLOR, type Datum, type Frame, type Line, type Axis } from './chart-option.js';
-import type { ChartId, ChartSpec } from './charts.js';
+import { REFERENCE_COLOR, type Axis, type ChartId, type ChartSpec, type Datum, type Frame, type Line } from './chart-option.js';
 
 /** How far a figure may stray from its formula before it is marked. */
 export const RESIDUAL_TOLERANCE = 0.1;

@@ -1,4 +1,4 @@
-import type { BackendName } from '../backends/backend.js';
+import type { BackendName } from '../core/backend-names.js';
 import { passSettings } from '../measure/passes.js';
 import type { MeasureSettings, PointRecord, SweepResults } from '../files/schemas.js';
 import { implementationFormulas } from '../formulas.js';

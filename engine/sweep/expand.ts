@@ -3,7 +3,7 @@ import { ConfigError, describeError } from '../core/errors.js';
 import { parseConfig } from '../core/config.js';
 import type { AnyFamily, ImplementationInfo, Mode } from '../core/types.js';
 import { getFamily } from '../families/index.js';
-import type { BackendName } from '../backends/backend.js';
+import type { BackendName } from '../core/backend-names.js';
 import { MAX_POINTS_CEILING } from '../files/limits.js';
 import { chooseImplementations } from './implementations.js';
 import { checkPlan } from './plan-check.js';
@@ -49,8 +49,17 @@ function cartesian(axes: [string, unknown[]][]): Record<string, unknown>[] {
  */
 export function expandProfile(profile: Profile, backendOverride?: BackendName): PlannedGroup[] {
   checkPlan(profile, { ...(backendOverride ? { backend: backendOverride } : {}), maxPoints: MAX_POINTS_CEILING });
+  return buildPlan(profile, backendOverride ? [backendOverride] : profile.backends);
+}
+
+/**
+ * The groups of a plan already checked (engine/sweep/plan.ts planSweep): what an engine builds from the
+ * plan its host made, without checking it again.
+ *
+ * @example buildPlan(profile, planSweep(profile).backends)
+ */
+export function buildPlan(profile: Profile, backends: readonly BackendName[]): PlannedGroup[] {
   const groups: PlannedGroup[] = [];
-  const backends = backendOverride ? [backendOverride] : profile.backends;
   profile.families.forEach((entry) => {
     const spec = typeof entry === 'string' ? { family: entry } : entry;
     const family = getFamily(spec.family);

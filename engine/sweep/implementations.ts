@@ -1,6 +1,6 @@
 import type { AnyFamily, ImplementationInfo } from '../core/types.js';
 import { implementationsOn } from '../families/index.js';
-import { BACKENDS, type BackendName } from '../backends/backend.js';
+import { BACKENDS, type BackendName } from '../core/backend-names.js';
 
 /** Every implementation name a family has on any backend (TensorFlow.js, WGSL and PyTorch ones). */
 export function knownImplementationNames(family: AnyFamily): string[] {

@@ -1,7 +1,7 @@
-import type { BackendName } from '../backends/backend.js';
+import type { BackendName } from '../core/backend-names.js';
 import { useBackend } from '../backends/node.js';
-import { measureTorchGroup } from '../backends/torch/measure-torch.js';
-import { TorchError, TorchWorker, type TorchDevice } from '../backends/torch/worker-process.js';
+import { measureTorchGroup } from '../torch/measure-torch.js';
+import { TorchError, TorchWorker, type TorchDevice } from '../torch/worker-process.js';
 import type { ImplementationInfo, Mode } from '../core/types.js';
 import { getFamily } from '../families/index.js';
 import type { MeasureSettings, PointRecord } from '../files/schemas.js';

@@ -1,21 +1,19 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { BackendUnavailableError, FusebenchError } from '../core/errors.js';
-import { probeBackend } from '../backends/node.js';
+import { FusebenchError } from '../core/errors.js';
 import { nodeEnvironment } from '../backends/environment.js';
-import type { BackendInfo, BackendName } from '../backends/backend.js';
-import type { TorchDevice } from '../backends/torch/worker-process.js';
-import { TOOL } from '../index.js';
-import { MAX_POINTS_CEILING, MAX_RESULTS_BYTES } from '../files/limits.js';
+import type { BackendName } from '../core/backend-names.js';
+import type { TorchDevice } from '../torch/worker-process.js';
+import { TOOL } from '../core/tool.js';
+import { MAX_RESULTS_BYTES } from '../files/limits.js';
 import { JournalWriter, makeDirectory, readText, writeFileAtomic } from '../files/node-files.js';
 import { parseJournal, type Journal } from '../files/read.js';
 import { RESULTS_SCHEMA_VERSION, type JournalHeader, type PointRecord, type Profile, type SweepResults } from '../files/schemas.js';
-import { renderReport } from '../report/node-report.js';
-import { expandProfile, type PlannedGroup } from './expand.js';
+import { buildPlan, type PlannedGroup } from './expand.js';
+import { assertBackendsAvailable, availableBackend, planSweep, type SweepPlan } from './plan.js';
 import { estimateGroupsMs, type Calibration } from './estimate.js';
 import { canonicalJson } from '../core/point-key.js';
-import { checkPlan } from './plan-check.js';
 import { acquireSweepLock, type SweepLock } from './sweep-lock.js';
 import { runSweep, type SweepProgress } from './run-sweep.js';
 import { PassPool } from './pass-pool.js';
@@ -28,7 +26,7 @@ export interface SweepFilesRequest {
   backend?: BackendName;
   /** Continue the journal in `outDir`. */
   resume?: boolean;
-  /** Also write report.html beside the results. */
+  /** Also write report.html beside the results (the engine's process entry does, engine/worker/node-worker.ts; default true). */
   report?: boolean;
   /** Where the torch backend runs: `cuda:0`, `cpu`, or `auto` (CUDA when present; the default). */
   torchDevice?: TorchDevice;
@@ -36,13 +34,14 @@ export interface SweepFilesRequest {
   maxPoints?: number;
   /** The host's measured cost of earlier runs: progress reports carry the plan's time estimate with it. */
   calibration?: Calibration;
+  /** The plan the host made (engine/sweep/plan.ts planSweep, once per run); made here where a caller gives none. */
+  plan?: SweepPlan;
 }
 
 export interface SweepFilesResult {
   results: SweepResults;
   resultsPath: string;
   journalPath: string;
-  reportPath?: string;
   /** Points taken from the journal rather than measured now. */
   resumedPoints: number;
 }
@@ -81,7 +80,8 @@ function testHoldRelease(...signals: (AbortSignal | undefined)[]): Promise<void>
   });
 }
 
-function journalPathIn(outDir: string, name: string): string {
+/** Where a sweep folder keeps the journal of profile `name`. */
+export function journalPathIn(outDir: string, name: string): string {
   return join(outDir, `${fileStem(name)}.sweep.ndjson`);
 }
 
@@ -111,23 +111,11 @@ export function profileHash(profile: Profile): string {
 }
 
 /** The journal in `path`, or undefined when there is none or it was cut before its header was whole (a kill at creation). */
-function existingJournal(path: string): Journal | undefined {
+export function existingJournal(path: string): Journal | undefined {
   if (!existsSync(path)) return undefined;
   const text = readText(path, MAX_RESULTS_BYTES, { noFollow: true });
   if (!text.includes('\n')) return undefined;
   return parseJournal(path, text);
-}
-
-/** The backend's description where it can run here, else BackendUnavailableError naming why (the pass processes activate it). */
-async function availableBackend(name: BackendName): Promise<BackendInfo> {
-  const info = await probeBackend(name);
-  if (!info.available) throw new BackendUnavailableError(name, info.reason ?? 'unknown reason');
-  return info;
-}
-
-/** Refuses to start when a backend of the plan cannot run here: one line naming it and why, before the first point. */
-async function assertBackendsAvailable(backends: readonly BackendName[]): Promise<void> {
-  for (const name of backends) await availableBackend(name);
 }
 
 /**
@@ -138,11 +126,6 @@ async function assertBackendsAvailable(backends: readonly BackendName[]): Promis
 function resumable(points: readonly PointRecord[], groups: readonly PlannedGroup[]): PointRecord[] {
   const byKey = new Map(points.filter((p) => p.status !== 'error').map((p) => [p.key, p]));
   return groups.filter((g) => g.keys.every((k) => byKey.has(k))).flatMap((g) => g.keys.map((k) => byKey.get(k)!));
-}
-
-/** The backend override expandProfile needs for a journal's recorded backends (undefined: the profile's own). */
-function overrideOf(backends: readonly BackendName[], profile: Profile): BackendName | undefined {
-  return canonicalJson(backends) === canonicalJson(profile.backends) ? undefined : backends[0];
 }
 
 async function runLocked(
@@ -158,6 +141,7 @@ async function runLocked(
   let header: JournalHeader;
   let previous: PointRecord[] = [];
   let groups: PlannedGroup[];
+  let plan: SweepPlan;
   let writer: JournalWriter;
   // A sweep killed before its journal existed left only its lock: resuming it starts it afresh.
   if (request.resume && !existsSync(journalPath) && !lock.replaced) {
@@ -180,21 +164,17 @@ async function runLocked(
         'usage',
       );
     }
-    const recorded = journal.header.backends;
-    if (recorded && request.backend && canonicalJson([request.backend]) !== canonicalJson(recorded)) {
-      throw new FusebenchError(
-        `${journalPath} was started on ${recorded.join(', ')}; resuming on ${request.backend} would mix backends: ` +
-          `resume with --backend ${recorded.join(',')} or without --backend, or start a new sweep with another --out`,
-        'usage',
-        'backend',
-      );
-    }
-    const backends = recorded ?? (request.backend ? [request.backend] : [...journal.header.profile.backends]);
-    header = { ...journal.header, backends };
-    // The plan's size was accepted when the sweep started; a resume is not asked again.
-    checkPlan(header.profile, { backend: overrideOf(backends, header.profile), maxPoints: MAX_POINTS_CEILING });
-    await assertBackendsAvailable(backends);
-    groups = expandProfile(header.profile, overrideOf(backends, header.profile));
+    const recorded = journal.header.backends ?? (request.backend ? [request.backend] : [...journal.header.profile.backends]);
+    plan =
+      request.plan ??
+      planSweep(journal.header.profile, {
+        ...(request.backend ? { backend: request.backend } : {}),
+        resumedOn: recorded,
+        journal: journalPath,
+      });
+    if (!request.plan) await assertBackendsAvailable(plan);
+    header = { ...journal.header, backends: plan.backends };
+    groups = buildPlan(header.profile, plan.backends);
     previous = resumable(journal.points, groups);
     writer = JournalWriter.resume(journalPath, journal, previous);
   } else {
@@ -204,8 +184,14 @@ async function runLocked(
         'usage',
       );
     }
-    const { backends } = checkPlan(request.profile, { backend: request.backend, maxPoints: request.maxPoints });
-    await assertBackendsAvailable(backends);
+    plan =
+      request.plan ??
+      planSweep(request.profile, {
+        ...(request.backend ? { backend: request.backend } : {}),
+        ...(request.maxPoints ? { maxPoints: request.maxPoints } : {}),
+      });
+    if (!request.plan) await assertBackendsAvailable(plan);
+    const backends = plan.backends;
     header = {
       kind: 'header',
       schemaVersion: RESULTS_SCHEMA_VERSION,
@@ -216,7 +202,7 @@ async function runLocked(
       backends,
       profileHash: hash,
     };
-    groups = expandProfile(request.profile, overrideOf(backends, request.profile));
+    groups = buildPlan(request.profile, backends);
     writer = JournalWriter.create(journalPath, header);
   }
   const profile = header.profile;
@@ -266,10 +252,5 @@ async function runLocked(
   };
   const resultsPath = join(request.outDir, `${fileStem(profile.name)}.sweep.json`);
   writeFileAtomic(resultsPath, `${JSON.stringify(results, null, 1)}\n`);
-  let reportPath: string | undefined;
-  if (request.report !== false) {
-    reportPath = join(request.outDir, 'report.html');
-    writeFileAtomic(reportPath, renderReport(results, 'html').files[0]!.content);
-  }
-  return { results, resultsPath, journalPath, ...(reportPath ? { reportPath } : {}), resumedPoints: previous.length };
+  return { results, resultsPath, journalPath, resumedPoints: previous.length };
 }

@@ -6,8 +6,8 @@ import { Worker } from 'node:worker_threads';
 import { FusebenchError } from '../core/errors.js';
 import type { MeasureSettings, PointRecord } from '../files/schemas.js';
 import type { PassSpec } from '../measure/passes.js';
-import type { TorchDevice } from '../backends/torch/worker-process.js';
-import { fromPassSchema, type FromPass, type ToPass } from '../worker/protocol.js';
+import type { TorchDevice } from '../torch/worker-process.js';
+import { fromPassSchema, type FromPass, type ToPass } from './pass-protocol.js';
 import type { PlannedGroup } from './expand.js';
 import { passRequest, type PassRequest } from './measure-pass.js';
 

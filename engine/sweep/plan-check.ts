@@ -3,7 +3,7 @@ import { FusebenchError } from '../core/errors.js';
 import type { AnyFamily } from '../core/types.js';
 import { FAMILIES } from '../families/index.js';
 import { chooseImplementations, knownImplementationNames } from './implementations.js';
-import type { BackendName } from '../backends/backend.js';
+import type { BackendName } from '../core/backend-names.js';
 import type { Profile } from '../files/schemas.js';
 import { DEFAULT_MAX_POINTS, MAX_POINTS_CEILING, suggestion } from '../files/limits.js';
 
@@ -83,6 +83,13 @@ export function checkPlan(profile: Profile, options: { backend?: BackendName; ma
       throw plainError(
         `families[${i}]`,
         `(${family.name}) none of the implementations ${JSON.stringify(wanted)} is one of its parallel ones; use some of ${parallelKnown.join(', ')}`,
+      );
+    }
+    // A torch sweep of a family the worker has no forms of would plan nothing: say so instead.
+    if (backends.includes('torch') && !family.torch?.length) {
+      throw plainError(
+        `families[${i}]`,
+        `${family.name} has no torch implementations; measure it on a TensorFlow.js backend, or give it PyTorch forms (docs/adding-a-family.md)`,
       );
     }
     // Points per config and mode: on each backend, what is measured there and what is recorded as running elsewhere.

@@ -1,5 +1,5 @@
 import type { Profile } from '../files/schemas.js';
-import type { BackendName } from '../backends/backend.js';
+import type { BackendName } from '../core/backend-names.js';
 import { countPoints, expandProfile } from './expand.js';
 import { estimateSweepMs, type Calibration } from './estimate.js';
 

@@ -1,5 +1,5 @@
 import { describeError } from '../core/errors.js';
-import type { BackendInfo, BackendName } from '../backends/backend.js';
+import type { BackendInfo, BackendName } from '../core/backend-names.js';
 import type { MeasureSettings, PointRecord } from '../files/schemas.js';
 import { busyPasses, markRetried, mergePasses, needsAnotherPass, quieter, type PassSpec } from '../measure/passes.js';
 import { now } from '../measure/clock.js';

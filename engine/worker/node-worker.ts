@@ -6,7 +6,10 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { describeError, FusebenchError } from '../core/errors.js';
+import { dirname, join } from 'node:path';
 import { runSweepToFiles } from '../sweep/node-sweep.js';
+import { writeFileAtomic } from '../files/node-files.js';
+import { renderReport } from '../report/node-report.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 interface Port {
@@ -40,11 +43,16 @@ async function sweep(request: Extract<ToWorker, { type: 'sweep' }>['request']): 
       (progress) => port!.postMessage({ type: 'progress', progress }),
       (point) => port!.postMessage({ type: 'point', point }),
     );
+    let reportPath: string | undefined;
+    if (request.report !== false) {
+      reportPath = join(dirname(r.resultsPath), 'report.html');
+      writeFileAtomic(reportPath, renderReport(r.results, 'html').files[0]!.content);
+    }
     port!.postMessage({
       type: 'done',
       resultsPath: r.resultsPath,
       journalPath: r.journalPath,
-      ...(r.reportPath ? { reportPath: r.reportPath } : {}),
+      ...(reportPath ? { reportPath } : {}),
       complete: r.results.complete,
       points: r.results.points.length,
       resumedPoints: r.resumedPoints,

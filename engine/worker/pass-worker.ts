@@ -7,7 +7,7 @@
 import { parentPort } from 'node:worker_threads';
 import { describeError } from '../core/errors.js';
 import { passMeasurer } from '../sweep/measure-pass.js';
-import type { FromPass, ToPass } from './protocol.js';
+import type { FromPass, ToPass } from '../sweep/pass-protocol.js';
 
 interface Port {
   postMessage(message: FromPass): void;

@@ -125,7 +125,7 @@ export async function verifyCommand(argv: string[], out: Out, err: Out): Promise
   }
   if (values.input || values.expected) return verifyAgainstExpected(values, backend, out, err);
   const seed = intOption('--seed', values.seed) ?? Math.floor(Math.random() * 1_000_000);
-  // The reference runs on tfjs-cpu when torch is checked (engine/backends/torch/verify-torch.ts).
+  // The reference runs on tfjs-cpu when torch is checked (engine/torch/verify-torch.ts).
   await useBackend(backend === 'torch' ? 'cpu' : backend);
   let config = jsonOption('--config', values.config);
   let weights: WeightSet | undefined;

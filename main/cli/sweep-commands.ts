@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
-  checkPlan,
+  assertBackendsAvailable,
   fileStem,
+  journalPathIn,
   makeDirectory,
-  probeBackend,
+  planSweep,
+  existingJournal,
   readProfileFile,
   readResultsFile,
   renderReport,
@@ -13,7 +15,7 @@ import {
   writeFileAtomic,
   type ReportFormat,
 } from '../../engine/node.js';
-import { BackendUnavailableError, FusebenchError, MAX_POINTS_CEILING, type SweepResults } from '../../engine/common.js';
+import { FusebenchError, MAX_POINTS_CEILING, type ErrorKind, type SweepResults } from '../../engine/common.js';
 import { workerThreadLauncher } from '../engine-host/worker-thread.js';
 import { backendOption, intOption, parse, usage, deviceOption } from './args.js';
 import { ProgressView } from './progress.js';
@@ -58,18 +60,19 @@ export async function sweepCommand(argv: string[], out: Out, err: Out): Promise<
   const maxPoints = intOption('--max-points', values['max-points']);
   if (maxPoints !== undefined && (maxPoints < 1 || maxPoints > MAX_POINTS_CEILING))
     throw usage(`--max-points must be between 1 and ${MAX_POINTS_CEILING}, got ${maxPoints}`);
-  // Profile errors and oversize plans surface here, from counts alone, before any work (a resume's size
-  // was accepted when its sweep started).
-  const limit = values.resume ? MAX_POINTS_CEILING : maxPoints;
-  const plan = checkPlan(profile, { ...(backend ? { backend } : {}), ...(limit ? { maxPoints: limit } : {}) });
-  // A backend that cannot run here stops the sweep before its first point (a resume checks the journal's own).
-  if (!values.resume) {
-    for (const name of plan.backends) {
-      const info = await probeBackend(name);
-      if (!info.available) throw new BackendUnavailableError(name, info.reason ?? 'unknown reason');
-    }
-  }
   const outDir = resolve(values.out ?? defaultOutDir(profile.name, Boolean(values.resume)));
+  // The run's one plan (engine/sweep/plan.ts): profile errors and oversize plans surface here, from counts
+  // alone, before any work; a resume keeps the backends its journal recorded (its size was accepted then).
+  const journal = journalPathIn(outDir, profile.name);
+  const recorded = values.resume ? existingJournal(journal) : undefined;
+  const resumedOn = recorded ? (recorded.header.backends ?? recorded.header.profile.backends) : undefined;
+  const plan = planSweep(profile, {
+    ...(backend ? { backend } : {}),
+    ...(maxPoints ? { maxPoints } : {}),
+    ...(resumedOn ? { resumedOn, journal } : {}),
+  });
+  // A backend that cannot run here stops the sweep before its first point.
+  await assertBackendsAvailable(plan);
 
   const view = new ProgressView(process.stderr);
   // Ctrl-C stops a sweep within 2 s: past the grace the engine is stopped, its journal already on disk.
@@ -77,6 +80,7 @@ export async function sweepCommand(argv: string[], out: Out, err: Out): Promise<
   const request = {
     profile,
     outDir,
+    plan,
     ...(backend ? { backend } : {}),
     ...(maxPoints ? { maxPoints } : {}),
     ...(values.device !== undefined ? { torchDevice: deviceOption(values.device) } : {}),
@@ -107,7 +111,8 @@ export async function sweepCommand(argv: string[], out: Out, err: Out): Promise<
       err(`stopped: every finished point is in the journal; continue with: ${resume}`);
       return 130;
     }
-    if (last.userError) throw new FusebenchError(last.message, 'usage');
+    // The engine's own error, kind and field intact (a bad profile field, a busy folder, a full disk).
+    if (last.userError) throw new FusebenchError(last.message, (last.kind as ErrorKind | undefined) ?? 'usage', last.field);
     err(`fusebench sweep: ${last.message}`);
     return 3;
   }

@@ -15,6 +15,8 @@ import {
 } from '../../engine/common.js';
 import {
   checkPlan,
+  planSweep,
+  readJournalFile,
   fileStem,
   parseProfile,
   parseResults,
@@ -204,13 +206,14 @@ export function createWorkbenchService(options: ServiceOptions): WorkbenchApi & 
 
     async startSweep({ profile: data, backend, maxPoints }) {
       const profile = validateProfileObject(data);
-      // Unknown names and oversize plans fail here, before a run starts; so does a backend that cannot run.
-      const plan = checkPlan(profile, { ...(backend ? { backend } : {}), ...(maxPoints ? { maxPoints } : {}) });
+      // The run's one plan: unknown names and oversize plans fail here, before a run starts; so does a
+      // backend that cannot run. The engine builds the groups from it without checking again.
+      const plan = planSweep(profile, { ...(backend ? { backend } : {}), ...(maxPoints ? { maxPoints } : {}) });
       await assertBackends(plan.backends);
       const runId = randomUUID();
       const id = `${fileStem(profile.name)}-${runId.slice(0, 8)}`;
       const outDir = join(runsDir, id);
-      launchRun(runId, id, { profile, outDir, ...(backend ? { backend } : {}), ...(maxPoints ? { maxPoints } : {}) }, new Set());
+      launchRun(runId, id, { profile, outDir, plan, ...(backend ? { backend } : {}), ...(maxPoints ? { maxPoints } : {}) }, new Set());
       return { runId, id };
     },
 
@@ -247,18 +250,14 @@ export function createWorkbenchService(options: ServiceOptions): WorkbenchApi & 
       if (folder.results && readRun(folder).complete)
         throw new FusebenchError(`run '${id}' is complete: there is nothing to resume; open it, or run its profile again`, 'usage', 'id');
       // The journal, not a results file from before: it holds every point finished so far.
-      const previous = readRun({ id: folder.id, dir: folder.dir, journal: folder.journal, mtimeMs: folder.mtimeMs });
-      const backends = [...new Set(previous.points.map((p) => p.backend))];
-      await assertBackends(backends.length > 0 ? backends : previous.profile.backends);
+      const journal = readJournalFile(folder.journal);
+      const profile: Profile = journal.header.profile;
+      // The one plan of the run, by the one resume rule: a journal keeps the backends it started on.
+      const plan = planSweep(profile, { resumedOn: journal.header.backends ?? profile.backends, journal: folder.journal });
+      await assertBackends(plan.backends);
       const runId = randomUUID();
-      const done = new Set(previous.points.filter((p) => p.status !== 'error' && p.status !== 'cancelled').map((p) => p.key));
-      // The journal keeps the backends it started on: the engine checks, and the plan here follows them.
-      const backend: BackendName | undefined =
-        backends.length === 1 && !(previous.profile.backends.length === 1 && previous.profile.backends[0] === backends[0])
-          ? (backends[0] as BackendName)
-          : undefined;
-      const profile: Profile = previous.profile;
-      launchRun(runId, id, { profile, outDir: folder.dir, resume: true, ...(backend ? { backend } : {}) }, done);
+      const done = new Set(journal.points.filter((p) => p.status !== 'error' && p.status !== 'cancelled').map((p) => p.key));
+      launchRun(runId, id, { profile, outDir: folder.dir, resume: true, plan }, done);
       return { runId, id };
     },
 

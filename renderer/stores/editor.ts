@@ -46,6 +46,13 @@ export const useEditorStore = defineStore('editor', () => {
   const localErrors = computed<FieldErrors>(() => built.value.errors);
 
   const fieldOf = (path: string) => fieldOfPath(path, keys.value, built.value.familyIndex) ?? 'profile';
+  /** The field a run's start was refused for (the host's error names it), until the next check. */
+  const runError = ref<{ field: string; message: string } | null>(null);
+  /** Marks the field an error from the host names, and returns the form field to focus. */
+  function markHostError(field: string, message: string): string {
+    runError.value = { field, message };
+    return fieldOf(field);
+  }
   function collect(entries: [string, string][]): Record<string, string[]> {
     const out: Record<string, string[]> = {};
     for (const [field, text] of entries) {
@@ -63,6 +70,8 @@ export const useEditorStore = defineStore('editor', () => {
     const entries: [string, string][] = Object.entries(localErrors.value);
     const c = check.value;
     if (c && !c.ok && profile.value) entries.push([fieldOf(c.field), hostMessage(c.field, c.message, built.value.familyIndex)]);
+    const r = runError.value;
+    if (r) entries.push([fieldOf(r.field), hostMessage(r.field, r.message, built.value.familyIndex)]);
     return collect(entries);
   });
   /**
@@ -108,6 +117,7 @@ export const useEditorStore = defineStore('editor', () => {
   async function validateNow(): Promise<void> {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
+    runError.value = null;
     const p = profile.value;
     const seq = ++requestSeq;
     if (!p) {
@@ -200,6 +210,7 @@ export const useEditorStore = defineStore('editor', () => {
     profile,
     localErrors,
     fieldErrors,
+    markHostError,
     fieldWarnings,
     errorList,
     dirty,

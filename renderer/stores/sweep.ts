@@ -15,6 +15,7 @@ import { buildCharts, defaultViews, type ChartSpec } from '../../engine/report/c
 import type { View } from '../../engine/report/series';
 import { RESULTS_SCHEMA_VERSION } from '../../engine/files/versions';
 import { messageOf, useApi } from '../api';
+import { HostError } from '../api/reply';
 import { useEnvironmentStore } from './environment';
 import { useResultsStore } from './results';
 
@@ -62,6 +63,8 @@ export const useSweepStore = defineStore('sweep', () => {
   const results = shallowRef<SweepResults | null>(null);
   const resultsPath = ref<string | null>(null);
   const error = ref<string | null>(null);
+  /** The profile field the host named when a run could not start (a JSON path), for the editor to mark. */
+  const errorField = ref<string | null>(null);
   const startedAt = ref<number | null>(null);
   const finishedAt = ref<number | null>(null);
   /** Whether this run was picked up again after a reload (or from the runs list). */
@@ -161,6 +164,7 @@ export const useSweepStore = defineStore('sweep', () => {
     points.value = [];
     resultsPath.value = null;
     error.value = null;
+    errorField.value = null;
     startedAt.value = Date.now();
     finishedAt.value = null;
     reattached.value = false;
@@ -193,6 +197,7 @@ export const useSweepStore = defineStore('sweep', () => {
       early = [];
       phase.value = 'failed';
       error.value = `${failure}: ${messageOf(e)}`;
+      errorField.value = e instanceof HostError && e.field ? e.field : null;
       return false;
     }
   }
@@ -284,6 +289,7 @@ export const useSweepStore = defineStore('sweep', () => {
     results,
     resultsPath,
     error,
+    errorField,
     startedAt,
     finishedAt,
     reattached,

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "engine", "backends", "torch"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "engine", "torch"))
 try:  # the safetensors package where it is installed; Fusebench's own writer of the same format otherwise
     from safetensors.torch import save_file
 except ImportError:

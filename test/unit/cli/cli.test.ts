@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { FAMILIES, getFamily, MODES } from '../../../engine/index.js';
 import { implementationsOn } from '../../../engine/families/index.js';
-import { BACKENDS, KNOWN_DEFECTS, knownDefect, type BackendName } from '../../../engine/backends/backend.js';
+import { BACKENDS, KNOWN_DEFECTS, knownDefect, type BackendName } from '../../../engine/core/backend-names.js';
 
 /** The CLI as users run it: the built bundle through bin/fusebench.mjs (`npm test` builds first). */
 const BIN = 'bin/fusebench.mjs';

@@ -1,5 +1,5 @@
 import { probeBackend, useBackend } from '../../../engine/backends/node.js';
-import type { BackendName } from '../../../engine/backends/backend.js';
+import type { BackendName } from '../../../engine/core/backend-names.js';
 
 /**
  * The backends this process can test: cpu and wasm always. webgpu needs Dawn to find an adapter,

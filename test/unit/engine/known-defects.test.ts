@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { getFamily } from '../../../engine/families/index.js';
 import { parseConfig } from '../../../engine/core/config.js';
 import { checkEquivalence } from '../../../engine/equivalence.js';
-import { KNOWN_DEFECTS } from '../../../engine/backends/backend.js';
+import { KNOWN_DEFECTS } from '../../../engine/core/backend-names.js';
 import { activate } from './backends.js';
 
 /**

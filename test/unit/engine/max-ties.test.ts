@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { tf } from '../../../engine/core/tf.js';
 import { spatialMax } from '../../../engine/core/ops.js';
 import { useBackend } from '../../../engine/backends/node.js';
-import { verifyTorch } from '../../../engine/backends/torch/verify-torch.js';
+import { verifyTorch } from '../../../engine/torch/verify-torch.js';
 import { TORCH, reportSkip } from '../torch/torch-available.js';
 
 reportSkip('engine/max-ties.test.ts');

@@ -5,12 +5,12 @@ import { parseConfig } from '../../../engine/core/config.js';
 import { MODES, type Implementation } from '../../../engine/core/types.js';
 import { checkEquivalence, drawInputs, disposeInputs } from '../../../engine/equivalence.js';
 import { forward, prepare, TrainingSession, disposeStep } from '../../../engine/core/run.js';
-import { deviceIdle } from '../../../engine/backends/device-sync.js';
+import { deviceIdle } from '../../../engine/core/device-sync.js';
 import { memoryPass } from '../../../engine/measure/memory.js';
 import { MEMORY_TOLERANCE, predictedPeakBytes } from '../../../engine/measure/memory-prediction.js';
-import { dispatchProfile } from '../../../engine/backends/webgpu/dispatch-profile.js';
-import { watchHost } from '../../../engine/backends/webgpu/host-profile.js';
-import { batchedLinear, setLeanDispatch, setLeanGradients } from '../../../engine/backends/webgpu/index.js';
+import { dispatchProfile } from '../../../engine/kernels/webgpu/dispatch-profile.js';
+import { watchHost } from '../../../engine/kernels/webgpu/host-profile.js';
+import { batchedLinear, setLeanDispatch, setLeanGradients } from '../../../engine/kernels/webgpu/index.js';
 import { activate } from './backends.js';
 
 /**

@@ -105,10 +105,10 @@ describe('safetensors', () => {
     const pyFile = join(dir, 'py.safetensors');
     const tsFile = join(dir, 'ts.safetensors');
     writeSafetensorsFile(tsFile, { w: { dtype: 'float32', shape: [2, 2], data: Float32Array.from([1, 2, 3, 4]) } });
-    // The reference writer where installed, else the worker's stdlib one (engine/backends/torch/safetensors_io.py).
+    // The reference writer where installed, else the worker's stdlib one (engine/torch/safetensors_io.py).
     const script = `
 import sys, json, torch
-sys.path.insert(0, 'engine/backends/torch')
+sys.path.insert(0, 'engine/torch')
 try:
     from safetensors.torch import save_file
     writer = 'safetensors'

@@ -6,6 +6,8 @@ import { useResultsStore } from '../../../renderer/stores/results';
 import { useEnvironmentStore } from '../../../renderer/stores/environment';
 import { fakeApi, point, PROFILE, results, settle, type FakeApi } from './fake-api';
 import type { RunSnapshot } from '../../../main/api';
+import { HostError } from '../../../renderer/api/reply';
+import { useEditorStore } from '../../../renderer/stores/editor';
 
 describe('useSweepStore', () => {
   let api: FakeApi;
@@ -15,6 +17,18 @@ describe('useSweepStore', () => {
     installApi(api);
     setActivePinia(createPinia());
     await useEnvironmentStore().load();
+  });
+
+  it('keeps the field a refused start names, and the editor marks it (error kinds and fields reach the UI)', async () => {
+    const sweep = useSweepStore();
+    vi.mocked(api.startSweep).mockRejectedValueOnce(
+      new HostError('families[0]: gmp has no torch implementations', 'config', 'families[0]'),
+    );
+    expect(await sweep.start(PROFILE)).toBe(false);
+    expect(sweep.errorField).toBe('families[0]');
+    const editor = useEditorStore();
+    const field = editor.markHostError(sweep.errorField!, sweep.error!);
+    expect(Object.keys(editor.fieldErrors)).toContain(field);
   });
 
   it('starts a run, follows its progress and fills the results live, point by point', async () => {

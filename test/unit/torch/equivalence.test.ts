@@ -7,9 +7,9 @@ import { MODES, type WeightSet } from '../../../engine/core/types.js';
 import { randomInput } from '../../../engine/equivalence.js';
 import { disposeWeights, pytorchForm } from '../../../engine/weights.js';
 import { useBackend } from '../../../engine/backends/node.js';
-import { TorchWorker } from '../../../engine/backends/torch/worker-process.js';
-import { verifyTorch, TORCH_CPU_TOLERANCE } from '../../../engine/backends/torch/verify-torch.js';
-import { loadEngineLayer } from '../../../engine/backends/torch/layer.js';
+import { TorchWorker } from '../../../engine/torch/worker-process.js';
+import { verifyTorch, TORCH_CPU_TOLERANCE } from '../../../engine/torch/verify-torch.js';
+import { loadEngineLayer } from '../../../engine/torch/layer.js';
 import { TORCH, reportSkip, zombieChildren } from './torch-available.js';
 
 reportSkip('torch/equivalence.test.ts');

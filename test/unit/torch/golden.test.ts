@@ -6,7 +6,7 @@ import { toFloat64, type HostTensors } from '../../../engine/core/host-tensor.js
 import { readSafetensorsFile } from '../../../engine/files/node-safetensors.js';
 import { forwardLayer } from '../../../engine/node-forward.js';
 import { vectorError } from '../../../engine/vector-error.js';
-import { TorchWorker } from '../../../engine/backends/torch/worker-process.js';
+import { TorchWorker } from '../../../engine/torch/worker-process.js';
 import { TORCH, reportSkip } from './torch-available.js';
 
 reportSkip('torch/golden.test.ts');

@@ -4,9 +4,9 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { float32 } from '../../../engine/core/host-tensor.js';
-import { FrameReader, ProtocolError, decodeFrame, encodeFrame, type Frame } from '../../../engine/backends/torch/framing.js';
-import { torchWorkerPath } from '../../../engine/backends/torch/worker-path.js';
-import { TorchWorker } from '../../../engine/backends/torch/worker-process.js';
+import { FrameReader, ProtocolError, decodeFrame, encodeFrame, type Frame } from '../../../engine/torch/framing.js';
+import { torchWorkerPath } from '../../../engine/torch/worker-path.js';
+import { TorchWorker } from '../../../engine/torch/worker-process.js';
 import { TORCH, reportSkip, zombieChildren } from './torch-available.js';
 
 reportSkip('torch/protocol.test.ts');

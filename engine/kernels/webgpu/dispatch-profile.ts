@@ -1,5 +1,5 @@
 import { tf } from '../../core/tf.js';
-import { deviceIdle } from '../device-sync.js';
+import { deviceIdle } from '../../core/device-sync.js';
 import { summarize } from '../../stats/sample-stats.js';
 import { watchHost } from './host-profile.js';
 

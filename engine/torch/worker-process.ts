@@ -1,8 +1,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { z } from 'zod';
-import { BackendUnavailableError, FusebenchError } from '../../core/errors.js';
-import type { HostTensor, HostTensors } from '../../core/host-tensor.js';
-import type { Mode } from '../../core/types.js';
+import { BackendUnavailableError } from '../core/errors.js';
+import type { HostTensor, HostTensors } from '../core/host-tensor.js';
+import type { Mode } from '../core/types.js';
 import { DEFAULT_MAX_FRAME_BYTES, FrameReader, ProtocolError, encodeFrame, type Frame } from './framing.js';
 import {
   byeReplySchema,
@@ -19,7 +19,21 @@ import {
   type TorchTiming,
 } from './messages.js';
 import { findTorchPython } from './python.js';
+import { FAMILIES } from '../families/index.js';
 import { torchWorkerPath } from './worker-path.js';
+
+/**
+ * Where the worker's implementations (its hello) differ from the families' `torch` lists, the one source
+ * the engine plans from: a worker.py of another version. Undefined when they agree.
+ */
+function implementationsDiffer(worker: Readonly<Record<string, readonly string[]>>): string | undefined {
+  for (const family of FAMILIES) {
+    const mine = (family.torch ?? []).map((i) => i.name).join(', ');
+    const theirs = (worker[family.name] ?? []).join(', ');
+    if (mine !== theirs) return `${family.name}: the engine plans ${mine || 'no implementations'}, the worker has ${theirs || 'none'}`;
+  }
+  return undefined;
+}
 
 /** `auto`: CUDA device 0 where torch sees one, else the CPU. */
 export type TorchDevice = 'auto' | 'cpu' | `cuda:${number}`;
@@ -71,10 +85,14 @@ export interface TorchResult {
   runningStats: HostTensors;
 }
 
-/** The worker failed a request or stopped; the message says which and why. */
-export class TorchError extends FusebenchError {
+/**
+ * The worker failed a request, stopped (a crash, an out-of-memory kill) or broke the protocol; the
+ * message says which and why. Not a FusebenchError: nothing the user gave was wrong (what they give is
+ * checked before the worker sees it), so hosts report it as a failure of the tool (CLI exit 3).
+ */
+export class TorchError extends Error {
   constructor(message: string) {
-    super(`torch worker: ${message}`, 'backend');
+    super(`torch worker: ${message}`);
     this.name = 'TorchError';
   }
 }
@@ -156,6 +174,8 @@ export class TorchWorker {
     const worker = new TorchWorker(child, options.timeoutMs ?? DEFAULT_TIMEOUT_MS, max);
     try {
       worker.helloReply = (await worker.request('hello', {}, {}, helloReplySchema)).reply;
+      const differs = implementationsDiffer(worker.helloReply.implementations);
+      if (differs) throw new TorchError(`${differs}: the worker (${worker.helloReply.python}) is not this Fusebench's; run npm run build`);
       return worker;
     } catch (err) {
       await worker.dispose();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { elementCount, isFloat, showShape, type HostTensor, type HostTensors } from '../../core/host-tensor.js';
+import { elementCount, isFloat, showShape, type HostTensor, type HostTensors } from '../core/host-tensor.js';
 
 /**
  * The torch worker's frames (the Python side is framing.py beside this file; docs/pytorch.md):

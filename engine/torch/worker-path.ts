@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BackendUnavailableError } from '../../core/errors.js';
+import { BackendUnavailableError } from '../core/errors.js';
 
 /**
  * Where worker.py is: beside this file in the source tree (tests, tsx), in `torch/` beside the bundle

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The Fusebench torch worker: runs the families' PyTorch implementations for the TypeScript engine.
 
-Started by engine/backends/torch/worker-process.ts as ``python3 worker.py [--device auto|cpu|cuda:N]``;
+Started by engine/torch/worker-process.ts as ``python3 worker.py [--device auto|cpu|cuda:N]``;
 speaks the framed protocol of framing.py on stdin/stdout (docs/pytorch.md lists the messages).
 Anything printed goes to stderr: stdout carries frames only. End of input ends the worker.
 """

@@ -1,6 +1,6 @@
 /**
  * Fusebench's own WebGPU kernels (WGSL), registered on TensorFlow.js's webgpu backend when this module
- * loads and run through its program machinery (engine/backends/webgpu/dispatch-cache.ts). Families use
+ * loads and run through its program machinery (engine/kernels/webgpu/dispatch-cache.ts). Families use
  * these ops in their `...Wgsl` implementations, which declare `backends: ['webgpu']`.
  */
 export { groupedConv } from './grouped-conv.js';

@@ -3,7 +3,7 @@ export const TFJS_BACKENDS = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type TfjsBackendName = (typeof TFJS_BACKENDS)[number];
 
 /**
- * Every backend: the TensorFlow.js ones, then `torch`, a PyTorch worker process (engine/backends/torch/,
+ * Every backend: the TensorFlow.js ones, then `torch`, a PyTorch worker process (engine/torch/,
  * docs/pytorch.md) that is not a TensorFlow.js backend: code that runs tfjs ops checks isTfjsBackend.
  */
 export const BACKENDS = [...TFJS_BACKENDS, 'torch'] as const;

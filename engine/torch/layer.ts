@@ -1,6 +1,6 @@
-import type { Tensor } from '../../core/tf.js';
-import type { AnyFamily, Mode, Tensors, WeightSet } from '../../core/types.js';
-import { activationFromPytorch, activationToPytorch, exportWeights, fromPytorchTensor, pytorchLayout } from '../../weights.js';
+import type { Tensor } from '../core/tf.js';
+import type { AnyFamily, Mode, Tensors, WeightSet } from '../core/types.js';
+import { activationFromPytorch, activationToPytorch, exportWeights, fromPytorchTensor, pytorchLayout } from '../weights.js';
 import type { TorchLoaded } from './messages.js';
 import { TorchError, type TorchLoadOptions, type TorchResult, type TorchWorker } from './worker-process.js';
 

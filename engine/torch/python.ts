@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { z } from 'zod';
-import type { BackendInfo } from '../backend.js';
+import type { BackendInfo } from '../core/backend-names.js';
 
 /** The oldest PyTorch the worker is written for (torch.frombuffer, persistent=False buffers, einsum). */
 export const MIN_TORCH = [1, 13] as const;

@@ -1,4 +1,4 @@
-import { tf } from '../core/tf.js';
+import { tf } from './tf.js';
 
 /** The parts of tfjs-backend-webgpu's backend that submit its batched commands (public in 4.22). */
 interface WebGpuQueueOwner {

@@ -1,13 +1,13 @@
-import { tf, type Tensor } from '../../core/tf.js';
-import { FusebenchError } from '../../core/errors.js';
-import { parseConfig } from '../../core/config.js';
-import { MODES, type AnyFamily, type Implementation, type Mode, type WeightSet } from '../../core/types.js';
-import { FAMILIES, getFamily } from '../../families/index.js';
-import { drawInputs, disposeInputs, type Equivalence, type GateInputs } from '../../equivalence.js';
-import { disposeLayerRun, runLayer } from '../../run-layer.js';
-import { vectorError, worstOf, type VectorError } from '../../vector-error.js';
-import { TOLERANCES } from '../backend.js';
-import { useBackend } from '../node.js';
+import { tf, type Tensor } from '../core/tf.js';
+import { FusebenchError } from '../core/errors.js';
+import { parseConfig } from '../core/config.js';
+import { MODES, type AnyFamily, type Implementation, type Mode, type WeightSet } from '../core/types.js';
+import { FAMILIES, getFamily } from '../families/index.js';
+import { drawInputs, disposeInputs, type Equivalence, type GateInputs } from '../equivalence.js';
+import { disposeLayerRun, runLayer } from '../run-layer.js';
+import { vectorError, worstOf, type VectorError } from '../vector-error.js';
+import { TOLERANCES } from '../core/backend-names.js';
+import { useBackend } from '../backends/node.js';
 import { loadEngineLayer, resultToEngine, type EngineResult } from './layer.js';
 import { TorchWorker, type TorchDevice, type TorchLoadOptions } from './worker-process.js';
 
