@@ -32,9 +32,23 @@ function comparisonKey(p: PointRecord, implementation: string): string {
  * figures the measurement recorded. Serial points get an empty answer; a non-equivalent point (or one
  * whose baseline is not equivalent) gets its ratio and a flag but never a speedup.
  *
+ * Built once per results (per points array): every chart, table, summary and card of a report shares it.
+ *
  * @example const speedupOf = speedupIndex(results); speedupOf(point).speedupLow // 1.5
  */
 export function speedupIndex(results: SweepResults): (point: PointRecord) => SpeedupInfo {
+  let index = indexes.get(results.points);
+  if (!index) {
+    index = buildSpeedupIndex(results);
+    indexes.set(results.points, index);
+  }
+  return index;
+}
+
+/** Speedup indexes by the points they index: results are read, never changed, once analysed. */
+const indexes = new WeakMap<readonly PointRecord[], (point: PointRecord) => SpeedupInfo>();
+
+function buildSpeedupIndex(results: SweepResults): (point: PointRecord) => SpeedupInfo {
   const serials = new Map<string, PointRecord>();
   const references = new Map<string, PointRecord>();
   for (const p of results.points) {

@@ -320,6 +320,18 @@ function noteOf(s: Omit<GroupSummary, 'note'>, swept: readonly string[]): string
  * @example summarizeResults(results)[0].crossover // { kind: 'found', groups: 4, implementation: 'parallel.tile', ... }
  */
 export function summarizeResults(results: SweepResults): GroupSummary[] {
+  let summaries = summaryCache.get(results.points);
+  if (!summaries) {
+    summaries = buildSummaries(results);
+    summaryCache.set(results.points, summaries);
+  }
+  return summaries;
+}
+
+/** Summaries by the points they summarise, built once per results: every report format and card shares them. */
+const summaryCache = new WeakMap<readonly PointRecord[], GroupSummary[]>();
+
+function buildSummaries(results: SweepResults): GroupSummary[] {
   const { families, modes, backends } = dimensions(results);
   const speedupOf = speedupIndex(results);
   const disagreements = backendDisagreements(results);

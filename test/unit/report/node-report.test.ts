@@ -1,4 +1,6 @@
-import { summaryRows } from '../../../engine/report/summary.js';
+import { speedupIndex } from '../../../engine/report/speedup.js';
+import { REPORT_FORMATS } from '../../../engine/report/index.js';
+import { summarizeResults, summaryRows } from '../../../engine/report/summary.js';
 import { describe, expect, it } from 'vitest';
 import { buildCharts } from '../../../engine/report/charts.js';
 import { renderReport } from '../../../engine/report/node-report.js';
@@ -63,5 +65,19 @@ describe('renderReport', () => {
     const names = renderReport(odd, 'svg').files.map((f) => f.name);
     expect(names).toContain('__evil_gmp-inference-wasm-latency.svg');
     expect(names.every((n) => !n.includes('/'))).toBe(true);
+  });
+});
+
+describe('one analysis per results (issue #18)', () => {
+  it('every report format shares one speedup index and one set of summaries per results', () => {
+    const r = structuredClone(fixture);
+    const index = speedupIndex(r);
+    const summaries = summarizeResults(r);
+    for (const format of REPORT_FORMATS) renderReport(r, format);
+    expect(speedupIndex(r)).toBe(index);
+    expect(summarizeResults(r)).toBe(summaries);
+    // Other points, another analysis.
+    const other = { ...r, points: r.points.slice(1) };
+    expect(speedupIndex(other)).not.toBe(index);
   });
 });
