@@ -4,17 +4,22 @@
 import { cpSync, mkdirSync, readdirSync } from 'node:fs';
 import { build } from 'esbuild';
 
-const entries = process.argv.slice(2);
+// Arguments: `--outdir DIR` (default dist/node), then entries as `path` or `name=path` (default: the four below).
+// A test builds the same bundles with its own engine entry into a folder of its own (test/hold/).
+const args = process.argv.slice(2);
+const outdirAt = args.indexOf('--outdir');
+const outdir = outdirAt >= 0 ? args.splice(outdirAt, 2)[1] : 'dist/node';
+const named = (entry) => (entry.includes('=') ? { out: entry.split('=')[0], in: entry.split('=')[1] } : entry);
 await build({
-  entryPoints: entries.length
-    ? entries
+  entryPoints: args.length
+    ? args.map(named)
     : {
         cli: 'main/cli/index.ts',
         'engine-worker': 'engine/worker/node-worker.ts',
         'engine-pass': 'engine/worker/pass-worker.ts',
         'engine-plan': 'engine/worker/plan-worker.ts',
       },
-  outdir: 'dist/node',
+  outdir,
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -39,7 +44,7 @@ await build({
 
 // The torch backend's Python worker runs beside the bundles (engine/torch/worker-path.ts looks
 // in dist/node/torch/), so a built or installed CLI finds it without the source tree.
-mkdirSync('dist/node/torch', { recursive: true });
+mkdirSync(`${outdir}/torch`, { recursive: true });
 for (const file of readdirSync('engine/torch').filter((f) => f.endsWith('.py'))) {
-  cpSync(`engine/torch/${file}`, `dist/node/torch/${file}`);
+  cpSync(`engine/torch/${file}`, `${outdir}/torch/${file}`);
 }

@@ -15,7 +15,7 @@ import { assertBackendsAvailable, availableBackend, planSweep, type SweepPlan } 
 import { estimateGroupsMs, type Calibration } from './estimate.js';
 import { canonicalJson } from '../core/point-key.js';
 import { acquireSweepLock, type SweepLock } from './sweep-lock.js';
-import { runSweep, type SweepProgress } from './run-sweep.js';
+import { runSweep, type SweepOptions, type SweepProgress } from './run-sweep.js';
 import { PassPool } from './pass-pool.js';
 
 export interface SweepFilesRequest {
@@ -54,31 +54,8 @@ export function fileStem(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '') || 'sweep';
 }
 
-/**
- * `FUSEBENCH_TEST_HOLD_AFTER_POINTS=N`: end-to-end tests of cancelling set this on the host they start,
- * so a sweep measures N points and then waits for the cancel; never set in normal use.
- */
-function testHoldAfterPoints(): number | undefined {
-  const raw = process.env.FUSEBENCH_TEST_HOLD_AFTER_POINTS;
-  return raw && /^\d+$/.test(raw) ? Number(raw) : undefined;
-}
-
-/**
- * `FUSEBENCH_TEST_HOLD_RELEASE_FILE=PATH`: the hold above also ends once PATH exists, so a test can let
- * a held sweep finish (reattaching after a reload) instead of cancelling it. Polled; never set in normal use.
- */
-function testHoldRelease(...signals: (AbortSignal | undefined)[]): Promise<void> | undefined {
-  const path = process.env.FUSEBENCH_TEST_HOLD_RELEASE_FILE;
-  if (!path) return undefined;
-  return new Promise((resolve) => {
-    const timer = setInterval(() => {
-      if (existsSync(path) || signals.some((s) => s?.aborted)) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 50);
-  });
-}
+/** Hooks a test gives a sweep (engine/worker/engine-process.ts): never set in normal use. */
+export type SweepHooks = Partial<Pick<SweepOptions, 'holdAfterPoints' | 'releaseHold'>>;
 
 /** Where a sweep folder keeps the journal of profile `name`. */
 export function journalPathIn(outDir: string, name: string): string {
@@ -95,11 +72,12 @@ export async function runSweepToFiles(
   signal?: AbortSignal,
   onProgress?: (p: SweepProgress) => void,
   onPoint?: (p: PointRecord) => void,
+  hooks: SweepHooks = {},
 ): Promise<SweepFilesResult> {
   makeDirectory(request.outDir);
   const lock = acquireSweepLock(request.outDir);
   try {
-    return await runLocked(request, lock, signal, onProgress, onPoint);
+    return await runLocked(request, lock, signal, onProgress, onPoint, hooks);
   } finally {
     lock.release();
   }
@@ -134,6 +112,7 @@ async function runLocked(
   signal: AbortSignal | undefined,
   onProgress: ((p: SweepProgress) => void) | undefined,
   onPoint: ((p: PointRecord) => void) | undefined,
+  hooks: SweepHooks,
 ): Promise<SweepFilesResult> {
   const journalPath = journalPathIn(request.outDir, request.profile.name);
   const journal = existingJournal(journalPath);
@@ -208,16 +187,11 @@ async function runLocked(
   const profile = header.profile;
   const done = new Set(previous.map((p) => p.key));
   let fresh: PointRecord[];
-  const holdAfterPoints = testHoldAfterPoints();
-  // Ends the release poll with the sweep, whether or not the hold was reached.
-  const sweepOver = new AbortController();
-  const releaseHold = holdAfterPoints !== undefined ? testHoldRelease(signal, sweepOver.signal) : undefined;
   const pool = new PassPool({ torchDevice: request.torchDevice ?? 'auto' });
   try {
     await pool.start(profile.measure.maxPasses, header.backends!.includes('torch'));
     fresh = await runSweep({
-      ...(holdAfterPoints !== undefined ? { holdAfterPoints } : {}),
-      ...(releaseHold ? { releaseHold } : {}),
+      ...hooks,
       groups,
       estimates: estimateGroupsMs(groups, profile.measure, request.calibration ?? {}),
       settings: profile.measure,
@@ -233,7 +207,6 @@ async function runLocked(
       },
     });
   } finally {
-    sweepOver.abort();
     writer.close();
     await pool.dispose();
   }

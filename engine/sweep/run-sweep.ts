@@ -49,7 +49,7 @@ export interface SweepOptions {
   /**
    * Test hook: once at least this many points were measured in this run (whole groups), the next group
    * waits for the cancel instead of starting, so a test of cancelling cannot race the sweep's speed
-   * (see node-sweep.ts).
+   * (engine/worker/engine-process.ts takes it from a test's entry).
    */
   holdAfterPoints?: number;
   /** Test hook: resolves when the hold may end without a cancel (a test of reattaching lets the sweep finish). */

@@ -6,9 +6,9 @@ import { allCharts, screenshot, selectFamilies } from './helpers';
 
 // The host measures the first group (the serial loop and the block-diagonal form: 2 points) and then
 // holds the sweep until it is cancelled (or RELEASE exists), so the cancel always lands mid-run whatever
-// the machine's speed (engine/sweep/node-sweep.ts).
+// the machine's speed (test/hold/held-engine.ts).
 const RELEASE = join(tmpdir(), `fusebench-e2e-cancel-release-${process.pid}-${Date.now()}`);
-test.use({ hostEnv: { FUSEBENCH_TEST_HOLD_AFTER_POINTS: '1', FUSEBENCH_TEST_HOLD_RELEASE_FILE: RELEASE } });
+test.use({ heldHost: true, hostEnv: { FUSEBENCH_TEST_HOLD_RELEASE_FILE: RELEASE } });
 const planned = 12;
 const held = 2;
 

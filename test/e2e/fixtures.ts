@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test as base, expect, type Page } from '@playwright/test';
+import { buildHeldCli } from '../hold/build-held';
 
 export interface WebHost {
   /** The URL the host printed, with its token. */
@@ -16,10 +17,13 @@ export interface WebHost {
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-/** Starts `fusebench serve --port 0` with a fresh workspace and waits for the line that names its URL. */
-async function startHost(env: Record<string, string>): Promise<{ host: WebHost; child: ChildProcess }> {
+/**
+ * Starts `fusebench serve --port 0` with a fresh workspace and waits for the line that names its URL.
+ * `cli` is the built CLI, or a test build whose engine holds sweeps (test/hold/).
+ */
+async function startHost(cli: string, env: Record<string, string>): Promise<{ host: WebHost; child: ChildProcess }> {
   const workspace = mkdtempSync(join(tmpdir(), 'fusebench-e2e-'));
-  const child = spawn(process.execPath, [join(ROOT, 'bin/fusebench.mjs'), 'serve', '--port', '0', '--workspace', workspace], {
+  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--workspace', workspace], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -47,12 +51,21 @@ export interface ConsoleGuard {
   allow(pattern: RegExp): void;
 }
 
-export const test = base.extend<{ consoleGuard: ConsoleGuard; app: Page }, { host: WebHost; hostEnv: Record<string, string> }>({
+export const test = base.extend<
+  { consoleGuard: ConsoleGuard; app: Page },
+  { host: WebHost; hostEnv: Record<string, string>; heldHost: boolean }
+>({
   /** Extra environment for the web host; a spec that sets it (test.use) gets a host of its own. */
   hostEnv: [{}, { scope: 'worker', option: true }],
+  /**
+   * A host whose engine holds each sweep after its first group until it is cancelled or the file named
+   * by FUSEBENCH_TEST_HOLD_RELEASE_FILE (in hostEnv) exists: test/hold/held-engine.ts.
+   */
+  heldHost: [false, { scope: 'worker', option: true }],
   host: [
-    async ({ hostEnv }, use) => {
-      const { host, child } = await startHost(hostEnv);
+    async ({ hostEnv, heldHost }, use) => {
+      const held = heldHost ? buildHeldCli() : undefined;
+      const { host, child } = await startHost(held?.cli ?? join(ROOT, 'bin/fusebench.mjs'), hostEnv);
       await use(host);
       child.kill('SIGTERM');
       await new Promise((done) => {
@@ -66,6 +79,7 @@ export const test = base.extend<{ consoleGuard: ConsoleGuard; app: Page }, { hos
         });
       });
       rmSync(host.workspace, { recursive: true, force: true });
+      held?.remove();
     },
     { scope: 'worker' },
   ],

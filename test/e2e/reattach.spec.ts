@@ -6,9 +6,9 @@ import { screenshot, screenshotThemes, showTab } from './helpers';
 
 // The host measures the first group of the default sweep (4 points: bottleneck at groups=1) and holds
 // the sweep there until RELEASE exists, so the reload always lands mid-run whatever the machine's
-// speed, and the run can still finish (engine/sweep/node-sweep.ts).
+// speed, and the run can still finish (test/hold/held-engine.ts).
 const RELEASE = join(tmpdir(), `fusebench-e2e-release-${process.pid}-${Date.now()}`);
-test.use({ hostEnv: { FUSEBENCH_TEST_HOLD_AFTER_POINTS: '1', FUSEBENCH_TEST_HOLD_RELEASE_FILE: RELEASE } });
+test.use({ heldHost: true, hostEnv: { FUSEBENCH_TEST_HOLD_RELEASE_FILE: RELEASE } });
 const held = 4;
 
 test.describe.serial('runs that outlive the page', () => {

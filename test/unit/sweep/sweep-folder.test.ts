@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { acquireSweepLock, LOCK_FILE } from '../../../engine/sweep/sweep-lock.js';
 import { parseJournal, parseResults } from '../../../engine/files/read.js';
 import { countPoints, expandProfile, validateProfileObject } from '../../../engine/node.js';
+import { buildHeldCli } from '../../hold/build-held.js';
 
 /** A sweep that takes a few seconds: one family, two configs, inference, minimal sampling. */
 function tinyProfile(dir: string, name = 'tiny', backends = ['wasm']): string {
@@ -62,10 +63,9 @@ describe('one writer per sweep folder', () => {
     const profile = tinyProfile(dir);
     const out = join(dir, 'out');
     const journal = join(out, 'tiny.sweep.ndjson');
-    const first = spawn(process.execPath, ['bin/fusebench.mjs', 'sweep', profile, '--out', out], {
-      stdio: 'ignore',
-      env: { ...process.env, FUSEBENCH_TEST_HOLD_AFTER_POINTS: '1' },
-    });
+    // A CLI whose engine holds the sweep after its first group (test/hold/) until it is killed.
+    const held = buildHeldCli();
+    const first = spawn(process.execPath, [held.cli, 'sweep', profile, '--out', out], { stdio: 'ignore' });
     try {
       const deadline = Date.now() + 60_000;
       while (journalLines(journal) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -79,6 +79,7 @@ describe('one writer per sweep folder', () => {
       // The first writer holds its sweep (the test hook) until killed: kill it whatever happened above.
       first.kill('SIGKILL');
       await new Promise((r) => (first.exitCode !== null || first.signalCode !== null ? r(undefined) : first.once('exit', r)));
+      held.remove();
     }
     const before = parseJournal(journal, readFileSync(journal, 'utf8')).points;
     const resumed = cli(['sweep', profile, '--out', out, '--resume', '--json']);
