@@ -30,11 +30,6 @@ class Family:
     input_shape: Callable[[Config], list[int]]
     implementations: dict[str, Implementation]
 
-    @property
-    def feature_map(self) -> bool:
-        """Takes a 4-D NCHW input (so channels_last applies)."""
-        return self.name in ("replicate", "bottleneck", "gmp", "batchnorm", "attribute-head")
-
 
 def _family(name: str, input_shape: Callable[[Config], list[int]], impls: list[Implementation]) -> Family:
     return Family(name, input_shape, {i.name: i for i in impls})

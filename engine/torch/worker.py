@@ -168,8 +168,6 @@ class Worker:
             raise RequestError(f"options.dtype must be float32 or float64, got {options.get('dtype')!r}")
         channels_last = bool(options.get("channelsLast", False))
         compile_ = bool(options.get("compile", False))
-        if channels_last and not family.feature_map:
-            raise RequestError(f"options.channelsLast applies to 4-D feature maps; {family.name} does not take one")
         if compile_ and not hasattr(torch, "compile"):
             raise RequestError(f"options.compile needs torch >= 2.0; this worker has torch {torch.__version__}")
         training = mode == "training"
@@ -178,6 +176,8 @@ class Worker:
             module = impl.build(cfg)
         except (KeyError, TypeError, ValueError) as err:
             raise RequestError(f"config does not fit {family.name}: {type(err).__name__} {err}") from None
+        if channels_last and len(expected_input) != 4:
+            raise RequestError(f"options.channelsLast applies to 4-D feature maps; {family.name} does not take one")
 
         x = tensors.get("input")
         if x is None:

@@ -58,11 +58,10 @@ export function serveEngine(port: EnginePort, hooks: (signal: AbortSignal) => Sw
       }
       port.postMessage({
         type: 'done',
+        results: r.results,
         resultsPath: r.resultsPath,
         journalPath: r.journalPath,
         ...(reportPath ? { reportPath } : {}),
-        complete: r.results.complete,
-        points: r.results.points.length,
         resumedPoints: r.resumedPoints,
       });
     } catch (e) {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { SweepProgress } from '../sweep/run-sweep.js';
 import type { SweepFilesRequest } from '../sweep/node-sweep.js';
-import { pointSchema, type PointRecord, type Profile } from '../files/schemas.js';
+import { pointSchema, resultsSchema, type PointRecord, type Profile, type SweepResults } from '../files/schemas.js';
 import type { PlanDetails } from '../sweep/plan-details.js';
 import type { Calibration } from '../sweep/estimate.js';
 
@@ -12,13 +12,13 @@ export type ToWorker = { type: 'sweep'; request: SweepFilesRequest } | { type: '
 export type FromWorker =
   | { type: 'progress'; progress: SweepProgress }
   | { type: 'point'; point: PointRecord }
+  /** The finished results travel in the message: no host reads back the file the engine just wrote. */
   | {
       type: 'done';
+      results: SweepResults;
       resultsPath: string;
       journalPath: string;
       reportPath?: string;
-      complete: boolean;
-      points: number;
       resumedPoints: number;
     }
   /**
@@ -45,11 +45,10 @@ export const fromWorkerSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('point'), point: pointSchema }),
   z.strictObject({
     type: z.literal('done'),
+    results: resultsSchema,
     resultsPath: z.string(),
     journalPath: z.string(),
     reportPath: z.string().optional(),
-    complete: z.boolean(),
-    points: z.number().int().min(0),
     resumedPoints: z.number().int().min(0),
   }),
   z.strictObject({

@@ -116,7 +116,7 @@ export async function sweepCommand(argv: string[], out: Out, err: Out): Promise<
     err(`fusebench sweep: ${last.message}`);
     return 3;
   }
-  const results = readResultsFile(last.resultsPath);
+  const { results } = last;
   const failures = unexpectedFailures(results);
   const errors = results.points.filter((p) => p.status === 'error');
   if (values.json) {
@@ -126,8 +126,8 @@ export async function sweepCommand(argv: string[], out: Out, err: Out): Promise<
           results: last.resultsPath,
           journal: last.journalPath,
           report: last.reportPath,
-          complete: last.complete,
-          points: last.points,
+          complete: results.complete,
+          points: results.points.length,
           resumedPoints: last.resumedPoints,
           failures: failures.length,
           errors: errors.length,
@@ -139,12 +139,12 @@ export async function sweepCommand(argv: string[], out: Out, err: Out): Promise<
   } else {
     out(summaryLines(results).join('\n'));
     out('');
-    out(`${last.complete ? 'complete' : 'cancelled'}: ${last.points} points (${last.resumedPoints} from the journal)`);
+    out(`${results.complete ? 'complete' : 'cancelled'}: ${results.points.length} points (${last.resumedPoints} from the journal)`);
     out(`results  ${last.resultsPath}\njournal  ${last.journalPath}${last.reportPath ? `\nreport   ${last.reportPath}` : ''}`);
-    if (!last.complete) out(`continue with: ${resume}`);
+    if (!results.complete) out(`continue with: ${resume}`);
   }
   // Stopped by Ctrl-C: the shell's convention for an interrupted command.
-  if (interrupts > 0 && !last.complete) {
+  if (interrupts > 0 && !results.complete) {
     err(`interrupted: continue with: ${resume}`);
     return 130;
   }

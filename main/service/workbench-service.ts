@@ -5,7 +5,6 @@ import { describeFamilies } from '../../engine/index.js';
 import {
   BackendUnavailableError,
   DEFAULT_MAX_POINTS,
-  describeError,
   FusebenchError,
   MAX_POINTS_CEILING,
   MAX_PROFILE_BYTES,
@@ -20,7 +19,6 @@ import {
   fileStem,
   parseProfile,
   parseResults,
-  readResultsFile,
   readText,
   renderReport,
   validateProfileObject,
@@ -152,19 +150,14 @@ export function createWorkbenchService(options: ServiceOptions): WorkbenchApi & 
         emit({ runId, type: 'point', point: m.point });
       } else if (m.type === 'done') {
         runs.delete(runId);
-        try {
-          const results = readResultsFile(m.resultsPath);
-          const inFiles = Date.parse(results.finishedAt ?? '') - Date.parse(results.createdAt);
-          // A resumed run's files span both sessions: only fresh runs say what a launch costs.
-          if (Number.isFinite(inFiles) && previous.size === 0) {
-            launchOverheads.push(Math.max(0, Date.now() - live.startedAt - inFiles));
-            if (launchOverheads.length > 9) launchOverheads.shift();
-          }
-          emit({ runId, type: 'finished', results, resultsPath: m.resultsPath, complete: m.complete });
-        } catch (e) {
-          failures.set(id, describeError(e));
-          emit({ runId, type: 'failed', message: describeError(e) });
+        const { results } = m;
+        const inFiles = Date.parse(results.finishedAt ?? '') - Date.parse(results.createdAt);
+        // A resumed run's files span both sessions: only fresh runs say what a launch costs.
+        if (Number.isFinite(inFiles) && previous.size === 0) {
+          launchOverheads.push(Math.max(0, Date.now() - live.startedAt - inFiles));
+          if (launchOverheads.length > 9) launchOverheads.shift();
         }
+        emit({ runId, type: 'finished', results, resultsPath: m.resultsPath, complete: results.complete });
       } else {
         runs.delete(runId);
         failures.set(id, m.message);

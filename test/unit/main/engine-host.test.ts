@@ -8,6 +8,7 @@ import { probeEnvironment, superviseEngine, type EngineChild } from '../../../ma
 import { WorkerThreadChild } from '../../../main/engine-host/worker-thread.js';
 import { ChildProcessChild } from '../../../main/engine-host/child-process.js';
 import type { FromWorker, SweepFilesRequest, ToWorker } from '../../../engine/common.js';
+import { SMALL_RESULTS } from '../renderer/fake-api.js';
 
 /** Stands in for Electron's UtilityProcess: the same events and methods. */
 class FakeChild extends EventEmitter implements EngineChild {
@@ -28,8 +29,7 @@ const done: FromWorker = {
   type: 'done',
   resultsPath: '/tmp/x/smoke.sweep.json',
   journalPath: '/tmp/x/smoke.sweep.ndjson',
-  complete: true,
-  points: 2,
+  results: SMALL_RESULTS,
   resumedPoints: 0,
 };
 
@@ -51,7 +51,7 @@ describe('engine supervision', () => {
     [{ nonsense: true }, /message outside the protocol \(type: /],
     [{ type: 'progress', progress: {} }, /progress\.done/],
     [{ type: 'point', point: { key: 1 } }, /point\.key/],
-    [{ type: 'done', resultsPath: 5 }, /resultsPath/],
+    [{ ...done, resultsPath: 5 }, /resultsPath/],
     ['a string', /outside the protocol/],
   ])('fails the run and stops the engine on a message outside the protocol: %j', async (message, why) => {
     const child = new FakeChild();

@@ -95,4 +95,17 @@ describe.skipIf(!TORCH)('torch backend (CPU)', () => {
       disposeWeights(weights);
     }
   });
+
+  it('refuses channels_last for a family whose input is not a 4-D feature map, naming the option', async () => {
+    const family = FAMILIES.find((f) => f.name === 'class-head')!;
+    const config = parseConfig<object>(family, family.small);
+    const weights = tf.tidy(() => family.init(config, 99) as unknown as tf.TensorContainer) as unknown as WeightSet;
+    try {
+      await expect(verifyTorch({ family: 'class-head', seed: 5, weights, worker, options: { channelsLast: true } })).rejects.toThrow(
+        /channelsLast applies to 4-D feature maps; class-head/,
+      );
+    } finally {
+      disposeWeights(weights);
+    }
+  });
 });
