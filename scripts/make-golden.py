@@ -14,7 +14,7 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "engine", "backends", "torch"))
+sys.path.insert(0, os.path.join(HERE, "..", "engine", "torch"))
 sys.dont_write_bytecode = True
 
 import torch  # noqa: E402

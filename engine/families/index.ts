@@ -10,8 +10,18 @@ import { batchnorm } from './batchnorm.js';
 import { classHead } from './class-head.js';
 import { attributeHead } from './attribute-head.js';
 
-/** Every layer family, in the order the seed meets them (DESIGN.md §2). */
-export const FAMILIES: readonly AnyFamily[] = [replicate, bottleneck, gmp, classLinear, groupLinear, batchnorm, classHead, attributeHead];
+/** Every layer family, in the order the seed meets them (DESIGN.md §2). One per line: a new family adds its line. */
+// prettier-ignore
+export const FAMILIES: readonly AnyFamily[] = [
+  replicate,
+  bottleneck,
+  gmp,
+  classLinear,
+  groupLinear,
+  batchnorm,
+  classHead,
+  attributeHead,
+];
 
 export function getFamily(name: string): AnyFamily {
   const family = FAMILIES.find((f) => f.name === name);

@@ -8,7 +8,7 @@ import type { HostTensors } from '../../../engine/core/host-tensor.js';
 import type { AnyFamily, WeightSet } from '../../../engine/core/types.js';
 import { disposeWeights, exportWeights, loadOwnWeights, loadWeights, pytorchFormNames } from '../../../engine/weights.js';
 import { convertCheckpoint } from '../../../engine/convert.js';
-import { smallConfigs } from './arbitraries.js';
+import { configArbitrary } from './arbitraries.js';
 import { activate } from './backends.js';
 
 /**
@@ -85,7 +85,7 @@ describe.each(FAMILIES.map((f) => [f.name, f] as const))('%s in PyTorch names', 
     'serial → %s → serial gives back the same tensors exactly, leaking nothing (random configs)',
     (form) => {
       fc.assert(
-        fc.property(smallConfigs[family.name]!, fc.integer({ min: 1, max: 1_000_000 }), (raw, seed) => {
+        fc.property(configArbitrary(family), fc.integer({ min: 1, max: 1_000_000 }), (raw, seed) => {
           const c = parseConfig<object>(family, raw);
           const before = tf.memory().numTensors;
           const serial = initSerial(family, c, seed);
