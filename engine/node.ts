@@ -33,3 +33,6 @@ export { pytorchForm } from './weights.js';
 export { familyReference, type FamilyReference } from './family-reference.js';
 export { assertBackendsAvailable, planSweep, type SweepPlan } from './sweep/plan.js';
 export { existingJournal, journalPathIn } from './sweep/node-sweep.js';
+export { DEFAULT_SCAN_TIME_SETTINGS, runScan, type ScanOptions, type ScanProgress, type ScanReport } from './torch/scan.js';
+export { ScanCrash } from './torch/scan-runner.js';
+export { renderScanHtml, scanAnswer, SITE_COLUMNS, siteRows } from './report/scan-report.js';

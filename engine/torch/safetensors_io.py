@@ -11,7 +11,16 @@ from typing import Optional
 
 import torch
 
-_DTYPES = {torch.float32: "F32", torch.float64: "F64", torch.int64: "I64"}
+_DTYPES = {
+    torch.float32: "F32",
+    torch.float64: "F64",
+    torch.float16: "F16",
+    torch.bfloat16: "BF16",
+    torch.int64: "I64",
+    torch.int32: "I32",
+    torch.uint8: "U8",
+    torch.bool: "BOOL",
+}
 _TORCH = {v: k for k, v in _DTYPES.items()}
 
 
@@ -22,7 +31,7 @@ def save_file(tensors: dict[str, torch.Tensor], path: str, metadata: Optional[di
     for name in sorted(tensors):
         t = tensors[name].detach().to("cpu").contiguous()
         if t.dtype not in _DTYPES:
-            raise ValueError(f"{name}: dtype {t.dtype} is not F32, F64 or I64")
+            raise ValueError(f"{name}: dtype {t.dtype} has no safetensors name here (F32, F64, F16, BF16, I64, I32, U8, BOOL)")
         data = ctypes.string_at(t.data_ptr(), t.numel() * t.element_size()) if t.numel() else b""
         header[name] = {"dtype": _DTYPES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
         blobs.append(data)

@@ -9,13 +9,17 @@ import { BackendUnavailableError } from '../core/errors.js';
  * app.asar.unpacked (Python cannot read inside an asar archive). FUSEBENCH_TORCH_WORKER overrides.
  */
 export function torchWorkerPath(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.FUSEBENCH_TORCH_WORKER) return env.FUSEBENCH_TORCH_WORKER;
+  return env.FUSEBENCH_TORCH_WORKER || torchScriptPath('worker.py');
+}
+
+/** Where one of the torch room's Python scripts is (worker.py, scan.py): the places torchWorkerPath looks. */
+export function torchScriptPath(script: string): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const places = [join(here, 'worker.py'), join(here, 'torch', 'worker.py')];
+  const places = [join(here, script), join(here, 'torch', script)];
   const candidates = [...new Set(places.flatMap((p) => [p.replace(/app\.asar([\\/])/, 'app.asar.unpacked$1'), p]))];
   const found = candidates.find((p) => existsSync(p));
   if (!found) {
-    throw new BackendUnavailableError('torch', `worker.py is not beside ${here} (looked in ${candidates.join(', ')}); run npm run build`);
+    throw new BackendUnavailableError('torch', `${script} is not beside ${here} (looked in ${candidates.join(', ')}); run npm run build`);
   }
   return found;
 }

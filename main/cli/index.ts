@@ -3,6 +3,7 @@ import { envCommand, familiesCommand, formulasCommand, verifyCommand } from './e
 import { reportCommand, sweepCommand } from './sweep-commands.js';
 import { serveCommand } from '../web/serve-command.js';
 import { convertCommand, forwardCommand } from './weights-commands.js';
+import { scanCommand } from './scan-command.js';
 
 const HELP = `fusebench — is the fused (parallel) layer faster, by how much, and is it still the same function?
 
@@ -17,6 +18,9 @@ const HELP = `fusebench — is the fused (parallel) layer faster, by how much, a
   fusebench sweep PROFILE [--backend B] [--device D] [--out DIR] [--resume] [--max-points N] [--json]
   fusebench report RESULTS --format html|csv|md|json|svg [--out PATH]
   fusebench serve [--port N] [--open] [--workspace DIR]   the UI in a browser, on 127.0.0.1 with a token
+  fusebench scan FILE.py:ClassName --input-shape B,C,H,W [--kwargs JSON] [--weights W.safetensors|W.pt] [--backend torch]
+                 [--device D] [--mode inference|training|both] [--measure [--passes N] [--keep-slower]] [--seed N] [--out DIR] [--json]
+                 find the loops over identical branches in your PyTorch model, rewrite them fused, prove and time it
 
 Backends: wasm (default), cpu, webgpu, tensorflow, torch (a PyTorch worker: FUSEBENCH_PYTHON, python3 or /usr/bin/python3
 with torch ≥ 1.13; --device auto|cpu|cuda:N). Weights files are safetensors in PyTorch names (docs/pytorch.md); a
@@ -51,6 +55,7 @@ const COMMANDS: Record<string, Command> = {
   sweep: sweepCommand,
   report: reportCommand,
   serve: serveCommand,
+  scan: scanCommand,
 };
 
 /** Runs one CLI invocation; returns the exit status. Bad input is one line on stderr, never a stack. */
