@@ -26,8 +26,8 @@ export function speedupWords(t: {
 
 /** The answer in one line: "fusing 2 of 3 sites: ×1.9 [1.8–2.0] faster in training; same function, max rel. err 3e-7". */
 export function scanAnswer(r: ScanReport): string {
-  const candidates = r.sites.filter((s) => !s.chainedTo && (s.fusable || s.implementation || s.reason));
-  const fused = r.whole.sitesFused.length;
+  const candidates = r.sites.filter((s) => s.fusable || s.implementation || s.reason);
+  const fused = r.sites.filter((s) => isFused(r, s)).length;
   if (candidates.length === 0) return 'no fusable branches found: no loop over identical branches on one input';
   const same = r.whole.proof.pass
     ? `same function, max rel. err ${formatNumber(r.whole.relErr, 2)} (float32)`
@@ -38,6 +38,11 @@ export function scanAnswer(r: ScanReport): string {
   return `fusing ${fused} of ${candidates.length} site${candidates.length === 1 ? '' : 's'}: ${speed}; ${same}`;
 }
 
+/** Whether the rewritten model fuses this site (a gmp chained to branches is fused with them). */
+export function isFused(r: Pick<ScanReport, 'whole'>, s: Pick<ReportedSite, 'path' | 'chainedTo'>): boolean {
+  return r.whole.sitesFused.includes(s.chainedTo ?? s.path);
+}
+
 /** One row per site for tables: path, pattern, branches, form, config, fused or why not, speedup. */
 export function siteRows(r: ScanReport): string[][] {
   return r.sites.map((s) => [
@@ -46,9 +51,7 @@ export function siteRows(r: ScanReport): string[][] {
     String(s.branches),
     siteForm(s),
     s.config ? formatConfig(s.config) : '—',
-    r.whole.sitesFused.includes(s.path) || (s.chainedTo && r.whole.sitesFused.includes(s.chainedTo))
-      ? 'fused'
-      : `no: ${s.reason ?? 'no fused form'}`,
+    isFused(r, s) ? 'fused' : `no: ${s.reason ?? 'no fused form'}`,
     speedupWords(s) ?? '—',
   ]);
 }

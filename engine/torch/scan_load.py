@@ -147,7 +147,7 @@ def trace(model: nn.Module, leaves: set[str], path: str) -> fx.GraphModule:
         raise ScanError(
             "file",
             f"torch.fx cannot trace {type(model).__name__}{where}: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}; "
-            "scan needs a forward without data-dependent control flow (a loop over a ModuleList is fine, a branch on a tensor's value is not)",
+            "scan needs a forward fx can trace: loops over a ModuleList are fine; a branch on a tensor's value is not, nor iterating over a tensor or a split (index it: parts[i])",
         ) from None
     return fx.GraphModule(model, graph, class_name=type(model).__name__)
 

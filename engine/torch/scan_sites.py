@@ -157,12 +157,35 @@ def difference(modules: list[nn.Module], where: str = "") -> Optional[str]:
 # --- family templates: a branch is a family's branch when it computes the same function --------------
 
 
+def call_order(m: nn.Module) -> list[str]:
+    """The module's leaf submodules in the order its forward calls them (fx), or in registration order where fx cannot trace it."""
+    try:
+        gm = fx.symbolic_trace(m)
+        order = [str(n.target) for n in gm.graph.nodes if n.op == "call_module"]
+        named = dict(m.named_modules())
+        return list(dict.fromkeys(t for t in order if any(True for _ in named[t].parameters(recurse=False)) or list(named[t].buffers(recurse=False))))
+    except Exception:
+        return [n for n, c in m.named_modules() if list(c.parameters(recurse=False)) or list(c.buffers(recurse=False))]
+
+
 def order_names(template: nn.Module, branch: nn.Module) -> Optional[dict[str, str]]:
-    """Template state names -> the branch's, matched in registration order by shape; None when they do not line up."""
-    t, b = list(template.state_dict().items()), list(branch.state_dict().items())
-    if len(t) != len(b) or any(tt.shape != bt.shape for (_, tt), (_, bt) in zip(t, b)):
+    """Template state names -> the branch's: their weighted modules paired in call order (same type, same tensor shapes)."""
+    t_mods, b_mods = call_order(template), call_order(branch)
+    if len(t_mods) != len(b_mods):
         return None
-    return {tn: bn for (tn, _), (bn, _) in zip(t, b)}
+    t_named, b_named = dict(template.named_modules()), dict(branch.named_modules())
+    names: dict[str, str] = {}
+    for tp, bp in zip(t_mods, b_mods):
+        tm, bm = t_named[tp], b_named[bp]
+        if type(tm) is not type(bm):
+            return None
+        t_state, b_state = tm.state_dict(), bm.state_dict()
+        if list(t_state) != list(b_state) or any(t_state[k].shape != b_state[k].shape for k in t_state):
+            return None
+        names.update({f"{tp}.{k}" if tp else k: f"{bp}.{k}" if bp else k for k in t_state})
+    if set(names) != set(template.state_dict()) or set(names.values()) != set(branch.state_dict()):
+        return None
+    return names
 
 
 def randomized(m: nn.Module, seed: int) -> nn.Module:
@@ -199,16 +222,20 @@ def computes_like(template: nn.Module, branch: nn.Module, input_shape: list[int]
     return names
 
 
+def _weighted(branch: nn.Module, kind: type) -> list[nn.Module]:
+    named = dict(branch.named_modules())
+    return [named[p] for p in call_order(branch) if isinstance(named[p], kind)]
+
+
 def _bottleneck_template(branch: nn.Module, channels: int) -> Optional[nn.Module]:
-    convs = [m for m in branch.modules() if isinstance(m, nn.Conv2d)]
+    convs = _weighted(branch, nn.Conv2d)
     if len(convs) != 3:
         return None
-    planes = convs[0].out_channels
-    return L.AttentionBottleneck(channels, planes)
+    return L.AttentionBottleneck(channels, convs[0].out_channels)
 
 
 def _class_head_template(branch: nn.Module, channels: int) -> Optional[nn.Module]:
-    linears = [m for m in branch.modules() if isinstance(m, nn.Linear)]
+    linears = _weighted(branch, nn.Linear)
     if len(linears) != 3 or linears[2].out_features != 1 or channels % linears[0].out_features:
         return None
     return nn.Sequential(L.ResidualLinearBlock(channels, channels // linears[0].out_features), nn.Linear(channels, 1))
@@ -370,9 +397,10 @@ def assign_family(gm: fx.GraphModule, site: Site, modules: list[nn.Module]) -> N
         names = [computes_like(template, m, x_shape) for m in modules] if template is not None else [None]
         if template is not None and all(names):
             site.family, site.implementation, site.names = "class-head", "parallel.einsum", names  # type: ignore[assignment]
-            lin = [m for m in m0.modules() if isinstance(m, nn.Linear)]
+            lin = _weighted(m0, nn.Linear)
             site.config = {"batch": batch, "classes": site.branches, "classChannels": base_shape[2], "reduction": base_shape[2] // lin[0].out_features}
             return
+    site.config = {"branches": site.branches, "branchInput": x_shape, "branchOutput": shape(site.calls[0])}
     if isinstance(m0, nn.Conv2d) and kind == "shared" and cat1 and m0.padding_mode == "zeros":
         site.implementation = "concatConv"
         return
@@ -385,7 +413,7 @@ def assign_family(gm: fx.GraphModule, site: Site, modules: list[nn.Module]) -> N
     if kind in ("shared", "slices", "select"):
         site.implementation = "vmap"
         return
-    site.fusable = False
+    site.fusable, site.config = False, None
     site.reason = f"no fused form for branches reading {kind} inputs"
 
 
@@ -430,7 +458,8 @@ def replicate_sites(gm: fx.GraphModule) -> list[Site]:
 
 
 def _scope(node: fx.Node) -> str:
-    return str(node.meta.get("scope") or "") or "(forward)"
+    """Where a function call sits: `<module path>:<node>` (`forward:cat_2` in the model's own forward)."""
+    return f"{node.meta.get('scope') or 'forward'}:{node.name}"
 
 
 def pool_sites(gm: fx.GraphModule, taken: set[fx.Node]) -> list[Site]:
@@ -459,7 +488,11 @@ def pool_sites(gm: fx.GraphModule, taken: set[fx.Node]) -> list[Site]:
             ok = all(s.base is base and s.dim == 1 and s.start == k * width and s.stop == (k + 1) * width for k, s in enumerate(slices))
             if not ok or len(x) != 4 or len(set(pools)) != 1 or [len(shape(e) or []) for e in ends] != [2] * len(ends):
                 continue
-            site = Site(path=_scope(node), pattern="gmp", branches=len(ends), base=base, collector=node, ends=list(ends))
+            first = ends[0]
+            while is_reshape(first):
+                first = first.args[0]
+            path = str(first.target) if first.op == "call_module" else _scope(node)
+            site = Site(path=path, pattern="gmp", branches=len(ends), base=base, collector=node, ends=list(ends))
             site.input = {"kind": "slices", "dim": 1, "width": width}
             site.output = {"kind": kind, "dim": dim, "pool": pools[0]}
             site.fusable, site.family, site.implementation = True, "gmp", "parallel.fusedMax"
@@ -491,8 +524,7 @@ def chained_pool_site(site: Site, gm: fx.GraphModule) -> Optional[Site]:
 def find_sites(gm: fx.GraphModule, groups: list[list[str]]) -> list[Site]:
     sites: list[Site] = []
     for members in groups:
-        parent = members[0].rsplit(".", 1)[0] if "." in members[0] else "(model)"
-        site = branch_site(gm, members, parent if len(groups_of(parent, groups)) == 1 else f"{parent}[{members[0].rsplit('.', 1)[-1]}…]")
+        site = branch_site(gm, members, group_path(members, groups))
         if site:
             sites.append(site)
             chained = chained_pool_site(site, gm)
@@ -504,5 +536,12 @@ def find_sites(gm: fx.GraphModule, groups: list[list[str]]) -> list[Site]:
     return sites + reps + pool_sites(gm, taken)
 
 
-def groups_of(parent: str, groups: list[list[str]]) -> list[list[str]]:
-    return [g for g in groups if (g[0].rsplit(".", 1)[0] if "." in g[0] else "(model)") == parent]
+def group_path(members: list[str], groups: list[list[str]]) -> str:
+    """A site's name: its container (`attention_convs`), or its members where they are attributes (`a+b+c`)."""
+    parent, _, _ = members[0].rpartition(".")
+    siblings = [g for g in groups if g[0].rpartition(".")[0] == parent]
+    from_list = all(m.rpartition(".")[2].isdigit() for m in members)
+    if from_list and len(siblings) == 1 and parent:
+        return parent
+    names = "+".join(m.rpartition(".")[2] for m in members)
+    return f"{parent}.{names}" if parent else names
