@@ -36,3 +36,4 @@ export { existingJournal, journalPathIn } from './sweep/node-sweep.js';
 export { DEFAULT_SCAN_TIME_SETTINGS, runScan, type ScanOptions, type ScanProgress, type ScanReport } from './torch/scan.js';
 export { ScanCrash } from './torch/scan-runner.js';
 export { renderScanHtml, scanAnswer, SITE_COLUMNS, siteRows } from './report/scan-report.js';
+export { writeScanFiles } from './report/node-scan.js';

@@ -8,8 +8,9 @@ import { BACKENDS, jsonPath, MAX_POINTS_CEILING, type BackendInfo, type BackendN
 import type { Environment, PointRecord, Profile, SweepProgress, SweepResults } from '../engine/common.js';
 import type { FamilyDescriptor } from '../engine/index.js';
 import type { CHANNELS, RequestMethod } from './channels.js';
+import type { ScanReport } from '../engine/node.js';
 
-export type { BackendInfo, BackendName, Environment, FamilyDescriptor, PointRecord, Profile, SweepProgress, SweepResults };
+export type { BackendInfo, BackendName, Environment, FamilyDescriptor, PointRecord, Profile, ScanReport, SweepProgress, SweepResults };
 
 export const FILE_KINDS = ['profile', 'results', 'report', 'image'] as const;
 export type FileKind = (typeof FILE_KINDS)[number];
@@ -133,6 +134,32 @@ export type MenuCommand =
   /** A file from File ▸ Recent; the renderer opens it with `openRecent(path)`. */
   | { command: 'open-recent'; path: string };
 
+/** A Python file of the workspace that may hold a model, with the nn.Module classes it defines (read as text: nothing runs). */
+export interface ModelFile {
+  /** Relative to the workspace, `/`-separated. */
+  path: string;
+  classes: string[];
+}
+
+/** What to scan (docs/scan.md): a model file and weights inside the workspace; its code runs in a Python process of its own. */
+export interface ScanStart {
+  file: string;
+  className: string;
+  kwargs?: Record<string, unknown>;
+  inputShape: number[];
+  weights?: string;
+  mode: 'inference' | 'training' | 'both';
+  measure: boolean;
+  keepSlower?: boolean;
+}
+
+/** A scan as it stands; `folder` (in runs/) holds fused_model.py, fused.safetensors, scan.json and report.html. */
+export type ScanStatus =
+  | { scanId: string; state: 'running'; step: string; startedAt: string }
+  | { scanId: string; state: 'done'; report: ScanReport; folder: string }
+  | { scanId: string; state: 'failed'; message: string; kind?: string; field?: string }
+  | { scanId: string; state: 'cancelled' };
+
 /** Everything the UI can ask of a host. One method per action; no generic invoke. */
 export interface WorkbenchApi {
   families(): Promise<FamilyDescriptor[]>;
@@ -171,6 +198,12 @@ export interface WorkbenchApi {
   openRecent(path: string): Promise<OpenedFile>;
   /** Renders a report of results in a format, for saving or download. */
   exportReport(request: { results: SweepResults; format: ExportFormat }): Promise<{ name: string; content: string }>;
+  /** The workspace's Python files that define nn.Module classes (runs/, hidden folders and virtual environments left out). */
+  listModels(): Promise<ModelFile[]>;
+  /** Starts a scan (one at a time per host); follow it with scanStatus. */
+  startScan(request: ScanStart): Promise<{ scanId: string }>;
+  scanStatus(scanId: string): Promise<ScanStatus>;
+  cancelScan(scanId: string): Promise<void>;
 }
 
 export { CHANNELS, SWEEP_EVENT_CHANNEL, type RequestMethod } from './channels.js';
@@ -184,6 +217,13 @@ const fileKind = z.enum(['profile', 'results']);
 const runId = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a run id');
 /** A folder name in the workspace's runs/: one path segment, not starting with a dot (`..`, hidden files). */
 const runFolder = z.string().regex(/^(?!\.)[A-Za-z0-9._-]{1,200}$/, 'a run folder name (letters, digits, . _ -; not starting with a dot)');
+
+/** A file inside the workspace: a relative `/`-separated path, no `..`, no hidden segments. */
+const workspacePath = z
+  .string()
+  .min(1)
+  .max(1024)
+  .regex(/^(?![/\\])(?!.*(^|\/)\.)[^\\\0]+$/, 'a path inside the workspace (relative, no hidden or .. segments)');
 
 /** Runtime schemas of each method's arguments (a tuple), checked by every host before it acts. */
 export const ARGUMENTS = {
@@ -225,6 +265,21 @@ export const ARGUMENTS = {
   recentFiles: z.tuple([]),
   openRecent: z.tuple([z.string().min(1).max(4096)]),
   exportReport: z.tuple([z.strictObject({ results: z.unknown(), format: z.enum(REPORT_FORMATS) })]),
+  listModels: z.tuple([]),
+  startScan: z.tuple([
+    z.strictObject({
+      file: workspacePath,
+      className: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,199}$/, 'a Python class name'),
+      kwargs: z.record(z.string(), z.unknown()).optional(),
+      inputShape: z.array(z.number().int().min(1).max(1_000_000)).min(1).max(8),
+      weights: workspacePath.optional(),
+      mode: z.enum(['inference', 'training', 'both']),
+      measure: z.boolean(),
+      keepSlower: z.boolean().optional(),
+    }),
+  ]),
+  scanStatus: z.tuple([runId]),
+  cancelScan: z.tuple([runId]),
 } as const satisfies Record<RequestMethod, z.ZodType>;
 
 /**

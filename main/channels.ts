@@ -19,6 +19,10 @@ export const CHANNELS = {
   recentFiles: 'file:recent',
   openRecent: 'file:openRecent',
   exportReport: 'report:export',
+  listModels: 'scan:models',
+  startScan: 'scan:start',
+  scanStatus: 'scan:status',
+  cancelScan: 'scan:cancel',
 } as const;
 
 /** The event channel (Electron) / WebSocket message type. */

@@ -34,7 +34,7 @@ export function scanAnswer(r: ScanReport): string {
     : 'NOT the same function: the rewrite failed its proof (a bug of scan: please report it)';
   if (fused === 0)
     return `fusing 0 of ${candidates.length} sites: ${candidates.map((s) => `${s.path}: ${s.reason ?? 'not fusable'}`).join('; ')}`;
-  const speed = speedupWords(r.whole) ?? 'add --measure for the speedup';
+  const speed = speedupWords(r.whole) ?? 'speed not measured (--measure)';
   return `fusing ${fused} of ${candidates.length} site${candidates.length === 1 ? '' : 's'}: ${speed}; ${same}`;
 }
 

@@ -63,6 +63,8 @@ export const siteSchema = z.object({
   input: z.record(z.string(), z.unknown()),
   output: z.record(z.string(), z.unknown()),
   chainedTo: z.string().optional(),
+  /** The branch modules' paths (identical-branches sites). */
+  members: z.array(z.string()).optional(),
   proof: proofSchema.optional(),
   module: z.string().nullable(),
 });
@@ -82,6 +84,8 @@ export const scanResultSchema = z.object({
     inputGradRelErr: z.number().nullable(),
     params: z.object({ original: z.number().int(), fused: z.number().int() }),
   }),
+  /** The model's modules in order (the first 500): path ('' is the model), class name, own parameters. */
+  modules: z.array(z.object({ path: z.string(), type: z.string(), params: z.number().int().min(0) })),
   files: z.record(z.string(), z.string()),
   seconds: z.number(),
 });

@@ -152,9 +152,23 @@ def scan(request: dict[str, Any]) -> dict[str, Any]:
             "inputGradRelErr": max(r["float32"]["inputGrad"] for r in whole["modes"]),
             "params": {"original": _count(s.model), "fused": _count(gm)},
         },
+        "modules": module_tree(s.model),
         "files": files,
         "seconds": time.perf_counter() - started,
     }
+
+
+MAX_TREE = 500
+
+
+def module_tree(model: nn.Module) -> list[dict[str, Any]]:
+    """The model's modules in order (path, type, own parameter count), for the UI's tree; the first MAX_TREE."""
+    out = []
+    for path, m in model.named_modules():
+        if len(out) >= MAX_TREE:
+            break
+        out.append({"path": path, "type": type(m).__name__, "params": sum(p.numel() for p in m.parameters(recurse=False))})
+    return out
 
 
 def time_targets(request: dict[str, Any]) -> dict[str, Any]:

@@ -71,6 +71,8 @@ class Site:
             out["reason"] = self.reason
         if self.chained_to:
             out["chainedTo"] = self.chained_to
+        if self.members:
+            out["members"] = self.members
         return out
 
 

@@ -7,13 +7,12 @@ import { join } from 'node:path';
 import {
   DEFAULT_SCAN_TIME_SETTINGS,
   makeDirectory,
-  renderScanHtml,
   runScan,
   ScanCrash,
   scanAnswer,
   SITE_COLUMNS,
   siteRows,
-  writeFileAtomic,
+  writeScanFiles,
   type ScanReport,
 } from '../../engine/node.js';
 import { deviceOption, intOption, jsonOption, parse, usage } from './args.js';
@@ -108,10 +107,7 @@ export async function scanCommand(argv: string[], out: Out, err: Out): Promise<n
   } finally {
     process.off('SIGINT', onSigint);
   }
-  if (outDir) {
-    writeFileAtomic(join(outDir, 'scan.json'), `${JSON.stringify(report, null, 2)}\n`);
-    writeFileAtomic(join(outDir, 'report.html'), renderScanHtml(report));
-  }
+  if (outDir) writeScanFiles(outDir, report);
   if (values.json) out(JSON.stringify(report, null, 2));
   else {
     out(table(SITE_COLUMNS, siteRows(report)));

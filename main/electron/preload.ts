@@ -47,6 +47,10 @@ export const api = {
   recentFiles: method('recentFiles'),
   openRecent: method('openRecent'),
   exportReport: method('exportReport'),
+  listModels: method('listModels'),
+  startScan: method('startScan'),
+  scanStatus: method('scanStatus'),
+  cancelScan: method('cancelScan'),
   onMenuCommand: (listener: (command: MenuCommand) => void) => subscribe(MENU_COMMAND_CHANNEL, isMenuCommand, listener),
 } satisfies WorkbenchBridge & MenuCommandApi;
 

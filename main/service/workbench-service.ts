@@ -33,6 +33,7 @@ import { LiveRun } from './live-runs.js';
 import { CalibrationCache, readRun, summarizeRun, sweepFolder, sweepFolders } from './workspace-runs.js';
 import { Confinement } from './confinement.js';
 import { RecentFiles } from './recent-files.js';
+import { createScanJobs, type ScanJobsOptions } from './scans.js';
 
 export type { EngineLauncher };
 
@@ -59,6 +60,8 @@ export interface ServiceOptions {
   recentPath: string;
   /** Describes plans off the main thread (default: a worker thread running dist/node/engine-plan.mjs). */
   planner?: Planner;
+  /** Runs a scan (default: engine/torch/scan.ts); tests give their own. */
+  runScan?: ScanJobsOptions['run'];
 }
 
 const MAX_BYTES: Record<'profile' | 'results', number> = { profile: MAX_PROFILE_BYTES, results: MAX_RESULTS_BYTES };
@@ -92,6 +95,7 @@ export function createWorkbenchService(options: ServiceOptions): WorkbenchApi & 
   };
   const recent = new RecentFiles(options.recentPath);
   const confinement = new Confinement([options.workspaceDir]);
+  const scans = createScanJobs({ workspaceDir: options.workspaceDir, confinement, ...(options.runScan ? { run: options.runScan } : {}) });
   const emit = (e: SweepEvent) =>
     listeners.forEach((l) => {
       try {
@@ -324,8 +328,14 @@ export function createWorkbenchService(options: ServiceOptions): WorkbenchApi & 
       return { name: file.name, content: file.content };
     },
 
+    listModels: () => scans.listModels(),
+    startScan: (request) => scans.startScan(request),
+    scanStatus: (scanId) => scans.scanStatus(scanId),
+    cancelScan: (scanId) => scans.cancelScan(scanId),
+
     dispose() {
       planner.dispose();
+      scans.dispose();
       runs.forEach((r) => r.handle?.cancel());
       listeners.clear();
     },

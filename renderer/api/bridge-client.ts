@@ -29,6 +29,10 @@ export function createBridgeClient(bridge: WorkbenchBridge): WorkbenchApi {
     recentFiles: call('recentFiles'),
     openRecent: call('openRecent'),
     exportReport: call('exportReport'),
+    listModels: call('listModels'),
+    startScan: call('startScan'),
+    scanStatus: call('scanStatus'),
+    cancelScan: call('cancelScan'),
     onSweepEvent: (listener) => bridge.onSweepEvent(listener),
   } satisfies WorkbenchApi;
 }

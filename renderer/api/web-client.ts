@@ -107,6 +107,10 @@ export function createWebClient(options: WebClientOptions): WorkbenchApi {
     recentFiles: () => call('recentFiles', []),
     openRecent: (path) => call('openRecent', [path]),
     exportReport: (request) => call('exportReport', [request]),
+    listModels: () => call('listModels', []),
+    startScan: (request) => call('startScan', [request]),
+    scanStatus: (scanId) => call('scanStatus', [scanId]),
+    cancelScan: (scanId) => call('cancelScan', [scanId]),
     onSweepEvent(listener) {
       listeners.add(listener);
       connect();

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 
-export const TABS = ['editor', 'run', 'results', 'history', 'files', 'environment'] as const;
+export const TABS = ['editor', 'run', 'results', 'history', 'scan', 'files', 'environment'] as const;
 export type Tab = (typeof TABS)[number];
 
 /** A one-click way out of what the notice reports, e.g. "Open as results". */

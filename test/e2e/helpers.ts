@@ -89,7 +89,10 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
-export async function showTab(page: Page, name: 'Sweep editor' | 'Run' | 'Results' | 'History' | 'Files' | 'Environment'): Promise<void> {
+export async function showTab(
+  page: Page,
+  name: 'Sweep editor' | 'Run' | 'Results' | 'History' | 'Scan a model' | 'Files' | 'Environment',
+): Promise<void> {
   await page.getByRole('tab', { name: new RegExp(`^${name}`) }).click();
 }
 

@@ -10,7 +10,10 @@ import type {
   Profile,
   ProfileCheck,
   RunSnapshot,
+  ModelFile,
   RunSummary,
+  ScanReport,
+  ScanStatus,
   SweepEvent,
   SweepResults,
   WorkbenchApi,
@@ -236,9 +239,95 @@ export function fakeApi(): FakeApi {
       results: SMALL_RESULTS,
     })),
     exportReport: vi.fn(async ({ format }) => ({ name: `unit.${format}`, content: `report as ${format}` })),
+    listModels: vi.fn(async (): Promise<ModelFile[]> => [{ path: 'models/net.py', classes: ['Branch', 'Net'] }]),
+    startScan: vi.fn(async () => ({ scanId: 'scan-1' })),
+    scanStatus: vi.fn(async (scanId: string): Promise<ScanStatus> => ({
+      scanId,
+      state: 'done',
+      report: SCAN_REPORT,
+      folder: 'runs/scan-Net-1',
+    })),
+    cancelScan: vi.fn(async () => undefined),
   };
   return api;
 }
+
+const proof = (pass: boolean) => ({
+  pass,
+  tolerance: 1e-8,
+  seed: 0,
+  modes: (['inference', 'training'] as const).map((mode) => ({
+    mode,
+    pass,
+    float64: { output: 1e-16, inputGrad: 2e-16, weightGrad: 3e-16, statistics: 0 },
+    float32: { output: 1e-7, inputGrad: 2e-7, weightGrad: 3e-7, statistics: 0 },
+  })),
+});
+
+/** A measured scan of a model with one fused site and one refused one (docs/scan.md). */
+export const SCAN_REPORT: ScanReport = {
+  model: 'net.py:Net',
+  inputShape: [2, 8, 5, 4],
+  modes: ['inference', 'training'],
+  device: 'cpu',
+  torch: '1.13.0',
+  passes: 3,
+  sites: [
+    {
+      path: 'branches',
+      pattern: 'identical-branches',
+      branches: 4,
+      family: 'bottleneck',
+      implementation: 'parallel.groupedConv',
+      config: { groups: 4, channels: 8 },
+      fusable: true,
+      input: { kind: 'shared' },
+      output: { kind: 'cat', dim: 1 },
+      members: ['branches.0', 'branches.1', 'branches.2', 'branches.3'],
+      proof: proof(true),
+      module: 'fused_branches',
+      mode: 'training',
+      speedup: 1.9,
+      speedupLow: 1.8,
+      speedupHigh: 2.0,
+      verdict: 'faster',
+    },
+    {
+      path: 'paths',
+      pattern: 'identical-branches',
+      branches: 3,
+      family: null,
+      implementation: null,
+      config: null,
+      fusable: false,
+      reason: 'kernel sizes differ: 1, 3, 5',
+      input: { kind: 'shared' },
+      output: { kind: 'cat', dim: 1 },
+      members: ['paths.0', 'paths.1', 'paths.2'],
+      module: null,
+    },
+  ],
+  whole: {
+    sitesFused: ['branches'],
+    proof: proof(true),
+    relErr: 3e-7,
+    inputGradRelErr: 4e-7,
+    params: { original: 1000, fused: 1000 },
+    mode: 'training',
+    speedup: 1.7,
+    speedupLow: 1.6,
+    speedupHigh: 1.8,
+    verdict: 'faster',
+  },
+  modules: [
+    { path: '', type: 'Net', params: 0 },
+    { path: 'branches', type: 'ModuleList', params: 0 },
+    { path: 'branches.0', type: 'Branch', params: 0 },
+    { path: 'paths', type: 'ModuleList', params: 0 },
+  ],
+  files: { model: '/w/runs/scan-Net-1/fused_model.py' },
+  seconds: 3,
+};
 
 /** Lets pending promise callbacks run. */
 export async function settle(): Promise<void> {
