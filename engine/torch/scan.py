@@ -22,6 +22,7 @@ from torch import nn
 from torch.fx.passes.shape_prop import ShapeProp
 
 import scan_emit
+from devices import DeviceError, pick_device
 import scan_measure
 from scan_fuse import module_name, rewrite
 from scan_load import ScanError, build_model, import_class, load_weights, parse_input_shape, read_weights, trace
@@ -85,7 +86,10 @@ class Scanned:
         if any(m not in MODES for m in self.modes):
             raise ScanError("mode", f"mode must be inference, training or both, got {', '.join(self.modes)}")
         self.seed = int(request.get("seed", 0))
-        self.device = scan_measure.pick_device(str(request.get("device") or "auto"))
+        try:
+            self.device = pick_device(str(request.get("device") or "auto"))
+        except DeviceError as err:
+            raise ScanError("device", str(err)) from None
         torch.manual_seed(self.seed)
         model = build_model(import_class(file, class_name), kwargs, file)
         weights = request.get("weights")

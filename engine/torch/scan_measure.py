@@ -14,22 +14,6 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
-from scan_load import ScanError
-
-
-def pick_device(arg: str) -> torch.device:
-    if arg == "auto":
-        return torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
-    if arg == "cpu":
-        return torch.device("cpu")
-    if arg.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise ScanError("device", f"--device {arg}: CUDA is not available to torch {torch.__version__}; use --device cpu")
-        device = torch.device(arg)
-        if (device.index or 0) >= torch.cuda.device_count():
-            raise ScanError("device", f"--device {arg}: this machine has {torch.cuda.device_count()} CUDA device(s)")
-        return device
-    raise ScanError("device", f"--device must be auto, cpu or cuda:N, got {arg!r}")
 
 
 def _sync(device: torch.device) -> None:

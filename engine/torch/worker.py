@@ -21,6 +21,7 @@ from torch import nn
 
 import conversions as cv
 import framing as fr
+from devices import DeviceError, pick_device
 from families import FAMILIES, Family, Implementation, implementation_names
 
 MODES = ("inference", "training")
@@ -60,23 +61,6 @@ def minor_faults() -> Optional[int]:
 
 def shape_text(shape: Any) -> str:
     return "x".join(str(d) for d in shape) if len(shape) > 0 else "scalar"
-
-
-def pick_device(arg: str) -> torch.device:
-    if arg == "auto":
-        return torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
-    if arg == "cpu":
-        return torch.device("cpu")
-    if arg.startswith("cuda"):
-        if not torch.cuda.is_available():
-            built = torch.version.cuda or "no CUDA"
-            raise RequestError(f"--device {arg}: CUDA is not available to torch {torch.__version__} (built for {built}); use --device cpu")
-        device = torch.device(arg)
-        index = device.index or 0
-        if index >= torch.cuda.device_count():
-            raise RequestError(f"--device {arg}: this machine has {torch.cuda.device_count()} CUDA device(s)")
-        return torch.device("cuda", index)
-    raise RequestError(f"--device must be auto, cpu or cuda:N, got {arg!r}")
 
 
 def module_state(module: nn.Module) -> dict[str, torch.Tensor]:
@@ -362,7 +346,7 @@ def main(argv: list[str]) -> int:
     try:
         fr.check_byte_order()
         device = pick_device(args.device)
-    except (RequestError, RuntimeError) as err:
+    except (DeviceError, RuntimeError) as err:
         send(out, error_reply(None, str(err)))
         return 2
     # Equivalence is judged in true fp32: TF32 would round matmul inputs to 10 mantissa bits.
