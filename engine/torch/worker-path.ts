@@ -12,10 +12,13 @@ export function torchWorkerPath(env: NodeJS.ProcessEnv = process.env): string {
   return env.FUSEBENCH_TORCH_WORKER || torchScriptPath('worker.py');
 }
 
-/** Where one of the torch room's Python scripts is (worker.py, scan.py): the places torchWorkerPath looks. */
+/**
+ * Where one of the torch room's Python scripts is (worker.py, scan.py): the places torchWorkerPath looks,
+ * and dist/node/torch/ seen from Electron's main bundle in dist/electron/ (scan runs from the main process).
+ */
 export function torchScriptPath(script: string): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const places = [join(here, script), join(here, 'torch', script)];
+  const places = [join(here, script), join(here, 'torch', script), join(here, '..', 'node', 'torch', script)];
   const candidates = [...new Set(places.flatMap((p) => [p.replace(/app\.asar([\\/])/, 'app.asar.unpacked$1'), p]))];
   const found = candidates.find((p) => existsSync(p));
   if (!found) {
