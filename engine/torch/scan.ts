@@ -51,6 +51,8 @@ export interface Headline {
   speedupLow: number;
   speedupHigh: number;
   verdict: Verdict;
+  /** CUDA's peak bytes per call, original and fused (null on CPU). */
+  memory: { original: number | null; fused: number | null };
 }
 
 export type ReportedSite = ScanSite & { measurement?: ModeMeasurement[] } & Partial<Headline>;
@@ -90,7 +92,9 @@ function combine(name: string, perPass: TimedMode[][]): ModeMeasurement[] {
 
 export function headline(measured: ModeMeasurement[]): Headline | undefined {
   const m = measured.find((x) => x.mode === 'training') ?? measured[0];
-  return m && { mode: m.mode, speedup: m.speedup, speedupLow: m.speedupLow, speedupHigh: m.speedupHigh, verdict: m.verdict };
+  return (
+    m && { mode: m.mode, speedup: m.speedup, speedupLow: m.speedupLow, speedupHigh: m.speedupHigh, verdict: m.verdict, memory: m.memory }
+  );
 }
 
 /** Measures targets over `passes` fresh processes: name -> per-mode measurement. */
