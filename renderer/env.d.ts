@@ -14,6 +14,9 @@ declare global {
     /** Set by the Electron preload; absent in a plain browser, where the web client is used. */
     fusebench?: WorkbenchBridge & Partial<MenuCommandSource>;
     /** The data each mounted chart plots, by chart element id: for tests and debugging. */
-    __fusebenchCharts?: Record<string, { id: string; title: string; series: ChartSeries[]; renderMode: 'replace' | 'merge' }>;
+    __fusebenchCharts?: Record<
+      string,
+      { id: string; title: string; series: ChartSeries[]; renderMode: 'replace' | 'merge'; titleColor: string | undefined }
+    >;
   }
 }

@@ -89,7 +89,7 @@ const fusedBatchNormWgsl: Implementation<BatchnormConfig> = {
 export const batchnorm: LayerFamily<BatchnormConfig> = {
   name: 'batchnorm',
   title: 'BatchNorm per group',
-  summary: '[B,H,W,g·C]: g BatchNorm2d(C) on slices versus one BatchNorm2d(g·C) (seed §7)',
+  summary: '[B,H,W,g·C]: g BatchNorm2d(C) on slices versus one BatchNorm2d(g·C), as in the seed',
   schema: batchnormSchema,
   small: { batch: 3, groups: 3, channels: 4, height: 2, width: 3 },
   trainingRules: requireBatchNormValues,

@@ -386,7 +386,7 @@ const groupedConvWgsl: Implementation<BottleneckConfig> = {
 export const bottleneck: LayerFamily<BottleneckConfig> = {
   name: 'bottleneck',
   title: 'Parallel bottleneck (grouped convolution)',
-  summary: 'g attention bottlenecks on one input → one fused bottleneck with grouped 3×3 / 1×1 convolutions (seed §1)',
+  summary: 'g attention bottlenecks on one input → one fused bottleneck with grouped 3×3 / 1×1 convolutions, as in the seed',
   schema: bottleneckSchema,
   small: { batch: 2, groups: 3, channels: 8, height: 5, width: 4, squeeze: 2 },
   rules: (c) => bottleneckRules(c),

@@ -150,7 +150,7 @@ export function classLinearFlops(c: ClassLinearShape): number {
 export const classLinear: LayerFamily<ClassLinearConfig> = {
   name: 'class-linear',
   title: 'Per-class Linear (einsum)',
-  summary: '[B, g, gc] → [B, n, cc]: one Linear per class of a ragged grouping versus one batched matmul (seed §4)',
+  summary: '[B, g, gc] → [B, n, cc]: one Linear per class of a ragged grouping versus one batched matmul, as in the seed',
   schema: classLinearSchema,
   small: { batch: 3, classesPerGroup: [2, 1, 3], groupChannels: 6, classChannels: 4 },
   formulas: (c) => ({

@@ -138,7 +138,7 @@ const segmentedMaxWgsl: Implementation<GmpConfig> = {
 export const gmp: LayerFamily<GmpConfig> = {
   name: 'gmp',
   title: 'Global max pooling per group',
-  summary: '[B,H,W,g·C] → [B,g,C]: a max-pool per group slice versus one fused max and a view (seed §3)',
+  summary: '[B,H,W,g·C] → [B,g,C]: a max-pool per group slice versus one fused max and a view, as in the seed',
   schema: gmpSchema,
   small: { batch: 2, groups: 3, channels: 4, height: 3, width: 5 },
   formulas: (c) => ({

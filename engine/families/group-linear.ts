@@ -147,7 +147,7 @@ const batchedMatmulWgsl: Implementation<GroupLinearConfig> = {
 export const groupLinear: LayerFamily<GroupLinearConfig> = {
   name: 'group-linear',
   title: 'Grouped Linear',
-  summary: 'x [B, g·in] → [B, g·out]: one Linear per group slice (seed §6)',
+  summary: 'x [B, g·in] → [B, g·out]: one Linear per group slice, as in the seed',
   schema: groupLinearSchema,
   small: { batch: 3, groups: 4, inFeatures: 6, outFeatures: 5 },
   formulas: (c) => ({

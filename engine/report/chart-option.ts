@@ -71,6 +71,8 @@ export interface Line {
   markersOnly?: boolean;
   /** A reference (y = 1, ±10%): no markers, never labelled at its end. */
   reference?: boolean;
+  /** A vertical line at x with a label: the crossover, drawn with the reference line. */
+  mark?: { x: number; label: string };
   data: Datum[];
   band?: Band[];
 }
@@ -133,6 +135,18 @@ function echartsSeries(lines: readonly Line[], divisor: number): Record<string, 
       itemStyle: { color: line.color },
       ...(line.markersOnly ? {} : { lineStyle: { color: line.color, width: line.reference ? 1.5 : 2, type: line.dashed ?? 'solid' } }),
       ...(line.reference ? { silent: true } : {}),
+      ...(line.mark
+        ? {
+            markLine: {
+              silent: true,
+              symbol: 'none',
+              animation: false,
+              lineStyle: { color: VERDICT_COLORS.faster, type: 'dotted', width: 1.5 },
+              label: { formatter: line.mark.label, position: 'insideEndTop', fontSize: 11 },
+              data: [{ xAxis: line.mark.x }],
+            },
+          }
+        : {}),
       z: line.reference ? 2 : 3,
     });
   });
@@ -162,6 +176,8 @@ export interface Frame {
   logY: boolean;
   /** Every x is an integer (groups, batch): no ticks at 1.5. */
   integerX: boolean;
+  /** The x values of every point of the view: each chart of a view spans the same range, side by side. */
+  xRange?: { min: number; max: number };
 }
 
 /** What buildSpec needs beyond the lines: the y quantity, its unit, a caption under the title. */
@@ -178,16 +194,17 @@ export function buildOption(
   frame: Frame,
   axis: Axis,
   lines: readonly Line[],
-): { option: ChartOption; series: ChartSeries[] } {
+): { option: ChartOption; series: ChartSeries[]; empty: boolean } {
   const ys = lines.flatMap((l) => [...l.data.map((d) => d.y), ...(l.band ?? []).map((b) => b.low)]);
   const logY = frame.logY && ys.length > 0 && ys.every((y) => y > 0);
   const { view, scale } = frame;
+  const range = frame.xRange && scale.kind === 'numeric' ? { min: frame.xRange.min, max: frame.xRange.max } : {};
   const xAxis: Record<string, unknown> =
     scale.kind === 'category'
       ? { type: 'category', data: scale.categories }
       : frame.logX
-        ? { type: 'log', logBase: 2 }
-        : { type: 'value', scale: true, ...(frame.integerX ? { minInterval: 1 } : {}) };
+        ? { type: 'log', logBase: 2, ...range }
+        : { type: 'value', scale: true, ...(frame.integerX ? { minInterval: 1 } : {}), ...range };
   const empty = lines.every((l) => l.data.length === 0);
   const flagged = lines.some((l) => l.data.some((d) => d.flagged));
   const caption = empty ? 'no data recorded' : (axis.note ?? (flagged ? 'red crosses: not equivalent to serial' : undefined));
@@ -233,7 +250,7 @@ export function buildOption(
     }));
     return l.band ? { name: l.name, points, band: l.band } : { name: l.name, points };
   });
-  return { option, series };
+  return { option, series, empty };
 }
 
 /**
@@ -286,4 +303,8 @@ export interface ChartSpec {
   series: ChartSeries[];
   /** The y axis's unit as drawn (`µs`, `MiB`, `GFLOP/s`, `×`): option data are series values ÷ its divisor. */
   unit: Unit;
+  /** No data recorded: the chart says so in its caption, and a static report leaves it out. */
+  empty?: boolean;
+  /** Speedup over groups: the groups value fusing pays from in the slice shown, marked on the chart. */
+  crossover?: number;
 }

@@ -50,6 +50,8 @@ import {
 } from './chart-option.js';
 import { flopsResidualChart, memoryResidualChart, type ResidualKit } from './residual-charts.js';
 import { speedupIndex } from './speedup.js';
+import { summarizeResults } from './summary.js';
+import { canonicalJson } from '../core/point-key.js';
 import type { SpeedupInfo } from './speedup.js';
 import { summarize } from '../stats/sample-stats.js';
 
@@ -58,9 +60,12 @@ export { CHART_IDS };
 export { BEYOND_COLOR, FLAG_COLOR, VERDICT_COLORS, exportOption };
 
 export interface ChartOptions {
-  /** Logarithmic x axis (base 2); ignored where an x value is not positive or the axis is categorical. */
+  /** Logarithmic x axis (base 2; the default); ignored where an x value is not positive or the axis is categorical. */
   logX?: boolean;
-  /** Logarithmic y axis (base 10); ignored per chart where a y value is not positive. */
+  /**
+   * Logarithmic y axis (base 10; the default: one wide interval must not flatten every point near ×1);
+   * ignored per chart where a y value is not positive.
+   */
   logY?: boolean;
 }
 
@@ -110,8 +115,8 @@ export function pointTooltipLines(point: PointRecord, label: string, speedup?: S
 }
 
 function buildSpec(id: ChartId, title: string, axis: Axis, frame: ChartFrame, lines: readonly Line[]): ChartSpec {
-  const { option, series } = buildOption(title, frame, axis, lines);
-  return { id, title, option, series, unit: axis.unit };
+  const { option, series, empty } = buildOption(title, frame, axis, lines);
+  return { id, title, option, series, unit: axis.unit, ...(empty ? { empty } : {}) };
 }
 
 /** The largest |y| of the lines, bands included: what picks an axis unit. */
@@ -181,6 +186,21 @@ function addSpeedup(line: { data: Datum[]; band: Band[] }, p: PointRecord, x: nu
   if (info.speedupLow !== undefined && info.speedupHigh !== undefined) line.band.push({ x, low: info.speedupLow, high: info.speedupHigh });
 }
 
+/**
+ * The crossover of the slice a groups view shows (the summary's, DESIGN.md §5): the smallest g from which
+ * fusing is faster at every larger g; undefined where the view is not over groups or holds no one slice.
+ */
+function crossoverOf(frame: ChartFrame): number | undefined {
+  const { view } = frame;
+  if (view.axis !== 'groups' || frame.scale.kind !== 'numeric') return undefined;
+  const s = summarizeResults(frame.results).find((g) => g.family === view.family && g.mode === view.mode && g.backend === view.backend);
+  const hold = view.hold ?? {};
+  const slice = s?.slices.find(({ slice }) =>
+    Object.entries(slice).every(([k, v]) => k in hold && canonicalJson(hold[k]) === canonicalJson(v)),
+  );
+  return slice?.crossover.kind === 'found' ? slice.crossover.groups : undefined;
+}
+
 function speedupChart(frame: ChartFrame, groups: Series[], speedupOf: (p: PointRecord) => SpeedupInfo): ChartSpec {
   const flagged: Datum[] = [];
   const lines: Line[] = [];
@@ -208,10 +228,14 @@ function speedupChart(frame: ChartFrame, groups: Series[], speedupOf: (p: PointR
     .map((p) => axisX(p, frame.view.axis, frame.scale))
     .filter((x): x is number => x !== undefined);
   if (flagged.length > 0) lines.push({ name: 'not equivalent', color: FLAG_COLOR, markersOnly: true, data: flagged.sort(byX) });
-  lines.push(...referenceLine(xs));
+  const crossover = crossoverOf(frame);
+  const reference = referenceLine(xs);
+  if (crossover !== undefined && reference[0]) reference[0].mark = { x: crossover, label: `pays from g ≥ ${crossover}` };
+  lines.push(...reference);
   const note =
     flagged.length > 0 ? 'red crosses: not equivalent, not counted as a speedup' : '▲ faster · ▼ slower · ● within noise (95% band)';
-  return buildSpec('speedup', 'Speedup vs serial (95% interval)', { quantity: 'speedup', unit: TIMES, note }, frame, lines);
+  const spec = buildSpec('speedup', 'Speedup vs serial (95% interval)', { quantity: 'speedup', unit: TIMES, note }, frame, lines);
+  return crossover !== undefined ? { ...spec, crossover } : spec;
 }
 
 /**
@@ -335,14 +359,15 @@ export function buildCharts(results: SweepResults, view: View, options: ChartOpt
   const points = heldPoints(results, view);
   const scale = axisScale(points, view.axis);
   const xs = points.map((p) => axisX(p, view.axis, scale)).filter((x): x is number => x !== undefined);
-  const logX = options.logX === true && scale.kind === 'numeric' && xs.length > 0 && xs.every((x) => x > 0);
+  const logX = (options.logX ?? true) && scale.kind === 'numeric' && xs.length > 0 && xs.every((x) => x > 0);
   const order = implementationOrder(results, view);
   const frame: ChartFrame = {
     view,
     scale,
     logX,
-    logY: options.logY === true,
+    logY: options.logY ?? true,
     integerX: xs.every(Number.isInteger),
+    ...(xs.length > 0 ? { xRange: { min: Math.min(...xs), max: Math.max(...xs) } } : {}),
     results,
     colorOf: (implementation) => colorOf(Math.max(0, order.indexOf(implementation))),
   };

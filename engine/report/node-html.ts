@@ -61,6 +61,7 @@ const BOOTSTRAP = `(function () {
       var view = section.views[select ? Number(select.value) : 0];
       view.charts.forEach(function (c, j) {
         var el = document.getElementById('chart-' + s + '-' + j);
+        if (!el) return;
         var chart = echarts.init(el, scheme && scheme.matches ? 'dark' : null, { renderer: 'svg' });
         chart.setOption(optionFor(c));
         live.push(chart);
@@ -122,13 +123,17 @@ function pageSections(results: SweepResults): PageSection[] {
 }
 
 function pageCharts(results: SweepResults, view: View): PageChart[] {
+  // Drawn on log axes by default (the checkboxes start checked); the linear option is the base.
   const logs = buildCharts(results, view, { logX: true, logY: true });
-  return buildCharts(results, view).map((spec, i) => {
+  const specs = buildCharts(results, view, { logX: false, logY: false });
+  // A chart with nothing recorded (FLOP/s of a family without arithmetic on a backend that counts none) is left out.
+  return specs.flatMap((spec, i) => {
+    if (spec.empty) return [];
     const log = logs[i]?.option;
     const chart: PageChart = { id: spec.id, title: spec.title, option: spec.option };
     if ((log?.xAxis as { type?: string } | undefined)?.type === 'log') chart.logXAxis = log?.xAxis;
     if ((log?.yAxis as { type?: string } | undefined)?.type === 'log') chart.logYAxis = log?.yAxis;
-    return chart;
+    return [chart];
   });
 }
 
@@ -159,7 +164,7 @@ function chartsSection(sections: readonly PageSection[]): string {
   });
   return [
     '<h2>Charts</h2>',
-    '<div class="controls"><label><input type="checkbox" id="log-x"> log x</label><label><input type="checkbox" id="log-y"> log y</label>',
+    '<div class="controls"><label><input type="checkbox" id="log-x" checked> log x</label><label><input type="checkbox" id="log-y" checked> log y</label>',
     '<span class="muted">Red crosses: not equivalent to serial, never counted as a speedup. Hover a point for its statistics.</span></div>',
     '<noscript><p>The charts need JavaScript; the tables below hold every figure.</p></noscript>',
     ...parts,

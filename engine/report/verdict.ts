@@ -10,7 +10,8 @@ import { againstReference, speedupIndex, type SpeedupInfo } from './speedup.js';
 import { summarizeResults, type GroupSummary, type SpeedupFigure } from './summary.js';
 import { canonicalJson } from '../core/point-key.js';
 
-export type VerdictKind = 'pays' | 'costs' | 'never' | 'undecided' | 'none';
+/** `pending`: the answer waits on groups values not measured yet (a run in flight, or one cut short). */
+export type VerdictKind = 'pays' | 'costs' | 'never' | 'undecided' | 'pending' | 'none';
 
 /** How far the quoted figures can be trusted: interval widths, points that missed the target, busy points. */
 export interface VerdictQuality {
@@ -40,6 +41,8 @@ export interface VerdictCard {
   crossoverGroups?: number;
   /** The figure the headline quotes. */
   figure?: SpeedupFigure;
+  /** Groups values of the headline slice the plan holds and the results do not (yet). */
+  pending?: number[];
 }
 
 /** `g=12 (channels=512, batch=32)` — groups first, the other keys in brackets. */
@@ -67,16 +70,117 @@ function quoted(s: GroupSummary): SpeedupFigure | undefined {
   return s.best && inSlice(s.best) ? s.best : c;
 }
 
-function headlineOf(s: GroupSummary, swept: readonly string[]): { kind: VerdictKind; headline: string; figure?: SpeedupFigure } {
+/** The groups values a profile plans for a family: its own axis, else the profile's (DESIGN.md §3 axis merge). */
+function plannedGroups(results: SweepResults, family: string): number[] {
+  const entry = results.profile.families.find((f) => (typeof f === 'string' ? f : f.family) === family);
+  const own = typeof entry === 'object' ? entry.axes?.groups : undefined;
+  const values = own ?? results.profile.axes?.groups ?? [];
+  return [...new Set(values.filter((g): g is number => typeof g === 'number'))].sort((a, b) => a - b);
+}
+
+/** `g = 12, 16` */
+function groupsList(gs: readonly number[]): string {
+  return `g = ${gs.join(', ')}`;
+}
+
+/** The best figure (highest lower bound) at each groups value ≥ 2 of the headline slice. */
+function bestByGroups(results: SweepResults, s: GroupSummary, speedupOf: (p: PointRecord) => SpeedupInfo): Map<number, SpeedupFigure> {
+  const slice = s.slices.at(-1)?.slice ?? {};
+  const out = new Map<number, SpeedupFigure>();
+  for (const p of results.points) {
+    if (p.family !== s.family || p.mode !== s.mode || p.backend !== s.backend || p.role !== 'parallel') continue;
+    if (s.disqualified.includes(p.implementation) || typeof p.config.groups !== 'number' || p.config.groups < 2) continue;
+    if (!Object.entries(slice).every(([k, v]) => canonicalJson(p.config[k]) === canonicalJson(v))) continue;
+    const info = speedupOf(p);
+    if (info.speedup === undefined || info.speedupLow === undefined || info.speedupHigh === undefined || !info.verdict) continue;
+    const f: SpeedupFigure = {
+      implementation: p.implementation,
+      speedup: info.speedup,
+      speedupLow: info.speedupLow,
+      speedupHigh: info.speedupHigh,
+      verdict: info.verdict,
+      at: p.config,
+    };
+    const held = out.get(p.config.groups);
+    if (!held || f.speedupLow > held.speedupLow) out.set(p.config.groups, f);
+  }
+  return out;
+}
+
+/** The groups values the headline slice planned and has no point for yet (a run in flight, or cut short). */
+function pendingGroups(results: SweepResults, s: GroupSummary): number[] {
+  if (results.complete !== false) return [];
+  const slice = s.slices.at(-1)?.slice ?? {};
+  const measured = new Set(
+    results.points
+      .filter((p) => p.family === s.family && p.mode === s.mode && p.backend === s.backend)
+      .filter((p) => Object.entries(slice).every(([k, v]) => canonicalJson(p.config[k]) === canonicalJson(v)))
+      .map((p) => p.config.groups),
+  );
+  return plannedGroups(results, s.family).filter((g) => !measured.has(g));
+}
+
+/** `faster at g = 4, 8; slower at g = 2`: what the chart shows, per verdict, for the best form at each g. */
+function byVerdict(figures: ReadonlyMap<number, SpeedupFigure>): { text: string; faster: number[]; slower: number[] } {
+  const at = (v: SpeedupFigure['verdict']) =>
+    [...figures]
+      .filter(([, f]) => f.verdict === v)
+      .map(([g]) => g)
+      .sort((a, b) => a - b);
+  const faster = at('faster');
+  const slower = at('slower');
+  const noise = at('within-noise');
+  const parts = [
+    ...(faster.length > 0 ? [`faster at ${groupsList(faster)}`] : []),
+    ...(slower.length > 0 ? [`slower at ${groupsList(slower)}`] : []),
+    ...(noise.length > 0 ? [`within noise at ${groupsList(noise)}`] : []),
+  ];
+  return { text: parts.join('; '), faster, slower };
+}
+
+interface Headline {
+  kind: VerdictKind;
+  headline: string;
+  figure?: SpeedupFigure;
+}
+
+function headlineOf(
+  s: GroupSummary,
+  swept: readonly string[],
+  figures: ReadonlyMap<number, SpeedupFigure>,
+  pending: readonly number[],
+  live: boolean,
+): Headline {
   const c = s.crossover;
   if (c.kind === 'found') {
     const f = quoted(s)!;
-    return { kind: 'pays', headline: `Fusing pays from g ≥ ${c.groups}: ${formatSpeedup(f)}${place(f.at, swept)}`, figure: f };
+    const from = `${formatSpeedup(c)} at g=${c.groups}`;
+    const best =
+      f.speedupLow > c.speedupLow ? `, up to ${formatSpeedup(f)}${place(f.at, swept)}` : place(c.at, swept).replace(/^ at g=\d+/, '');
+    const soFar = pending.length > 0 ? ` (${live ? 'measuring' : 'not measured'}: ${groupsList(pending)})` : '';
+    return { kind: 'pays', headline: `Fusing pays from g ≥ ${c.groups}: ${from}${best}${soFar}`, figure: f };
+  }
+  const counted = byVerdict(figures);
+  if (pending.length > 0 && (c.kind !== 'groups-not-swept' || !s.best)) {
+    const so = counted.text ? `; so far ${counted.text}` : '; no speedup yet';
+    return {
+      kind: 'pending',
+      headline: `${live ? 'Measuring' : 'Not measured'} ${groupsList(pending)}${so}`,
+      ...(s.best ? { figure: s.best } : {}),
+    };
   }
   if (c.kind === 'never') return { kind: 'never', headline: `Fusing never pays in this range${rangeText(s)}` };
-  if (c.kind === 'undecided') return { kind: 'undecided', headline: `Undecided: within noise${rangeText(s)}` };
+  if (c.kind === 'undecided') {
+    if (counted.faster.length === 0 && counted.slower.length > 0)
+      return { kind: 'costs', headline: `Fusing does not pay here: ${counted.text}${rangeText(s)}` };
+    if (counted.faster.length > 0) return { kind: 'undecided', headline: `Undecided: ${counted.text}${rangeText(s)}` };
+    return { kind: 'undecided', headline: `Undecided: within noise at every g${rangeText(s)}` };
+  }
   const best = s.best;
-  if (!best) return { kind: 'none', headline: 'No answer: no parallel point with a counted speedup' };
+  if (!best)
+    return live
+      ? { kind: 'pending', headline: 'Measuring: no speedup yet' }
+      : { kind: 'none', headline: 'No answer: no parallel point with a counted speedup' };
   const at = place(best.at, swept);
   if (best.verdict === 'faster') return { kind: 'pays', headline: `Fusing pays: ${formatSpeedup(best)}${at}`, figure: best };
   if (best.verdict === 'slower') return { kind: 'costs', headline: `Fusing costs time: ${formatSpeedup(best)}${at}`, figure: best };
@@ -161,11 +265,16 @@ function qualityOf(results: SweepResults, s: GroupSummary, speedupOf: (p: PointR
  *
  * @example verdictCards(results)[0].headline // 'Fusing pays from g ≥ 4: ×2.3 [2.1–2.5] at g=12 (channels=512, batch=32)'
  */
-export function verdictCards(results: SweepResults, summaries: readonly GroupSummary[] = summarizeResults(results)): VerdictCard[] {
+export function verdictCards(
+  results: SweepResults,
+  summaries: readonly GroupSummary[] = summarizeResults(results),
+  options: { live?: boolean } = {},
+): VerdictCard[] {
   const speedupOf = speedupIndex(results);
   return summaries.map((s) => {
     const swept = sweptAxes(results, s.family);
-    const { kind, headline: answer, figure } = headlineOf(s, swept);
+    const pending = pendingGroups(results, s);
+    const { kind, headline: answer, figure } = headlineOf(s, swept, bestByGroups(results, s, speedupOf), pending, options.live === true);
     const details: string[] = [];
     const point = figure ? pointAt(results, s, figure) : undefined;
     // A figure judged against a serial twin says so in the headline; the loop as written follows in the details.
@@ -180,7 +289,7 @@ export function verdictCards(results: SweepResults, summaries: readonly GroupSum
     }
     const eq = equivalenceText(results, s);
     if (eq) details.push(eq);
-    if (s.control) details.push(`overhead at g=1 ${formatSpeedup(s.control)}`);
+    if (s.control) details.push(`at g=1, nothing to fuse: ${formatSpeedup(s.control)} (the fused form's own cost)`);
     if (s.disagreements.length > 0) details.push(`backends disagree at ${s.disagreements.length} config(s)`);
     return {
       family: s.family,
@@ -191,6 +300,7 @@ export function verdictCards(results: SweepResults, summaries: readonly GroupSum
       details,
       quality: qualityOf(results, s, speedupOf),
       ...(s.crossover.kind === 'found' ? { crossoverGroups: s.crossover.groups } : {}),
+      ...(pending.length > 0 ? { pending } : {}),
       ...(figure ? { figure } : {}),
     };
   });

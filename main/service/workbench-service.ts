@@ -72,6 +72,22 @@ function isBase64(text: string): boolean {
 }
 
 /**
+ * A profile file as the CLI reads it: the schema, then the plan's names (families, keys, implementations;
+ * a misspelled key is refused with the nearest valid one, never dropped for its default), so the editor never
+ * opens a file `fusebench sweep` would refuse.
+ */
+function checkedProfile(name: string, text: string): Profile {
+  const profile = parseProfile(name, text);
+  try {
+    checkPlan(profile, { maxPoints: MAX_POINTS_CEILING });
+  } catch (e) {
+    if (e instanceof FusebenchError) throw new FusebenchError(`${name}: ${e.message}`, e.kind, e.field);
+    throw e;
+  }
+  return profile;
+}
+
+/**
  * The host side of the API contract, shared by the Electron main process and the web host: they only
  * add transport (IPC or HTTP), argument validation and error replies around it.
  */
@@ -107,7 +123,7 @@ export function createWorkbenchService(options: ServiceOptions): WorkbenchApi & 
 
   const open = (kind: 'profile' | 'results', name: string, text: string, path?: string): OpenedFile =>
     kind === 'profile'
-      ? { kind, name, ...(path ? { path } : {}), profile: parseProfile(name, text) }
+      ? { kind, name, ...(path ? { path } : {}), profile: checkedProfile(name, text) }
       : { kind, name, ...(path ? { path } : {}), results: parseResults(name, text) };
 
   const refuse = (path: string) =>

@@ -8,7 +8,9 @@ import { summarizeResults } from '../../engine/report/summary';
 import { verdictCards } from '../../engine/report/verdict';
 
 /** Where the shown results come from: a run of this session (updated live) or a file. */
-export type ResultsSource = { kind: 'run'; runId: string; name: string; path?: string } | { kind: 'file'; name: string; path?: string };
+/** Where the results on screen come from; a run's `live` while it measures (its cards say what is still to come). */
+export type ResultsSource =
+  { kind: 'run'; runId: string; name: string; path?: string; live?: boolean } | { kind: 'file'; name: string; path?: string };
 
 function sameView(a: View | null, b: View | null): boolean {
   return !!a && !!b && a.family === b.family && a.mode === b.mode && a.backend === b.backend && a.axis === b.axis;
@@ -24,8 +26,8 @@ export const useResultsStore = defineStore('results', () => {
   const view = ref<View | null>(null);
   /** Whether the user chose the view; otherwise it follows the default as live points arrive. */
   const viewPinned = ref(false);
-  const logX = ref(false);
-  const logY = ref(false);
+  const logX = ref(true);
+  const logY = ref(true);
   const hiddenSeries = ref<string[]>([]);
   const selectedKey = ref<string | null>(null);
 
@@ -45,7 +47,9 @@ export const useResultsStore = defineStore('results', () => {
   const seriesNames = computed(() => charts.value.find((c) => c.id === 'latency')?.series.map((s) => s.name) ?? []);
   const summary = computed(() => (results.value ? summarizeResults(results.value) : []));
   /** The answer per family × mode × backend, from the summary: what Results shows first. */
-  const cards = computed(() => (results.value ? verdictCards(results.value, summary.value) : []));
+  const cards = computed(() =>
+    results.value ? verdictCards(results.value, summary.value, { live: source.value?.kind === 'run' && source.value.live === true }) : [],
+  );
   /** The other swept keys of the view and their values, for the "hold other axes at" picker. */
   const holds = computed(() => (results.value && view.value ? holdChoices(results.value, view.value) : []));
   const speedupOf = computed(() => speedupIndex(results.value ?? emptyResults()));
@@ -85,9 +89,9 @@ export const useResultsStore = defineStore('results', () => {
   }
 
   /** Live update from a run; ignored when the user has since opened something else. */
-  function updateRun(runId: string, next: SweepResults, path?: string): void {
+  function updateRun(runId: string, next: SweepResults, path: string | undefined, live: boolean): void {
     if (source.value?.kind !== 'run' || source.value.runId !== runId) return;
-    show(next, path ? { ...source.value, path } : source.value);
+    show(next, { ...source.value, ...(path ? { path } : {}), live });
   }
 
   /**

@@ -112,7 +112,7 @@ export const useSweepStore = defineStore('sweep', () => {
 
   function publish(path?: string): void {
     if (!runId.value || !results.value) return;
-    resultsStore.updateRun(runId.value, results.value, path);
+    resultsStore.updateRun(runId.value, results.value, path, active.value);
   }
 
   function handle(event: SweepEvent): void {
@@ -189,7 +189,7 @@ export const useSweepStore = defineStore('sweep', () => {
       folder.value = dir ?? null;
       phase.value = 'running';
       results.value = liveResults();
-      resultsStore.show(results.value, { kind: 'run', runId: id, name: p.name });
+      resultsStore.show(results.value, { kind: 'run', runId: id, name: p.name, live: true });
       replay();
       return true;
     } catch (e) {
@@ -249,7 +249,7 @@ export const useSweepStore = defineStore('sweep', () => {
     points.value = snapshot.points;
     phase.value = 'running';
     results.value = liveResults();
-    resultsStore.show(results.value, { kind: 'run', runId: snapshot.runId, name: snapshot.profile.name });
+    resultsStore.show(results.value, { kind: 'run', runId: snapshot.runId, name: snapshot.profile.name, live: active.value });
     replay();
     return true;
   }

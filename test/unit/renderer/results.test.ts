@@ -68,11 +68,11 @@ describe('useResultsStore', () => {
     store.show(results([...SMALL_RESULTS.points, ...train]), { kind: 'run', runId: 'r', name: 'unit' });
     store.chooseView({ mode: 'training' });
     expect(store.view).toMatchObject({ mode: 'training', axis: 'groups' });
-    store.updateRun('r', results([...SMALL_RESULTS.points, ...train, point('parallel.im2colBatchedMatmul', 8, 1)]));
+    store.updateRun('r', results([...SMALL_RESULTS.points, ...train, point('parallel.im2colBatchedMatmul', 8, 1)]), undefined, true);
     expect(store.view?.mode).toBe('training');
     // An update from a run that is no longer shown changes nothing.
     store.show(SMALL_RESULTS, { kind: 'file', name: 'c.sweep.json' });
-    store.updateRun('r', results([]));
+    store.updateRun('r', results([]), undefined, true);
     expect(store.results).toBe(SMALL_RESULTS);
   });
 

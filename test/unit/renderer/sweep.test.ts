@@ -37,7 +37,7 @@ describe('useSweepStore', () => {
     expect(await sweep.start(PROFILE)).toBe(true);
     expect(api.startSweep).toHaveBeenCalledWith({ profile: PROFILE });
     expect(sweep.phase).toBe('running');
-    expect(shown.source).toEqual({ kind: 'run', runId: 'run-1', name: 'unit' });
+    expect(shown.source).toEqual({ kind: 'run', runId: 'run-1', name: 'unit', live: true });
 
     api.emit({ runId: 'run-1', type: 'progress', progress: { done: 2, total: 4, etaMs: 500 } });
     expect(sweep.fraction).toBe(0.5);

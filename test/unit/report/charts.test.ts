@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { FLAG_COLOR, VERDICT_COLORS, buildCharts, defaultViews, allViews, exportOption } from '../../../engine/report/charts.js';
 import type { ChartSpec } from '../../../engine/report/charts.js';
 import { quantile } from '../../../engine/stats/sample-stats.js';
+import { verdictOf } from '../../../engine/stats/paired.js';
+import type { PointRecord, SweepResults } from '../../../engine/files/schemas.js';
 import { BLOCKDIAG, BOTTLENECK_MEDIANS, IM2COL, SERIAL, fixture, samplesAround } from './fixture.js';
 
 const view = { family: 'bottleneck', mode: 'inference', backend: 'wasm', axis: 'groups' } as const;
@@ -162,13 +164,16 @@ describe('buildCharts', () => {
     expect((chart('latency', gmp).option.title as { subtext: string }).subtext).not.toContain('red crosses');
   });
 
-  it('switches to log axes where every value is positive', () => {
-    const log = buildCharts(fixture, view, { logX: true, logY: true });
-    expect((chart('latency', log).option.xAxis as { type: string }).type).toBe('log');
+  it('draws log axes by default where every value is positive (log₂ x, log y), linear when asked', () => {
+    const log = buildCharts(fixture, view);
+    expect(chart('latency', log).option.xAxis).toMatchObject({ type: 'log', logBase: 2 });
     expect((chart('latency', log).option.yAxis as { type: string }).type).toBe('log');
-    expect((chart('latency').option.xAxis as { type: string }).type).toBe('value');
+    expect((chart('speedup', log).option.yAxis as { type: string }).type).toBe('log');
+    const linear = buildCharts(fixture, view, { logX: false, logY: false });
+    expect((chart('latency', linear).option.xAxis as { type: string }).type).toBe('value');
+    expect((chart('speedup', linear).option.yAxis as { type: string }).type).toBe('value');
     // gmp has no parameters (0): a log y axis cannot show them, so that chart stays linear.
-    const gmp = buildCharts(fixture, { family: 'gmp', mode: 'inference', backend: 'wasm', axis: 'channels' }, { logY: true });
+    const gmp = buildCharts(fixture, { family: 'gmp', mode: 'inference', backend: 'wasm', axis: 'channels' });
     expect((chart('params', gmp).option.yAxis as { type: string }).type).toBe('value');
     expect((chart('latency', gmp).option.yAxis as { type: string }).type).toBe('log');
   });
@@ -189,5 +194,53 @@ describe('charts of families without arithmetic or parameters', () => {
     const real = buildCharts(fixture, view);
     expect(JSON.stringify(real.find((s) => s.id === 'flops')!.option)).not.toContain('no arithmetic');
     expect(JSON.stringify(real.find((s) => s.id === 'params')!.option)).not.toContain('no trainable parameters');
+  });
+});
+
+describe('the speedup chart marks the crossover', () => {
+  /** replicate over groups × batch, speedups recorded on the points: fusing pays from g = 4 at batch 2 only. */
+  function crossing(): SweepResults {
+    const points: PointRecord[] = [];
+    for (const batch of [1, 2])
+      for (const groups of [1, 2, 4, 8]) {
+        const config = { groups, batch, channels: 8 };
+        const base = { family: 'replicate', mode: 'inference', backend: 'wasm', config, status: 'ok', finishedAt: 'now' } as const;
+        const s = batch === 2 && groups >= 4 ? 2 : 0.5;
+        points.push({ ...base, key: `s${groups}-${batch}`, implementation: 'serial.concatLoop', role: 'serial' });
+        if (groups > 1)
+          points.push({
+            ...base,
+            key: `p${groups}-${batch}`,
+            implementation: 'parallel.tile',
+            role: 'parallel',
+            baseline: 'serial.concatLoop',
+            equivalence: { relErr: 1e-7, maxAbs: 1e-7, pass: true, tolerance: 1e-5, seed: 1 },
+            speedup: s,
+            speedupLow: s * 0.95,
+            speedupHigh: s * 1.05,
+            verdict: verdictOf(s * 0.95, s * 1.05),
+          });
+      }
+    return { ...fixture, points };
+  }
+
+  it('draws a line at the groups value fusing pays from in the slice on screen, and spans the view’s x range', () => {
+    const r = crossing();
+    const view = { family: 'replicate', mode: 'inference', backend: 'wasm', axis: 'groups' } as const;
+    const specs = buildCharts(r, { ...view, hold: { batch: 2 } });
+    const speedup = chart('speedup', specs);
+    expect(speedup.crossover).toBe(4);
+    const marked = optionSeries(speedup).find((s) => (s as { markLine?: unknown }).markLine) as unknown as {
+      markLine: { data: { xAxis: number }[]; label: { formatter: string } };
+    };
+    expect(marked.markLine.data).toEqual([{ xAxis: 4 }]);
+    expect(marked.markLine.label.formatter).toBe('pays from g ≥ 4');
+    // Another slice, another answer: batch 1 never pays, so nothing is marked; nor where no one slice is held.
+    expect(chart('speedup', buildCharts(r, { ...view, hold: { batch: 1 } })).crossover).toBeUndefined();
+    expect(chart('speedup', buildCharts(r, { ...view, hold: {} })).crossover).toBeUndefined();
+    // Side by side, latency and speedup span the same x range (the speedup has no g = 1 point of its own).
+    const xs = (id: ChartSpec['id']) => chart(id, specs).option.xAxis as { min: number; max: number };
+    expect(xs('speedup')).toMatchObject({ min: 1, max: 8 });
+    expect(xs('latency')).toMatchObject({ min: 1, max: 8 });
   });
 });

@@ -48,12 +48,18 @@ describe('renderHtml', () => {
     }[];
     expect(sections.map((s) => s.title)).toEqual(['bottleneck · inference · wasm', 'gmp · inference · wasm']);
     expect(sections[0]!.views.map((v) => v.axis)).toEqual(['groups', 'batch']);
-    // A static report holds nothing: every slice of the other swept keys is drawn.
-    const expected = buildCharts(fixture, { family: 'bottleneck', mode: 'inference', backend: 'wasm', axis: 'groups', hold: {} });
+    // A static report holds nothing: every slice of the other swept keys is drawn; a chart with no data is left out.
+    const view = { family: 'bottleneck', mode: 'inference', backend: 'wasm', axis: 'groups', hold: {} } as const;
+    const expected = buildCharts(fixture, view, { logX: false, logY: false }).filter((c) => !c.empty);
     expect(sections[0]!.views[0]!.charts.map((c) => c.option)).toEqual(expected.map((c) => c.option));
+    // The log axes are the default (the boxes start checked): one wide band must not flatten every point.
+    expect(html).toMatch(/id="log-x" checked/);
+    expect(html).toMatch(/id="log-y" checked/);
     expect(sections[0]!.views[0]!.charts[0]!.logXAxis).toEqual({
       type: 'log',
       logBase: 2,
+      min: 1,
+      max: 4,
       name: 'groups',
       nameLocation: 'middle',
       nameGap: 26,

@@ -50,10 +50,12 @@ describe('verdictCards', () => {
     const [card] = verdictCards(r);
     expect(card!.kind).toBe('pays');
     expect(card!.crossoverGroups).toBe(summarizeResults(r)[0]!.crossover.kind === 'found' ? 4 : -1);
-    expect(card!.headline).toBe('Fusing pays from g ≥ 4: ×2.3 [2.2–2.4] at g=8');
+    // The crossover's own figure first, then the best: never one figure for both.
+    expect(card!.headline).toBe('Fusing pays from g ≥ 4: ×1.6 [1.55–1.65] at g=4, up to ×2.3 [2.2–2.4] at g=8');
     expect(card!.details).toContain('memory ×2.5 (+150 MiB) vs serial.concatLoop');
     expect(card!.details).toContain('same function (max rel. err 3e-7)');
-    expect(card!.details.some((d) => d.startsWith('overhead at g=1 ×0.8'))).toBe(true);
+    // g = 1 is a speedup like any other, not an "overhead".
+    expect(card!.details).toContain("at g=1, nothing to fuse: ×0.8 [0.78–0.82] (the fused form's own cost)");
     expect(card!.quality.level).toBe('good');
     expect(verdictText(card!)).toMatch(/^Fusing pays from g ≥ 4: .* · parallel\.tile \(faster\) · memory ×2\.5/);
   });
@@ -74,7 +76,62 @@ describe('verdictCards', () => {
       ]),
     )[0]!;
     expect(undecided.kind).toBe('undecided');
-    expect(undecided.headline).toBe('Undecided: within noise (×0.99–1.01)');
+    expect(undecided.headline).toBe('Undecided: within noise at every g (×0.99–1.01)');
+  });
+
+  it('a range wholly below 1 is not "within noise": fusing does not pay, by verdict per g', () => {
+    const card = verdictCards(
+      sweep([
+        { groups: 2, s: 0.0101, lo: 0.009, hi: 0.011 },
+        { groups: 4, s: 0.779, lo: 0.5, hi: 1.2 },
+      ]),
+    )[0]!;
+    expect(card.kind).toBe('costs');
+    expect(card.headline).toBe('Fusing does not pay here: slower at g = 2; within noise at g = 4 (×0.0101–0.779)');
+  });
+
+  it('says what the chart shows where faster and slower points mix, never "within noise"', () => {
+    const card = verdictCards(
+      sweep([
+        { groups: 2, s: 0.5, lo: 0.45, hi: 0.55 },
+        { groups: 4, s: 1.9, lo: 1.8, hi: 2 },
+        { groups: 8, s: 0.7, lo: 0.65, hi: 0.75 },
+      ]),
+    )[0]!;
+    expect(card.kind).toBe('undecided');
+    expect(card.headline).toBe('Undecided: faster at g = 4; slower at g = 2, 8 (×0.5–1.9)');
+  });
+
+  it('a run in flight or cut short names the groups still to measure, never "No answer" or "within noise"', () => {
+    const partial = (cells: Parameters<typeof sweep>[0]): SweepResults => {
+      const r = sweep(cells);
+      return { ...r, complete: false, profile: { ...r.profile, families: ['replicate'], axes: { groups: [1, 2, 4, 8, 12, 16] } } };
+    };
+    const cells = [
+      { groups: 1, s: 1, lo: 0.95, hi: 1.05 },
+      { groups: 2, s: 0.0101, lo: 0.009, hi: 0.011 },
+      { groups: 4, s: 1.9, lo: 1.8, hi: 2 },
+      { groups: 8, s: 1.1, lo: 0.5, hi: 4.24 },
+    ];
+    const live = verdictCards(partial(cells), undefined, { live: true })[0]!;
+    expect(live.kind).toBe('pending');
+    expect(live.pending).toEqual([12, 16]);
+    expect(live.headline).toBe('Measuring g = 12, 16; so far faster at g = 4; slower at g = 2; within noise at g = 8');
+    const cancelled = verdictCards(partial(cells))[0]!;
+    expect(cancelled.headline).toBe('Not measured g = 12, 16; so far faster at g = 4; slower at g = 2; within noise at g = 8');
+    // 0.8 s into a run: nothing counted yet.
+    const first = verdictCards(partial([]), undefined, { live: true });
+    expect(first).toEqual([]);
+    const serialOnly = partial([{ groups: 1, s: 1, lo: 0.95, hi: 1.05 }]);
+    const early = verdictCards({ ...serialOnly, points: serialOnly.points.filter((p) => p.role === 'serial') }, undefined, {
+      live: true,
+    })[0]!;
+    expect(early.kind).toBe('pending');
+    expect(early.headline).toBe('Measuring g = 2, 4, 8, 12, 16; no speedup yet');
+    // A crossover found so far keeps its answer and says what is still to come.
+    const pays = verdictCards(partial([...cells.slice(0, 3), { groups: 8, s: 4.24, lo: 4, hi: 4.5 }]), undefined, { live: true })[0]!;
+    expect(pays.kind).toBe('pays');
+    expect(pays.headline).toBe('Fusing pays from g ≥ 4: ×1.9 [1.8–2] at g=4, up to ×4.24 [4–4.5] at g=8 (measuring: g = 12, 16)');
   });
 
   it('rates the figures: wide intervals and busy points lower the quality badge', () => {

@@ -39,6 +39,18 @@ const smoke = JSON.parse(readFileSync('profiles/smoke.profile.json', 'utf8'));
 const smokePoints = countPoints(expandProfile(validateProfileObject(smoke)));
 
 describe('workbench service (the host side of the contract)', () => {
+  it('opens a profile file as the CLI reads it: a misspelled key is refused by name, never dropped for its default', async () => {
+    const { s } = service();
+    const typo = JSON.stringify({ ...smoke, fixed: { ...smoke.fixed, chanels: 16 } });
+    const opened = s.parseFile({ kind: 'profile', name: 'typo.profile.json', text: typo });
+    await expect(opened).rejects.toMatchObject({ field: 'fixed.chanels', kind: 'config' });
+    await expect(opened).rejects.toThrow(
+      /^typo\.profile\.json: .*no family in this profile has a setting 'chanels'; did you mean 'channels'\?/,
+    );
+    const good = await s.parseFile({ kind: 'profile', name: 'smoke.profile.json', text: JSON.stringify(smoke) });
+    expect(good.profile?.name).toBe(smoke.name);
+  });
+
   it('validates a profile: its size and time estimate, or the field at fault as a JSON path', async () => {
     const { s } = service();
     const ok = await s.validateProfile(smoke);
