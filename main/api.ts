@@ -99,6 +99,10 @@ export interface RunSummary {
   runId?: string;
   /** Why it failed, where the host knows. */
   message?: string;
+  /** The answer at a glance: verdict cards per kind (`pays: 2, costs: 1`), from its results. */
+  verdicts?: Record<string, number>;
+  /** Its best counted speedup in words: `bottleneck · inference · wasm ×2.3 [2.1–2.5] at g=8`. */
+  best?: string;
 }
 
 /** A live run as it stands: what a reloaded page needs to carry on showing it (progress and the points so far). */

@@ -154,7 +154,7 @@ function echartsSeries(lines: readonly Line[], divisor: number): Record<string, 
 }
 
 /** Rows a plain (never paged) legend needs at about 420 px, so the plot leaves room for it. */
-function legendRows(names: readonly string[]): number {
+export function legendRows(names: readonly string[]): number {
   const width = 400;
   let rows = 1;
   let used = 0;
@@ -253,31 +253,74 @@ export function buildOption(
   return { option, series, empty };
 }
 
+/** Where an end label sits, in the y axis's own scale (log10 on a log axis), from a series' last point. */
+function endOf(series: Record<string, unknown>, logY: boolean): number | undefined {
+  const data = (series.data as ({ value?: unknown } | unknown[])[] | undefined) ?? [];
+  const last = data.at(-1);
+  const value = Array.isArray(last) ? last : (last as { value?: unknown } | undefined)?.value;
+  const y = Array.isArray(value) ? Number(value[1]) : NaN;
+  if (!Number.isFinite(y) || (logY && y <= 0)) return undefined;
+  return logY ? Math.log10(y) : y;
+}
+
 /**
- * The option for an exported image (PNG, SVG): every line named at its right end, labels moved apart
- * where lines coincide, and room on the right for the longest name, so no series is unidentifiable
- * even where a viewer cannot hover or the legend is cropped.
+ * End labels that would overprint: lines ending within `gap` (a share of the y span) of each other are
+ * named once, together (`a / b`), on the first of them; the others carry no label.
+ */
+function endLabelGroups(
+  series: readonly Record<string, unknown>[],
+  labelled: readonly number[],
+  logY: boolean,
+  gap: number,
+): Map<number, string[]> {
+  const ends = labelled
+    .map((i) => ({ i, y: endOf(series[i]!, logY) }))
+    .filter((e): e is { i: number; y: number } => e.y !== undefined)
+    .sort((a, b) => a.y - b.y);
+  const ys = ends.map((e) => e.y);
+  const span = ys.length > 1 ? Math.max(...ys) - Math.min(...ys) : 0;
+  const groups = new Map<number, string[]>();
+  let head: { i: number; y: number } | undefined;
+  for (const e of ends) {
+    if (head && span > 0 && e.y - head.y <= gap * span) groups.get(head.i)!.push(String(series[e.i]!.name ?? ''));
+    else if (head && span === 0) groups.get(head.i)!.push(String(series[e.i]!.name ?? ''));
+    else {
+      head = e;
+      groups.set(e.i, [String(series[e.i]!.name ?? '')]);
+    }
+  }
+  return groups;
+}
+
+/**
+ * The option for an exported image (PNG, SVG): every line named at its right end, lines that end
+ * together named once together (never two labels printed over each other), and room on the right for the
+ * longest label, so no series is unidentifiable even where a viewer cannot hover or the legend is cropped.
  *
  * @example renderChartSvg({ ...spec, option: exportOption(spec) })
  */
 export function exportOption(spec: { option: ChartOption }): ChartOption {
   const series = (spec.option.series as Record<string, unknown>[] | undefined) ?? [];
+  const logY = (spec.option.yAxis as { type?: string } | undefined)?.type === 'log';
+  const lines = series.flatMap((s, i) => (s.type === 'line' && typeof s.stack !== 'string' && s.silent !== true ? [i] : []));
+  // About one label's height (14 px) of a plot some 260 px high: closer ends would overprint.
+  const groups = endLabelGroups(series, lines, logY, 0.06);
   let longest = 0;
-  const labelled = series.map((s) => {
-    const isBand = typeof s.stack === 'string';
-    const isLine = s.type === 'line' && !isBand && s.silent !== true;
-    if (!isLine) return s;
-    longest = Math.max(longest, String(s.name ?? '').length);
-    return {
-      ...s,
-      // `{a}` is ECharts' template for the series name.
-      endLabel: { show: true, formatter: '{a}', fontSize: 11, distance: 6 },
-      labelLayout: { moveOverlap: 'shiftY' },
-    };
+  const labelled = series.map((s, i) => {
+    if (!lines.includes(i)) return s;
+    const names = groups.get(i);
+    if (!names) return { ...s, endLabel: { show: false } };
+    const text = names.join(' / ');
+    longest = Math.max(longest, text.length);
+    // Plain text, not ECharts' `{a}` template: braces in a name are escaped like the tooltips'.
+    return { ...s, endLabel: { show: true, formatter: text.replace(/[{}]/g, ''), fontSize: 11, distance: 6 } };
   });
   const grid = (spec.option.grid as Record<string, unknown> | undefined) ?? {};
   return { ...spec.option, animation: false, series: labelled, grid: { ...grid, right: Math.max(28, Math.round(longest * 6.2) + 16) } };
 }
+
+/** The export's own size: the plot fills most of the image, whatever the chart's size on screen. */
+export const EXPORT_SIZE = { width: 1000, height: 620 } as const;
 
 export type ChartId = 'latency' | 'speedup' | 'backends' | 'memory' | 'params' | 'flops' | 'memoryResidual' | 'flopsResidual';
 /**

@@ -37,6 +37,7 @@ import {
   buildOption,
   colorOf,
   exportOption,
+  EXPORT_SIZE,
   type Axis,
   type Band,
   type ChartId,
@@ -57,7 +58,7 @@ import { summarize } from '../stats/sample-stats.js';
 
 export type { Band, ChartOption, ChartPoint, ChartSeries, ChartId, ChartSpec };
 export { CHART_IDS };
-export { BEYOND_COLOR, FLAG_COLOR, VERDICT_COLORS, exportOption };
+export { BEYOND_COLOR, EXPORT_SIZE, FLAG_COLOR, VERDICT_COLORS, exportOption };
 
 export interface ChartOptions {
   /** Logarithmic x axis (base 2; the default); ignored where an x value is not positive or the axis is categorical. */

@@ -1,7 +1,7 @@
 // The one place the engine renders charts itself (CLI `report --format svg`); eslint.config.js allows
 // echarts in engine/report/node-*.ts only.
 import * as echarts from 'echarts';
-import { exportOption, type ChartSpec } from './charts.js';
+import { EXPORT_SIZE, exportOption, type ChartSpec } from './charts.js';
 
 export interface SvgOptions {
   width?: number;
@@ -18,7 +18,7 @@ export interface SvgOptions {
  * @example renderChartSvg(buildCharts(results, defaultViews(results)[0])[0]).startsWith('<svg') // true
  */
 export function renderChartSvg(spec: ChartSpec, options: SvgOptions = {}): string {
-  const { width = 900, height = 520, theme, background = '#ffffff' } = options;
+  const { width = EXPORT_SIZE.width, height = EXPORT_SIZE.height, theme, background = '#ffffff' } = options;
   const chart = echarts.init(null, theme ?? null, { renderer: 'svg', ssr: true, width, height });
   try {
     // Animation off: SSR renders one frame, and an animated first frame would be empty. Lines are named

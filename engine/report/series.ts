@@ -202,6 +202,14 @@ export function implementationOrder(results: SweepResults, view: Omit<View, 'axi
   return [...serial, ...parallel];
 }
 
+/**
+ * The points a run finished (any status but `cancelled`: a cancelled point is a place to resume, not a
+ * result): the one count the progress, the Results badge and History give.
+ */
+export function finishedPoints(results: Pick<SweepResults, 'points'>): PointRecord[] {
+  return results.points.filter((p) => p.status !== 'cancelled');
+}
+
 /** True where a point has a usable latency: status ok and a positive median. */
 export function isTimed(point: PointRecord): point is PointRecord & { time: NonNullable<PointRecord['time']> } {
   return point.status === 'ok' && point.time !== undefined && Number.isFinite(point.time.medianMs) && point.time.medianMs > 0;

@@ -6,7 +6,16 @@
 import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FusebenchError, type SweepResults } from '../../engine/common.js';
-import { calibrateFromRuns, lockHolder, readJournalFile, readResultsFile, type Calibration } from '../../engine/node.js';
+import {
+  calibrateFromRuns,
+  finishedPoints,
+  formatSpeedup,
+  lockHolder,
+  readJournalFile,
+  readResultsFile,
+  verdictCards,
+  type Calibration,
+} from '../../engine/node.js';
 import type { RunStatus, RunSummary } from '../api.js';
 
 /** The newest runs a list shows and a calibration reads: enough for history, bounded for big workspaces. */
@@ -86,6 +95,16 @@ export function readRun(folder: RunFolder): SweepResults {
   } as SweepResults;
 }
 
+/** Verdict cards per kind and the best counted speedup: what a runs list shows of each run. */
+function answerOf(results: SweepResults): Pick<RunSummary, 'verdicts' | 'best'> {
+  const cards = verdictCards(results);
+  if (cards.length === 0) return {};
+  const verdicts: Record<string, number> = {};
+  for (const c of cards) verdicts[c.kind] = (verdicts[c.kind] ?? 0) + 1;
+  const best = cards.filter((c) => c.figure?.verdict === 'faster').sort((x, y) => y.figure!.speedupLow - x.figure!.speedupLow)[0];
+  return { verdicts, ...(best ? { best: `${best.family} · ${best.mode} · ${best.backend} ${formatSpeedup(best.figure!)}` } : {}) };
+}
+
 /**
  * One row of the runs list. `live` is the host's own live run in this folder (running, attachable);
  * a folder locked by another process is running there; results mark a run complete or cancelled;
@@ -102,7 +121,7 @@ export function summarizeRun(folder: RunFolder, live?: { runId: string; points: 
   try {
     results = readRun(folder);
     name = results.profile.name;
-    points = results.points.filter((p) => p.status !== 'cancelled').length;
+    points = finishedPoints(results).length;
     backends = [...new Set(results.points.map((p) => p.backend))];
     if (backends.length === 0) backends = [...results.profile.backends];
     createdAt = results.createdAt;
@@ -114,10 +133,12 @@ export function summarizeRun(folder: RunFolder, live?: { runId: string; points: 
   else if (lockHolder(folder.dir)) status = 'running';
   else if (folder.results) status = results.complete ? 'complete' : 'cancelled';
   else status = 'failed';
+  const answer = live ? {} : answerOf(results);
   return {
     id: folder.id,
     name,
     status,
+    ...answer,
     points: live ? Math.max(points, live.points) : points,
     ...(live?.total !== undefined ? { total: live.total } : {}),
     backends,

@@ -7,6 +7,7 @@ import { downloadText } from '../composables/download';
 import { useEditorStore } from './editor';
 import { useResultsStore } from './results';
 import { useUiStore } from './ui';
+import { finishedPoints } from '../../engine/report/series';
 
 export type OpenKind = OpenedFile['kind'];
 
@@ -76,7 +77,7 @@ export const useFilesStore = defineStore('files', () => {
     } else if (opened.kind === 'results' && opened.results) {
       results.show(opened.results, { kind: 'file', name: opened.name, ...(opened.path ? { path: opened.path } : {}) });
       ui.show('results');
-      ui.notify('info', `Opened results ${opened.name} (${opened.results.points.length} points)`);
+      ui.notify('info', `Opened results ${opened.name} (${finishedPoints(opened.results).length} points)`);
     } else {
       throw new Error(`${opened.name}: the host returned no ${opened.kind} content`);
     }

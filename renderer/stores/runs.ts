@@ -2,6 +2,8 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import type { BackendName, RunSummary, SweepResults } from '../../main/api';
 import { compareResults, type Comparison } from '../../engine/report/compare';
+import { comparableViews, compareSpeedupChart } from '../../engine/report/compare-chart';
+import type { ChartSpec } from '../../engine/report/charts';
 import { dimensions } from '../../engine/report/series';
 import { messageOf, useApi } from '../api';
 import { useResultsStore } from './results';
@@ -110,5 +112,41 @@ export const useRunsStore = defineStore('runs', () => {
     });
   });
 
-  return { runs, loading, error, a, b, comparison, refresh, open, resume, cancel, compare, load, backendsOf };
+  const sides = computed(() => {
+    const left = a.value && loaded.value[a.value.id];
+    const right = b.value && loaded.value[b.value.id];
+    if (!left || !right) return null;
+    return [
+      { results: left, ...(a.value?.backend ? { backend: a.value.backend } : {}) },
+      { results: right, ...(b.value?.backend ? { backend: b.value.backend } : {}) },
+    ] as const;
+  });
+  /** The family × mode pairs both sides measured; the chart shows `chartPick` (the first by default). */
+  const chartChoices = computed(() => (sides.value ? comparableViews(...sides.value) : []));
+  const chartPick = ref<string>('');
+  /** A's and B's speedup curves overlaid, for one family × mode. */
+  const comparisonChart = computed<ChartSpec | null>(() => {
+    if (!sides.value) return null;
+    const pick = chartChoices.value.find((c) => `${c.family}|${c.mode}` === chartPick.value) ?? chartChoices.value[0];
+    return (pick && compareSpeedupChart(...sides.value, pick)) ?? null;
+  });
+
+  return {
+    runs,
+    loading,
+    error,
+    a,
+    b,
+    comparison,
+    comparisonChart,
+    chartChoices,
+    chartPick,
+    refresh,
+    open,
+    resume,
+    cancel,
+    compare,
+    load,
+    backendsOf,
+  };
 });

@@ -19,6 +19,7 @@ export interface PointRow {
  */
 export const COLUMNS = [
   { id: 'implementation', label: 'Implementation', numeric: false },
+  { id: 'groups', label: 'Groups', numeric: true },
   { id: 'verdict', label: 'Verdict', numeric: false },
   { id: 'speedup', label: 'Speedup [95%]', numeric: true },
   { id: 'median', label: 'Median', numeric: true },
@@ -28,6 +29,13 @@ export const COLUMNS = [
 export type ColumnId = (typeof COLUMNS)[number]['id'];
 
 const NONE = Number.NEGATIVE_INFINITY;
+
+/** The point's branch count: `groups`, or the length of a ragged grouping (class-linear's classesPerGroup). */
+function groupsCell(config: Record<string, unknown>): { text: string; sort: number } {
+  const g =
+    typeof config.groups === 'number' ? config.groups : Array.isArray(config.classesPerGroup) ? config.classesPerGroup.length : undefined;
+  return g === undefined ? { text: '—', sort: NONE } : { text: String(g), sort: g };
+}
 
 /** Table rows for points; the speedup column never shows a ratio for a non-equivalent point. */
 export function pointRows(points: readonly PointRecord[], speedupOf: (p: PointRecord) => SpeedupInfo): PointRow[] {
@@ -48,6 +56,7 @@ export function pointRows(points: readonly PointRecord[], speedupOf: (p: PointRe
     const where = `${p.family} · ${p.mode} · ${p.backend} · ${formatConfig(p.config)}`;
     const cells: PointRow['cells'] = {
       implementation: { text: p.implementation, sort: p.implementation },
+      groups: groupsCell(p.config),
       verdict: { text: verdict, sort: verdict },
       speedup: { text: speedupText, sort: info.speedup ?? NONE },
       median: { text: formatMs(p.time?.medianMs), sort: p.time?.medianMs ?? NONE },

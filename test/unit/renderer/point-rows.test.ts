@@ -13,7 +13,13 @@ describe('points table rows', () => {
   const rows = pointRows(points, speedupIndex(results(points)));
 
   it('answers first: implementation, verdict, speedup with its interval, median, memory; then where, in one column', () => {
-    expect(COLUMNS.map((c) => c.id)).toEqual(['implementation', 'verdict', 'speedup', 'median', 'memory', 'config']);
+    expect(COLUMNS.map((c) => c.id)).toEqual(['implementation', 'groups', 'verdict', 'speedup', 'median', 'memory', 'config']);
+    // Groups is a column of its own, sortable as a number (the x of most charts).
+    expect(rows.map((r) => r.cells.groups.text)).toEqual(['2', '2', '2', '4']);
+    expect(sortRows(rows, 'groups', 'descending')[0]?.cells.groups.sort).toBe(4);
+    expect(
+      pointRows([{ ...points[0]!, config: { classesPerGroup: [2, 1, 3] } }], speedupIndex(results(points)))[0]?.cells.groups.text,
+    ).toBe('3');
     expect(rows.map((r) => r.cells.speedup.text)).toEqual(['—', '×4 [3.8–4.2]', 'not counted', '—']);
     expect(rows.map((r) => r.cells.verdict.text)).toEqual(['serial (baseline)', 'faster', 'not equivalent (relErr 0.02)', 'invalid']);
     expect(rows[2]?.flag).toContain('not equivalent: relErr 0.02');

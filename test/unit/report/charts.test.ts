@@ -136,11 +136,31 @@ describe('buildCharts', () => {
     expect((flops.option.title as { subtext: string }).subtext).toMatch(/execute over 10% more/);
   });
 
-  it('labels every line at its end for exported images, with room for the longest name', () => {
+  it('names every line at its end for exported images, with room for the longest label', () => {
     const spec = chart('latency');
-    const labelled = exportOption(spec).series as { name: string; stack?: string; endLabel?: { show: boolean } }[];
-    for (const s of labelled.filter((x) => !x.stack)) expect(s.endLabel?.show, s.name).toBe(true);
+    const labelled = exportOption(spec).series as { name: string; stack?: string; endLabel?: { show: boolean; formatter?: string } }[];
+    const named = labelled.filter((x) => !x.stack && x.endLabel?.show).flatMap((x) => x.endLabel!.formatter!.split(' / '));
+    expect(named.sort()).toEqual(
+      spec.series
+        .filter((x) => x.points.length > 0)
+        .map((x) => x.name)
+        .sort(),
+    );
     expect((exportOption(spec).grid as { right: number }).right).toBeGreaterThan(`${IM2COL} · batch=2`.length * 5);
+  });
+
+  it('never prints two end labels over each other: lines that end together are named once, together', () => {
+    const line = (name: string, y: number) => ({ type: 'line', name, id: name, data: [{ value: [1, y * 2] }, { value: [8, y] }] });
+    const option = { yAxis: { type: 'log' }, series: [line('a', 10), line('b', 10.2), line('c', 1), line('d', 100)] };
+    const out = exportOption({ option }).series as { name: string; endLabel: { show: boolean; formatter?: string } }[];
+    expect(out.map((s) => (s.endLabel.show ? s.endLabel.formatter : null))).toEqual(['a / b', null, 'c', 'd']);
+    // The shown labels' ends, on the axis' scale, are apart by more than a label's height (6% of the span).
+    const shown = out
+      .filter((s) => s.endLabel.show)
+      .map((s) => Math.log10(option.series.find((x) => x.name === s.name)!.data[1]!.value[1]!));
+    const span = Math.max(...shown) - Math.min(...shown);
+    const sorted = [...shown].sort((x, y) => x - y);
+    for (let i = 1; i < sorted.length; i++) expect(sorted[i]! - sorted[i - 1]!).toBeGreaterThan(0.06 * span);
   });
 
   it('memory, params and FLOP/s plot the recorded figures', () => {

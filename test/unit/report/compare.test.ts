@@ -3,6 +3,7 @@ import { compareResults, describeCompared, speedupRatio } from '../../../engine/
 import type { SweepResults } from '../../../engine/files/schemas.js';
 import { verdictOf } from '../../../engine/stats/paired.js';
 import { IM2COL, fixture } from './fixture.js';
+import { comparableViews, compareSpeedupChart } from '../../../engine/report/compare-chart.js';
 
 /** The fixture with every im2col speedup (and interval) scaled by `factor`, on another backend if asked. */
 function scaled(factor: number, backend?: 'webgpu'): SweepResults {
@@ -91,5 +92,32 @@ describe('compareResults', () => {
     expect(r.ratio).toBeCloseTo(1, 12);
     expect(Math.log(r.ratioHigh)).toBeCloseTo(Math.SQRT2 * Math.log(1.1), 12);
     expect(Math.log(r.ratioLow)).toBeCloseTo(-Math.SQRT2 * Math.log(1.1), 12);
+  });
+});
+
+describe('compareSpeedupChart', () => {
+  it('overlays A’s and B’s speedup curves (B dashed), with the figures of each side’s own chart', () => {
+    const chart = compareSpeedupChart({ results: fixture }, { results: scaled(2) })!;
+    expect(comparableViews({ results: fixture }, { results: scaled(2) })).toEqual([
+      { family: 'bottleneck', mode: 'inference' },
+      { family: 'gmp', mode: 'inference' },
+    ]);
+    const a = chart.series.find((s) => s.name === `A · ${IM2COL}`)!;
+    const b = chart.series.find((s) => s.name === `B · ${IM2COL}`)!;
+    expect(a.points.length).toBeGreaterThan(0);
+    b.points.forEach((p, i) => expect(p.y).toBeCloseTo(2 * a.points[i]!.y, 9));
+    const lines = chart.option.series as { id: string; name: string; lineStyle?: { type: string }; stack?: string }[];
+    expect(lines.find((l) => l.id === `B · ${IM2COL}`)!.lineStyle!.type).toBe('dashed');
+    expect(lines.find((l) => l.id === `A · ${IM2COL}`)!.lineStyle!.type).toBe('solid');
+    // One y = 1 line, ids unique (ECharts merges by id).
+    expect(lines.filter((l) => l.name === 'serial = 1')).toHaveLength(1);
+    expect(new Set(lines.map((l) => l.id)).size).toBe(lines.length);
+    // Another family on request; none where the two share nothing.
+    expect(
+      compareSpeedupChart({ results: fixture }, { results: scaled(2) }, { family: 'gmp', mode: 'inference' })!.option.title,
+    ).toMatchObject({
+      subtext: expect.stringMatching(/^gmp · inference/),
+    });
+    expect(compareSpeedupChart({ results: fixture }, { results: scaled(1, 'webgpu'), backend: 'wasm' })).toBeUndefined();
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createWorkbenchService, type FileAccess } from '../../../main/service/workbench-service.js';
 import { checkArguments, type SweepEvent } from '../../../main/api.js';
 import type { Environment, FromWorker } from '../../../engine/common.js';
-import { countPoints, expandProfile, validateProfileObject } from '../../../engine/node.js';
+import { countPoints, expandProfile, formatSpeedup, validateProfileObject, verdictCards } from '../../../engine/node.js';
 import type { SweepFilesRequest } from '../../../engine/common.js';
 import { fixture } from '../report/fixture.js';
 import { getFamily } from '../../../engine/index.js';
@@ -263,6 +263,13 @@ describe('workbench service (the host side of the contract)', () => {
       ['stopped-2', 'cancelled'],
     ]);
     expect(listed[0]!.points).toBe(fixture.points.length);
+    // Each run's answer at a glance: its cards by kind, and its best counted speedup, as the cards say.
+    const cards = verdictCards(fixture);
+    const kinds: Record<string, number> = {};
+    for (const c of cards) kinds[c.kind] = (kinds[c.kind] ?? 0) + 1;
+    expect(listed[0]!.verdicts).toEqual(kinds);
+    const best = cards.filter((c) => c.figure?.verdict === 'faster').sort((x, y) => y.figure!.speedupLow - x.figure!.speedupLow)[0];
+    expect(listed[0]!.best).toBe(best ? `${best.family} · ${best.mode} · ${best.backend} ${formatSpeedup(best.figure!)}` : undefined);
     const opened = await s.openRun('done-1');
     expect(opened).toMatchObject({ kind: 'results', name: 'done-1' });
     expect(opened.results!.points).toHaveLength(fixture.points.length);
