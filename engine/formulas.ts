@@ -1,11 +1,25 @@
-import type { AnyFamily, Formulas, ImplementationFormulas } from './core/types.js';
+import type { AnyFamily, Formulas, Implementation, ImplementationFormulas } from './core/types.js';
 import { getImplementation } from './families/index.js';
 
 const BYTES_PER_ELEMENT = 4;
 
+/**
+ * The TypeScript implementation whose formulas stand for `name`: itself or, for one only the PyTorch worker
+ * runs (replicate's parallel.expandReshape), the form its PyTorch layout goes via (the same arithmetic), else
+ * the family's first of its role. A name neither side has is a usage error listing the family's.
+ */
+function formulaImplementation(family: AnyFamily, name: string): Implementation<object> {
+  const all = family.implementations as readonly Implementation<object>[];
+  const own = all.find((i) => i.name === name);
+  const torch = family.torch?.find((t) => t.name === name);
+  if (own || !torch) return own ?? getImplementation(family, name);
+  const via = (family.pytorch?.parallel as Record<string, { via?: string }> | undefined)?.[name]?.via;
+  return all.find((i) => i.name === via) ?? all.find((i) => i.role === torch.role) ?? getImplementation(family, name);
+}
+
 /** Stored parameters, executed FLOPs and predicted peak bytes of one implementation at `config`. */
 export function implementationFormulas(family: AnyFamily, implementation: string, config: object): ImplementationFormulas {
-  const impl = getImplementation(family, implementation);
+  const impl = formulaImplementation(family, implementation);
   const f = family.formulas(config);
   const allocated = impl.allocations(config).reduce((a: number, b: number) => a + b, 0) * BYTES_PER_ELEMENT;
   return {

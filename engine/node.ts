@@ -34,7 +34,15 @@ export { verifyExpected, type ExpectedCheck } from './verify-expected.js';
 export { assertRunsOn } from './node-forward.js';
 export { pytorchForm } from './weights.js';
 export { familyReference, type FamilyReference } from './family-reference.js';
-export { assertBackendsAvailable, planSweep, type SweepPlan } from './sweep/plan.js';
+export {
+  assertBackendsAvailable,
+  describeSkipped,
+  planSweep,
+  withoutUnavailable,
+  withoutUnavailableHere,
+  type SkippedBackend,
+  type SweepPlan,
+} from './sweep/plan.js';
 export { existingJournal, journalPathIn } from './sweep/node-sweep.js';
 export { DEFAULT_SCAN_TIME_SETTINGS, runScan, type ScanOptions, type ScanProgress, type ScanReport } from './torch/scan.js';
 export { ScanCrash } from './torch/scan-runner.js';

@@ -93,6 +93,11 @@ export const profileSchema = z.strictObject({
   /** Parallel implementations to measure (default all); the serial reference is always measured. */
   implementations: nameList.optional(),
   backends: z.array(backendName).min(1).max(MAX_LIST_ENTRIES).default(['wasm']),
+  /**
+   * Backends of `backends` measured only where they can run here (e.g. torch where PyTorch is installed);
+   * elsewhere the sweep goes on without them and says so. Any other backend that cannot run refuses the sweep.
+   */
+  optionalBackends: z.array(backendName).max(MAX_LIST_ENTRIES).optional(),
   modes: z.array(mode).min(1).max(MAX_LIST_ENTRIES).default(['inference']),
   /** Swept config keys, e.g. {"groups": [1, 2, 4]}; each applies to the families that have the key. */
   axes: axes.default({}),

@@ -50,6 +50,10 @@ export function checkPlan(profile: Profile, options: { backend?: BackendName; ma
         throw plainError(`${section}.${key}`, `no family in this profile has a setting '${key}'; ${suggestion(key, anyKeys)}`);
     }
   }
+  profile.optionalBackends?.forEach((name, k) => {
+    if (!profile.backends.includes(name))
+      throw plainError(`optionalBackends[${k}]`, `'${name}' is not one of backends (${profile.backends.join(', ')}); list it in backends too`);
+  });
   const anyImplementations = [...new Set(families.flatMap(knownImplementationNames))];
   profile.implementations?.forEach((name, k) => {
     if (!anyImplementations.includes(name))

@@ -53,6 +53,49 @@ export function planSweep(profile: Profile, request: PlanRequest = {}): SweepPla
   return { backends, points, ...(override ? { override } : {}) };
 }
 
+/** An optional backend left out of a sweep, and why it cannot run here. */
+export interface SkippedBackend {
+  backend: BackendName;
+  reason: string;
+}
+
+/**
+ * The profile as it runs here: its optional backends that cannot run (`reasonOf` gives why, or undefined
+ * where one can) left out, with why. A profile whose every backend is left out keeps them, so the sweep is
+ * refused by name rather than run on nothing.
+ *
+ * @example const { profile: here, skipped } = withoutUnavailable(profile, (b) => (b === 'torch' ? 'no PyTorch' : undefined));
+ */
+export function withoutUnavailable(profile: Profile, reasonOf: (backend: BackendName) => string | undefined): { profile: Profile; skipped: SkippedBackend[] } {
+  const skipped = (profile.optionalBackends ?? []).flatMap((backend) => {
+    const reason = profile.backends.includes(backend) ? reasonOf(backend) : undefined;
+    return reason === undefined ? [] : [{ backend, reason }];
+  });
+  const backends = profile.backends.filter((b) => !skipped.some((s) => s.backend === b));
+  if (skipped.length === 0 || backends.length === 0) return { profile, skipped: [] };
+  const optional = profile.optionalBackends!.filter((b) => backends.includes(b));
+  const here: Profile = { ...profile, backends };
+  if (optional.length > 0) here.optionalBackends = optional;
+  else delete here.optionalBackends;
+  return { profile: here, skipped };
+}
+
+/** The same, probing each optional backend here (the CLI; hosts with an environment pass its answers). */
+export async function withoutUnavailableHere(profile: Profile): Promise<{ profile: Profile; skipped: SkippedBackend[] }> {
+  const reasons = new Map<BackendName, string>();
+  for (const b of profile.optionalBackends ?? []) {
+    const info = await probeBackend(b);
+    if (!info.available) reasons.set(b, info.reason ?? 'unknown reason');
+  }
+  return withoutUnavailable(profile, (b) => reasons.get(b));
+}
+
+/** `torch is not available here (no module named torch): measuring wasm only` */
+export function describeSkipped(skipped: readonly SkippedBackend[], profile: Profile): string {
+  const left = skipped.map((s) => `${s.backend} is not available here (${s.reason})`).join('; ');
+  return `${left}: measuring ${profile.backends.join(', ')} only`;
+}
+
 /** The backend's description where it can run here, else BackendUnavailableError naming why. */
 export async function availableBackend(name: BackendName): Promise<BackendInfo> {
   const info = await probeBackend(name);

@@ -6,6 +6,8 @@ import {
   journalPathIn,
   makeDirectory,
   planSweep,
+  describeSkipped,
+  withoutUnavailableHere,
   existingJournal,
   readProfileFile,
   readResultsFile,
@@ -55,8 +57,11 @@ export async function sweepCommand(argv: string[], out: Out, err: Out): Promise<
     true,
   );
   if (positionals.length !== 1) throw usage('sweep needs one PROFILE file, e.g. fusebench sweep profiles/smoke.profile.json');
-  const profile = readProfileFile(positionals[0]!);
   const backend = values.backend === undefined ? undefined : backendOption(values.backend);
+  // Optional backends that cannot run here are left out, said in one line (a --backend choice overrides them).
+  const read = readProfileFile(positionals[0]!);
+  const { profile, skipped } = backend || values.resume ? { profile: read, skipped: [] } : await withoutUnavailableHere(read);
+  if (skipped.length > 0 && !values.json) err(describeSkipped(skipped, profile));
   const maxPoints = intOption('--max-points', values['max-points']);
   if (maxPoints !== undefined && (maxPoints < 1 || maxPoints > MAX_POINTS_CEILING))
     throw usage(`--max-points must be between 1 and ${MAX_POINTS_CEILING}, got ${maxPoints}`);

@@ -23,6 +23,7 @@ import {
   renderReport,
   validateProfileObject,
   validateResultsObject,
+  withoutUnavailable,
   writeFileAtomic,
 } from '../../engine/node.js';
 import type { EngineLauncher } from '../engine-host/supervisor.js';
@@ -133,6 +134,16 @@ export function createWorkbenchService(options: ServiceOptions): WorkbenchApi & 
       'path',
     );
 
+  /** The profile without its optional backends that cannot run here (the environment says which). */
+  async function runnableHere(profile: Profile): Promise<Profile> {
+    if (!profile.optionalBackends?.length) return profile;
+    const env = await options.environment();
+    return withoutUnavailable(profile, (name) => {
+      const info = env.backends.find((b) => b.name === name);
+      return info && !info.available ? (info.reason ?? 'unknown reason') : undefined;
+    }).profile;
+  }
+
   /** Refuses a sweep whose backend cannot run here, naming it and why, before anything starts. */
   async function assertBackends(names: readonly string[]): Promise<void> {
     const env = await options.environment();
@@ -195,7 +206,7 @@ export function createWorkbenchService(options: ServiceOptions): WorkbenchApi & 
 
     async validateProfile(data): Promise<ProfileCheck> {
       try {
-        const profile = validateProfileObject(data);
+        const profile = await runnableHere(validateProfileObject(data));
         // Counted first: a plan over the limit is never expanded here, so a huge one cannot stall the host.
         const { points } = checkPlan(profile, { maxPoints: MAX_POINTS_CEILING });
         const sized = { ok: true as const, profile, points, pointLimit: DEFAULT_MAX_POINTS };
@@ -218,7 +229,7 @@ export function createWorkbenchService(options: ServiceOptions): WorkbenchApi & 
     },
 
     async startSweep({ profile: data, backend, maxPoints }) {
-      const profile = validateProfileObject(data);
+      const profile = backend ? validateProfileObject(data) : await runnableHere(validateProfileObject(data));
       // The run's one plan: unknown names and oversize plans fail here, before a run starts; so does a
       // backend that cannot run. The engine builds the groups from it without checking again.
       const plan = planSweep(profile, { ...(backend ? { backend } : {}), ...(maxPoints ? { maxPoints } : {}) });

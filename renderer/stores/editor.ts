@@ -30,7 +30,7 @@ export const useEditorStore = defineStore('editor', () => {
   const api = useApi();
   const environment = useEnvironmentStore();
   // The host may have named its families before this store exists (the editor is not the first view shown).
-  const draft = ref<ProfileDraft>(newDraft(environment.families));
+  const draft = ref<ProfileDraft>(newDraft(environment.families, environment.availableBackends));
   /** The file the draft came from, if any. */
   const source = ref<string | null>(null);
   const check = shallowRef<ProfileCheck | null>(null);
@@ -92,6 +92,8 @@ export const useEditorStore = defineStore('editor', () => {
    */
   const runBlockedReason = computed<string | null>(() => {
     for (const name of draft.value.backends) {
+      // An optional backend the host lacks is left out of the run (the host says so), never a block.
+      if (draft.value.optionalBackends.includes(name)) continue;
       const info = environment.backends.find((b) => b.name === name);
       if (info && !info.available) return `Backend ${name} is unavailable here: ${info.reason ?? 'no reason given'}`;
     }
@@ -156,7 +158,7 @@ export const useEditorStore = defineStore('editor', () => {
   // A new draft lists the families once the host has named them; a loaded one gains the missing ones, unselected.
   watch(catalog, (families) => {
     if (draft.value.families.length === 0 && source.value === null) {
-      draft.value = newDraft(families);
+      draft.value = newDraft(families, environment.availableBackends);
       return;
     }
     const known = new Set(draft.value.families.map((f) => f.name));
@@ -194,7 +196,7 @@ export const useEditorStore = defineStore('editor', () => {
   }
 
   function reset(): void {
-    draft.value = newDraft(catalog.value);
+    draft.value = newDraft(catalog.value, environment.availableBackends);
     source.value = null;
     check.value = null;
     savedAs.value = null;

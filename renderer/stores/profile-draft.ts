@@ -60,6 +60,8 @@ export interface ProfileDraft {
   description: string;
   families: FamilyDraft[];
   backends: BackendName[];
+  /** Backends measured only where the host has them (the profile's optionalBackends, kept as opened). */
+  optionalBackends: BackendName[];
   modes: Mode[];
   /** Per config key, the values as typed: `1, 2, 4` (swept), `8` (fixed), '' (the family default). */
   values: Record<string, string>;
@@ -157,21 +159,24 @@ export const QUICK_MEASURE: MeasureSettings = {
 
 /**
  * A draft for a new sweep that answers the headline question at once: the seed's two big rewrites at
- * small shapes, groups swept, on wasm (about 10 s on the project's 2-core machines); a host without
- * those families gets its first one.
+ * small shapes, groups swept, on wasm and, where the host has it, on PyTorch beside it (TensorFlow.js has
+ * no grouped convolution, so a PyTorch user needs PyTorch's answer too); about 10 s on the project's 2-core
+ * machines. A host without those families gets its first one.
  */
-export function newDraft(catalog: readonly FamilyDescriptor[]): ProfileDraft {
+export function newDraft(catalog: readonly FamilyDescriptor[], available: readonly string[] = []): ProfileDraft {
   const headline = catalog.some((f) => HEADLINE_FAMILIES.includes(f.name));
+  const torch = available.includes('torch');
   return {
     name: 'first-answer',
-    description: 'Does fusing pay? The seed’s two big rewrites (grouped bottleneck, per-class Linear) at small shapes on wasm.',
+    description: `Does fusing pay? The seed’s two big rewrites (grouped bottleneck, per-class Linear) at small shapes on wasm${torch ? ' and PyTorch' : ''}.`,
     families: catalog.map((f, i) => ({
       name: f.name,
       selected: headline ? HEADLINE_FAMILIES.includes(f.name) : i === 0,
       implementations: parallelImplementations(f),
       overrides: '',
     })),
-    backends: ['wasm'],
+    backends: torch ? ['wasm', 'torch'] : ['wasm'],
+    optionalBackends: [],
     modes: ['inference'],
     values: { groups: '1, 2, 4, 8', batch: '1', channels: '16', height: '8', width: '8', groupChannels: '32', classChannels: '16' },
     measure: Object.fromEntries(
@@ -216,6 +221,7 @@ export function draftFromProfile(profile: Profile, catalog: readonly FamilyDescr
     description: profile.description ?? '',
     families,
     backends: [...(profile.backends ?? ['wasm'])],
+    optionalBackends: [...(profile.optionalBackends ?? [])],
     modes: [...(profile.modes ?? ['inference'])],
     values,
     measure: Object.fromEntries(
@@ -319,6 +325,8 @@ export function profileFromDraft(
     fixed,
     measure: measure as MeasureSettings,
   };
+  const optional = draft.optionalBackends.filter((b) => draft.backends.includes(b));
+  if (optional.length > 0) profile.optionalBackends = optional;
   return { profile, errors, familyIndex };
 }
 

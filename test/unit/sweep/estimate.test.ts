@@ -70,3 +70,13 @@ describe('estimates from measured cost', () => {
     for (const g of far) expect(calibrated[big.indexOf(g)]).toBeGreaterThanOrEqual(nominalGroupMs(g, profile.measure));
   });
 });
+
+describe('estimates of torch sweeps', () => {
+  it('estimate every family the PyTorch worker runs, its own implementations included (replicate’s expandReshape)', () => {
+    const all = validateProfileObject({ ...smoke, backends: ['torch'] });
+    const planned = expandProfile(all);
+    expect(planned.some((g) => g.implementations.some((i) => i.name === 'parallel.expandReshape'))).toBe(true);
+    const ms = estimateGroupsMs(planned, all.measure);
+    expect(ms.every((m) => Number.isFinite(m) && m >= 0)).toBe(true);
+  });
+});
