@@ -138,10 +138,40 @@ function compareValues(a: unknown, b: unknown): number {
   return sa < sb ? -1 : sa > sb ? 1 : 0;
 }
 
-/** Numeric when every point's axis value is a finite number, categorical (sorted labels) otherwise. */
+/** Config keys that say how many branches a point fuses: `groups`, or a ragged grouping's list (one entry per group). */
+export const BRANCH_KEYS = ['groups', 'classesPerGroup'] as const;
+
+/**
+ * How many branches a point fuses: `groups`, or the length of class-linear's ragged `classesPerGroup`;
+ * what the summary's crossover and the cards' `g` count.
+ *
+ * @example branchCount({ classesPerGroup: [2, 1, 3] }) // 3
+ */
+export function branchCount(config: Record<string, unknown>): number | undefined {
+  if (typeof config.groups === 'number') return config.groups;
+  return Array.isArray(config.classesPerGroup) ? config.classesPerGroup.length : undefined;
+}
+
+/** The numeric x of a ragged grouping: its branch count, where every list has a length of its own. */
+function groupingByCount(values: readonly unknown[]): boolean {
+  if (!values.every(Array.isArray)) return false;
+  const counts = new Map<number, string>();
+  for (const v of values as unknown[][]) {
+    const seen = counts.get(v.length);
+    if (seen !== undefined && seen !== formatValue(v)) return false;
+    counts.set(v.length, formatValue(v));
+  }
+  return values.length > 0;
+}
+
+/**
+ * Numeric when every point's axis value is a finite number (or a ragged grouping told apart by its branch
+ * count: x is the count), categorical (sorted labels) otherwise.
+ */
 export function axisScale(points: readonly PointRecord[], axis: string): AxisScale {
   const values = points.filter((p) => axis in p.config).map((p) => p.config[axis]);
   if (values.every((v) => typeof v === 'number' && Number.isFinite(v))) return { kind: 'numeric' };
+  if (axis === 'classesPerGroup' && groupingByCount(values)) return { kind: 'numeric' };
   const categories = distinct(values.map(formatValue)).sort();
   return { kind: 'category', categories };
 }
@@ -150,7 +180,7 @@ export function axisScale(points: readonly PointRecord[], axis: string): AxisSca
 export function axisX(point: PointRecord, axis: string, scale: AxisScale): number | undefined {
   if (!(axis in point.config)) return undefined;
   const value = point.config[axis];
-  if (scale.kind === 'numeric') return typeof value === 'number' ? value : undefined;
+  if (scale.kind === 'numeric') return typeof value === 'number' ? value : Array.isArray(value) ? value.length : undefined;
   const i = scale.categories.indexOf(formatValue(value));
   return i < 0 ? undefined : i;
 }

@@ -3,7 +3,9 @@ import type { PointRecord, PointStatus, SweepResults } from '../files/schemas.js
 import type { Verdict } from '../stats/paired.js';
 import { canonicalJson } from '../core/point-key.js';
 import { formatConfig, formatNumber, formatSpeedup, formatValue } from './format.js';
-import { PREFERRED_AXES, dimensions, sweptAxes, viewPoints } from './series.js';
+import { BRANCH_KEYS, PREFERRED_AXES, branchCount, dimensions, sweptAxes, viewPoints } from './series.js';
+
+const isBranchKey = (k: string) => (BRANCH_KEYS as readonly string[]).includes(k);
 import type { BackendName, Mode } from './series.js';
 import { againstReference, speedupIndex, type AgainstReference, type SpeedupInfo } from './speedup.js';
 
@@ -161,7 +163,7 @@ function figureOf(p: PointRecord, info: SpeedupInfo): SpeedupFigure | undefined 
 }
 
 function groupsOf(p: PointRecord): number | undefined {
-  return typeof p.config.groups === 'number' ? p.config.groups : undefined;
+  return branchCount(p.config);
 }
 
 /** The highest lower bound wins; the larger speedup breaks a tie. */
@@ -195,7 +197,7 @@ function sliceCrossover(figures: readonly SpeedupFigure[], groupsSwept: readonly
 }
 
 function groupsOfConfig(config: Record<string, unknown>): number | undefined {
-  return typeof config.groups === 'number' ? config.groups : undefined;
+  return branchCount(config);
 }
 
 /** Orders slices so the last is the headline: larger values of the preferred axes (channels, batch) last. */
@@ -273,7 +275,7 @@ function otherSlices(slices: readonly SliceCrossover[]): string {
 function noteOf(s: Omit<GroupSummary, 'note'>, swept: readonly string[]): string {
   const parts: string[] = [];
   const c = s.crossover;
-  const keys = swept.filter((k) => k !== 'groups');
+  const keys = swept.filter((k) => !isBranchKey(k));
   if (c.kind === 'found') {
     parts.push(`fusing pays from groups ≥ ${c.groups}${where(c.at, keys)}: ${c.implementation} ${formatSpeedup(c)} at groups=${c.groups}`);
   } else if (c.kind === 'never' || c.kind === 'undecided') {
@@ -338,8 +340,8 @@ function buildSummaries(results: SweepResults): GroupSummary[] {
   const out: GroupSummary[] = [];
   for (const family of families) {
     const swept = sweptAxes(results, family);
-    const groupsSwept = swept.includes('groups');
-    const sliceKeys = [...swept.filter((k) => k !== 'groups')].sort(
+    const groupsSwept = swept.some(isBranchKey);
+    const sliceKeys = [...swept.filter((k) => !isBranchKey(k))].sort(
       (a, b) => ((PREFERRED_AXES as readonly string[]).indexOf(a) + 1 || 99) - ((PREFERRED_AXES as readonly string[]).indexOf(b) + 1 || 99),
     );
     for (const mode of modes) {

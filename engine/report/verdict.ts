@@ -5,7 +5,7 @@
  */
 import type { PointRecord, SweepResults } from '../files/schemas.js';
 import { formatBytes, formatConfig, formatNumber, formatSpeedup } from './format.js';
-import { sweptAxes, type BackendName, type Mode } from './series.js';
+import { BRANCH_KEYS, branchCount, sweptAxes, type BackendName, type Mode } from './series.js';
 import { againstReference, speedupIndex, type SpeedupInfo } from './speedup.js';
 import { summarizeResults, type GroupSummary, type SpeedupFigure } from './summary.js';
 import { canonicalJson } from '../core/point-key.js';
@@ -43,12 +43,16 @@ export interface VerdictCard {
   figure?: SpeedupFigure;
   /** Groups values of the headline slice the plan holds and the results do not (yet). */
   pending?: number[];
+  /** Where another backend answers otherwise for this family and mode: its answer, and the fused form each runs. */
+  otherBackends?: string[];
 }
 
-/** `g=12 (channels=512, batch=32)` — groups first, the other keys in brackets. */
+/** `g=12 (channels=512, batch=32)` — the branch count first (groups, or a ragged grouping's), the other keys in brackets. */
 function place(config: Record<string, unknown>, keys: readonly string[]): string {
-  const others = keys.filter((k) => k !== 'groups' && k in config);
-  const g = typeof config.groups === 'number' && keys.includes('groups') ? `g=${config.groups}` : '';
+  const isBranch = (k: string) => (BRANCH_KEYS as readonly string[]).includes(k);
+  const others = keys.filter((k) => !isBranch(k) && k in config);
+  const count = branchCount(config);
+  const g = count !== undefined && keys.some(isBranch) ? `g=${count}` : '';
   const rest = others.length > 0 ? formatConfig(config, others) : '';
   if (g && rest) return ` at ${g} (${rest})`;
   return g || rest ? ` at ${g || rest}` : '';
@@ -70,11 +74,21 @@ function quoted(s: GroupSummary): SpeedupFigure | undefined {
   return s.best && inSlice(s.best) ? s.best : c;
 }
 
-/** The groups values a profile plans for a family: its own axis, else the profile's (DESIGN.md §3 axis merge). */
+/**
+ * The branch counts a profile plans for a family: its groups axis (its own, else the profile's), or for a
+ * ragged grouping (class-linear's classesPerGroup lists) the lists' lengths; none where it sweeps neither.
+ */
 function plannedGroups(results: SweepResults, family: string): number[] {
+  const config = results.points.find((p) => p.family === family)?.config ?? {};
   const entry = results.profile.families.find((f) => (typeof f === 'string' ? f : f.family) === family);
-  const own = typeof entry === 'object' ? entry.axes?.groups : undefined;
-  const values = own ?? results.profile.axes?.groups ?? [];
+  const axes = typeof entry === 'object' ? entry.axes : undefined;
+  const global = results.profile.axes ?? {};
+  const values =
+    'groups' in config
+      ? (axes?.groups ?? global.groups ?? [])
+      : 'classesPerGroup' in config
+        ? (axes?.classesPerGroup ?? global.classesPerGroup ?? []).map((l) => (Array.isArray(l) ? l.length : undefined))
+        : [];
   return [...new Set(values.filter((g): g is number => typeof g === 'number'))].sort((a, b) => a - b);
 }
 
@@ -89,7 +103,8 @@ function bestByGroups(results: SweepResults, s: GroupSummary, speedupOf: (p: Poi
   const out = new Map<number, SpeedupFigure>();
   for (const p of results.points) {
     if (p.family !== s.family || p.mode !== s.mode || p.backend !== s.backend || p.role !== 'parallel') continue;
-    if (s.disqualified.includes(p.implementation) || typeof p.config.groups !== 'number' || p.config.groups < 2) continue;
+    const g = branchCount(p.config);
+    if (s.disqualified.includes(p.implementation) || g === undefined || g < 2) continue;
     if (!Object.entries(slice).every(([k, v]) => canonicalJson(p.config[k]) === canonicalJson(v))) continue;
     const info = speedupOf(p);
     if (info.speedup === undefined || info.speedupLow === undefined || info.speedupHigh === undefined || !info.verdict) continue;
@@ -101,8 +116,8 @@ function bestByGroups(results: SweepResults, s: GroupSummary, speedupOf: (p: Poi
       verdict: info.verdict,
       at: p.config,
     };
-    const held = out.get(p.config.groups);
-    if (!held || f.speedupLow > held.speedupLow) out.set(p.config.groups, f);
+    const held = out.get(g);
+    if (!held || f.speedupLow > held.speedupLow) out.set(g, f);
   }
   return out;
 }
@@ -115,7 +130,7 @@ function pendingGroups(results: SweepResults, s: GroupSummary): number[] {
     results.points
       .filter((p) => p.family === s.family && p.mode === s.mode && p.backend === s.backend)
       .filter((p) => Object.entries(slice).every(([k, v]) => canonicalJson(p.config[k]) === canonicalJson(v)))
-      .map((p) => p.config.groups),
+      .map((p) => branchCount(p.config)),
   );
   return plannedGroups(results, s.family).filter((g) => !measured.has(g));
 }
@@ -169,22 +184,24 @@ function headlineOf(
       ...(s.best ? { figure: s.best } : {}),
     };
   }
-  if (c.kind === 'never') return { kind: 'never', headline: `Fusing never pays in this range${rangeText(s)}` };
+  // The best figure goes with these answers too: the details name the form and what it runs on.
+  const best = s.best ? { figure: s.best } : {};
+  if (c.kind === 'never') return { kind: 'never', headline: `Fusing never pays in this range${rangeText(s)}`, ...best };
   if (c.kind === 'undecided') {
     if (counted.faster.length === 0 && counted.slower.length > 0)
-      return { kind: 'costs', headline: `Fusing does not pay here: ${counted.text}${rangeText(s)}` };
-    if (counted.faster.length > 0) return { kind: 'undecided', headline: `Undecided: ${counted.text}${rangeText(s)}` };
-    return { kind: 'undecided', headline: `Undecided: within noise at every g${rangeText(s)}` };
+      return { kind: 'costs', headline: `Fusing does not pay here: ${counted.text}${rangeText(s)}`, ...best };
+    if (counted.faster.length > 0) return { kind: 'undecided', headline: `Undecided: ${counted.text}${rangeText(s)}`, ...best };
+    return { kind: 'undecided', headline: `Undecided: within noise at every g${rangeText(s)}`, ...best };
   }
-  const best = s.best;
-  if (!best)
+  const top = s.best;
+  if (!top)
     return live
       ? { kind: 'pending', headline: 'Measuring: no speedup yet' }
       : { kind: 'none', headline: 'No answer: no parallel point with a counted speedup' };
-  const at = place(best.at, swept);
-  if (best.verdict === 'faster') return { kind: 'pays', headline: `Fusing pays: ${formatSpeedup(best)}${at}`, figure: best };
-  if (best.verdict === 'slower') return { kind: 'costs', headline: `Fusing costs time: ${formatSpeedup(best)}${at}`, figure: best };
-  return { kind: 'undecided', headline: `Undecided: within noise, ${formatSpeedup(best)}${at}`, figure: best };
+  const at = place(top.at, swept);
+  if (top.verdict === 'faster') return { kind: 'pays', headline: `Fusing pays: ${formatSpeedup(top)}${at}`, figure: top };
+  if (top.verdict === 'slower') return { kind: 'costs', headline: `Fusing costs time: ${formatSpeedup(top)}${at}`, figure: top };
+  return { kind: 'undecided', headline: `Undecided: within noise, ${formatSpeedup(top)}${at}`, figure: top };
 }
 
 function pointAt(results: SweepResults, s: GroupSummary, f: SpeedupFigure): PointRecord | undefined {
@@ -271,7 +288,7 @@ export function verdictCards(
   options: { live?: boolean } = {},
 ): VerdictCard[] {
   const speedupOf = speedupIndex(results);
-  return summaries.map((s) => {
+  const cards = summaries.map((s) => {
     const swept = sweptAxes(results, s.family);
     const pending = pendingGroups(results, s);
     const { kind, headline: answer, figure } = headlineOf(s, swept, bestByGroups(results, s, speedupOf), pending, options.live === true);
@@ -304,6 +321,52 @@ export function verdictCards(
       ...(figure ? { figure } : {}),
     };
   });
+  backendNotes(results, cards);
+  return cards;
+}
+
+const KIND_WORDS: Record<VerdictKind, string> = {
+  pays: 'fusing pays',
+  costs: 'fusing costs time',
+  never: 'fusing never pays',
+  undecided: 'undecided',
+  pending: 'not measured yet',
+  none: 'no answer',
+};
+
+/** `parallel.groupedConv (Conv2d(groups=g))`: the form a card quotes and the primitive it runs on. */
+function formOf(results: SweepResults, card: VerdictCard): string | undefined {
+  const f = card.figure;
+  if (!f) return undefined;
+  const key = canonicalJson(f.at);
+  const p = results.points.find(
+    (q) =>
+      q.family === card.family &&
+      q.mode === card.mode &&
+      q.backend === card.backend &&
+      q.implementation === f.implementation &&
+      canonicalJson(q.config) === key,
+  );
+  return p?.primitive ? `${f.implementation} (${p.primitive})` : f.implementation;
+}
+
+/**
+ * Where another backend answers otherwise for the same family and mode, each card says so and why: the
+ * fused form each backend runs (TensorFlow.js has no grouped convolution, PyTorch does), so a PyTorch
+ * user does not take the wasm answer for theirs.
+ */
+function backendNotes(results: SweepResults, cards: VerdictCard[]): void {
+  for (const card of cards) {
+    for (const other of cards) {
+      if (other === card || other.family !== card.family || other.mode !== card.mode || other.kind === card.kind) continue;
+      const there = formOf(results, other);
+      const here = formOf(results, card);
+      const figure = other.figure ? ` ${formatSpeedup(other.figure)}` : '';
+      const note = `on ${other.backend}: ${KIND_WORDS[other.kind]}${figure}${there ? ` with ${there}` : ''}${here ? `; here ${here}` : ''}`;
+      card.details.push(note);
+      (card.otherBackends ??= []).push(note);
+    }
+  }
 }
 
 /** A card as one line of text: what the app shows, joined, for tests and plain-text reports. */

@@ -17,7 +17,13 @@ const CALL_OVERHEAD_MS = 0.3;
  * the memory pass under tf.profile and the machine-load sampling. Seen on the 2-core build machines with
  * wasm: about a second per group at small shapes, where the nominal FLOP rate alone said 50 ms.
  */
-const GROUP_OVERHEAD_MS = 600;
+const GROUP_OVERHEAD_MS: Record<BackendName, number> = { cpu: 600, wasm: 900, webgpu: 1500, tensorflow: 1500, torch: 2500 };
+
+/**
+ * A backend's start before any earlier run calibrates it: the pass processes (and on torch a Python with
+ * PyTorch in each of them, several seconds on 2 cores), wasm's instantiation, a GPU's shader compiles.
+ */
+const NOMINAL_SETUP_MS: Record<BackendName, number> = { cpu: 1000, wasm: 2000, webgpu: 4000, tensorflow: 4000, torch: 8000 };
 
 /**
  * What earlier runs in a workspace measured, per backend: a group's wall time ≈ `scale` × its nominal
@@ -62,7 +68,7 @@ export function nominalGroupMs(
   const pass = passSettings(settings);
   const sampling = Math.min(pass.maxMsPerPoint, oneRound * pass.maxSamples, Math.max(oneRound * pass.minSamples, oneRound * 10));
   const passes = Math.min(settings.maxPasses, settings.minPasses + EXTRA_PASSES);
-  return 4 * oneRound + passes * (warmup + sampling) + GROUP_OVERHEAD_MS;
+  return 4 * oneRound + passes * (warmup + sampling) + GROUP_OVERHEAD_MS[g.backend];
 }
 
 /**
@@ -82,15 +88,15 @@ export function estimateGroupsMs(groups: readonly PlannedGroup[], settings: Meas
 }
 
 /**
- * Estimated wall time of a sweep before it runs: the groups' estimates plus each calibrated backend's
- * start-up. An estimate for the editor, labelled there with what it rests on.
+ * Estimated wall time of a sweep before it runs: the groups' estimates plus each backend's start-up
+ * (calibrated, else nominal). An estimate for the editor, labelled there with what it rests on.
  *
  * @example estimateSweepMs(expandProfile(profile), profile.measure, calibrateFromRuns(earlierResults))
  */
 export function estimateSweepMs(groups: readonly PlannedGroup[], settings: MeasureSettings, calibration: Calibration = {}): number {
   const perGroup = estimateGroupsMs(groups, settings, calibration).reduce((a, b) => a + b, 0);
   const backends = new Set(groups.filter((g) => g.config).map((g) => g.backend));
-  const setup = [...backends].reduce((a, b) => a + (calibration[b]?.setupMs ?? 0), 0);
+  const setup = [...backends].reduce((a, b) => a + (calibration[b]?.setupMs ?? NOMINAL_SETUP_MS[b]), 0);
   return Math.round(perGroup + setup);
 }
 

@@ -188,15 +188,23 @@ async function runLocked(
   const done = new Set(previous.map((p) => p.key));
   let fresh: PointRecord[];
   const pool = new PassPool({ torchDevice: request.torchDevice ?? 'auto' });
+  // The pass processes start before the first point; their PyTorch workers start with the first torch
+  // group (between groups, while nothing is timing), so a sweep that begins on wasm answers at once.
+  let torchReady: Promise<void> | undefined;
+  const useBackend = async (backend: BackendName) => {
+    const info = await availableBackend(backend);
+    if (backend === 'torch') await (torchReady ??= pool.start(profile.measure.maxPasses, true));
+    return info;
+  };
   try {
-    await pool.start(profile.measure.maxPasses, header.backends!.includes('torch'));
+    await pool.start(profile.measure.maxPasses, false);
     fresh = await runSweep({
       ...hooks,
       groups,
       estimates: estimateGroupsMs(groups, profile.measure, request.calibration ?? {}),
       settings: profile.measure,
       done,
-      useBackend: availableBackend,
+      useBackend,
       measure: (group, settings, pass, signal) => pool.measure(group, settings, pass, signal),
       signal,
       onProgress,

@@ -164,7 +164,11 @@ export async function runSweep(options: SweepOptions): Promise<PointRecord[]> {
   const { signal } = options;
   const done = options.done ?? new Set<string>();
   const estimateOf = new Map(options.estimates ? options.groups.map((g, i) => [g, options.estimates![i] ?? 0]) : []);
-  const order = [...options.groups].sort((a, b) => a.backend.localeCompare(b.backend));
+  // One backend after another, in the profile's order (wasm before torch in the shipped profiles: the
+  // first answers come from the backend that starts fastest); within one, the plan's order.
+  const rank = new Map<BackendName, number>();
+  for (const g of options.groups) if (!rank.has(g.backend)) rank.set(g.backend, rank.size);
+  const order = [...options.groups].sort((a, b) => rank.get(a.backend)! - rank.get(b.backend)!);
   const total = countPoints(order);
   const estimate = options.estimates
     ? { doneMs: 0, leftMs: order.filter((g) => !g.keys.every((k) => done.has(k))).reduce((s, g) => s + estimateOf.get(g)!, 0) }

@@ -14,6 +14,7 @@ import {
   renderReport,
   REPORT_FORMATS,
   summaryLines,
+  verdictCards,
   writeFileAtomic,
   type ReportFormat,
 } from '../../engine/node.js';
@@ -143,6 +144,11 @@ export async function sweepCommand(argv: string[], out: Out, err: Out): Promise<
     );
   } else {
     out(summaryLines(results).join('\n'));
+    // Where backends answer otherwise for one family, why: the fused form each of them runs.
+    const differ = verdictCards(results).flatMap((c) =>
+      (c.otherBackends ?? []).map((n) => `  ${c.family} · ${c.mode} · ${c.backend}: ${n}`),
+    );
+    if (differ.length > 0) out(['backends answer differently:', ...differ].join('\n'));
     out('');
     out(`${results.complete ? 'complete' : 'cancelled'}: ${results.points.length} points (${last.resumedPoints} from the journal)`);
     out(`results  ${last.resultsPath}\njournal  ${last.journalPath}${last.reportPath ? `\nreport   ${last.reportPath}` : ''}`);

@@ -3,6 +3,7 @@ import { computed, onScopeDispose, ref, shallowRef, watch } from 'vue';
 import type { FamilyDescriptor, Profile, ProfileCheck } from '../../main/api';
 import { messageOf, useApi } from '../api';
 import { useEnvironmentStore } from './environment';
+import { useSweepStore } from './sweep';
 import {
   configKeys,
   draftFromProfile,
@@ -151,6 +152,15 @@ export const useEditorStore = defineStore('editor', () => {
   }
 
   watch(profile, scheduleValidation, { deep: true });
+  // A finished run calibrates the host's time estimate: the plan on screen is estimated again from it,
+  // so it never keeps saying "nominal rates" after this machine has been measured.
+  const sweep = useSweepStore();
+  watch(
+    () => sweep.finishedAt,
+    (at) => {
+      if (at !== null) scheduleValidation();
+    },
+  );
   onScopeDispose(() => {
     if (timer !== undefined) clearTimeout(timer);
   });

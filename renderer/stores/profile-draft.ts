@@ -144,6 +144,15 @@ function numberText(value: number): string {
  */
 export const HEADLINE_FAMILIES = ['bottleneck', 'class-linear'];
 
+/**
+ * class-linear has no `groups`: its branches are the entries of a ragged `classesPerGroup`. The first sweep
+ * grows it with groups as the others (the seed's first 1, 2, 4 and 8 groups), so its card too can say
+ * from which groups fusing pays.
+ */
+const FIRST_OVERRIDES: Record<string, string> = {
+  'class-linear': JSON.stringify({ axes: { classesPerGroup: [[5], [5, 3], [5, 3, 4, 2], [5, 3, 4, 2, 6, 3, 2, 4]] } }),
+};
+
 /** Measurement for the first look: enough rounds for a verdict, short enough to finish in seconds on wasm. */
 export const QUICK_MEASURE: MeasureSettings = {
   warmupMs: 20,
@@ -173,7 +182,7 @@ export function newDraft(catalog: readonly FamilyDescriptor[], available: readon
       name: f.name,
       selected: headline ? HEADLINE_FAMILIES.includes(f.name) : i === 0,
       implementations: parallelImplementations(f),
-      overrides: '',
+      overrides: FIRST_OVERRIDES[f.name] ?? '',
     })),
     backends: torch ? ['wasm', 'torch'] : ['wasm'],
     optionalBackends: [],

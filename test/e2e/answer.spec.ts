@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Download } from '@playwright/test';
 import { test, expect } from './fixtures';
-import { allCharts, inViewport, runResults, screenshot, screenshotThemes, showTab } from './helpers';
+import { allCharts, hostHasTorch, inViewport, runResults, screenshot, screenshotThemes, showTab } from './helpers';
 import { verdictCards } from '../../engine/report/verdict.js';
 import type { SweepResults } from '../../engine/files/schemas.js';
 
@@ -15,26 +15,43 @@ test.describe('answer first', () => {
     await page.setViewportSize({ width: 1440, height: 900 });
     const opened = Date.now();
     await page.goto(host.url);
-    // The default: bottleneck and class-linear, groups swept, on wasm.
+    // The default: bottleneck and class-linear, groups swept, on wasm and, where the host has PyTorch, on torch.
+    const torch = await hostHasTorch(page);
+    if (torch) await expect(page.locator('#backend-torch')).toBeChecked();
+    await expect(page.locator('#backend-wasm')).toBeChecked();
     await expect(page.locator('[data-family="bottleneck"] > label input')).toBeChecked();
     await expect(page.locator('[data-family="class-linear"] > label input')).toBeChecked();
     await expect(page.locator('[data-family="replicate"] > label input')).not.toBeChecked();
     await expect(page.locator('#value-groups')).toHaveValue('1, 2, 4, 8');
     await expect(page.locator('[data-plan-points]')).toHaveText(/^[1-9]\d*$/);
     await expect(page.locator('[data-plan-estimate-basis]')).toContainText('wasm');
+    const estimate = (await page.locator('[data-plan-estimate]').textContent()) ?? '';
+    const clicked = Date.now();
     await page.locator('[data-action="run"]').click();
 
     const run = page.locator('[data-view="run"]');
-    // The answer shows while the sweep runs (from the points so far) and is final when it ends.
+    // The answer shows while the sweep runs (from the points so far) and is final when it ends; a card
+    // never says "no answer" or "within noise" for groups still to be measured.
     await expect(run.getByTestId('verdict').first()).toBeVisible({ timeout: 120_000 });
     const firstCardMs = Date.now() - opened;
-    await expect(run.locator('[data-run-phase]')).toHaveText('Finished', { timeout: 120_000 });
+    const firstAfterRunMs = Date.now() - clicked;
+    for (const text of await run.locator('[data-verdict-headline]').allTextContents()) expect(text).not.toMatch(/^No answer/);
+    await expect(run.locator('[data-run-phase]')).toHaveText('Finished', { timeout: 180_000 });
     const cards = run.getByTestId('verdict');
-    await expect(cards).toHaveCount(2);
+    await expect(cards).toHaveCount(torch ? 4 : 2);
     const finalMs = Date.now() - opened;
+    const runMs = Date.now() - clicked;
     console.log(
-      `[timing] page opened → first verdict card ${(firstCardMs / 1000).toFixed(1)} s; → every card, sweep finished ${(finalMs / 1000).toFixed(1)} s`,
+      `[timing] page opened → first verdict card ${(firstCardMs / 1000).toFixed(1)} s (${(firstAfterRunMs / 1000).toFixed(1)} s after Run); ` +
+        `→ every card, sweep finished ${(finalMs / 1000).toFixed(1)} s (${(runMs / 1000).toFixed(1)} s after Run; the plan said "${estimate.trim()}")`,
     );
+    expect(firstAfterRunMs, 'first verdict card within 10 s of Run').toBeLessThanOrEqual(10_000);
+    // The plan's estimate (nominal: no earlier run in this workspace) is within a factor of 3 of the run
+    // (it said "about 3 s" for a 7.9 s run, and "about 9 s" for 44 s with torch beside wasm).
+    const [, min, sec] = estimate.match(/about (?:(\d+) min )?(\d+) s/) ?? [];
+    const estimatedMs = (Number(min ?? 0) * 60 + Number(sec ?? NaN)) * 1000;
+    expect(runMs / estimatedMs, `run ${runMs} ms against the estimate "${estimate.trim()}"`).toBeLessThan(3);
+    expect(runMs / estimatedMs).toBeGreaterThan(1 / 3);
     for (const card of await cards.all()) expect(await inViewport(card), 'verdict card in view at 1440×900').toBe(true);
     await screenshotThemes(page, 'answer-run');
 
@@ -42,7 +59,11 @@ test.describe('answer first', () => {
     const [file] = runResults(host.workspace);
     const results = JSON.parse(readFileSync(file!, 'utf8')) as SweepResults;
     const expected = verdictCards(results);
-    expect(expected.map((c) => c.family)).toEqual(['bottleneck', 'class-linear']);
+    expect(expected.map((c) => `${c.family} · ${c.backend}`).sort()).toEqual(
+      torch
+        ? ['bottleneck · torch', 'bottleneck · wasm', 'class-linear · torch', 'class-linear · wasm']
+        : ['bottleneck · wasm', 'class-linear · wasm'],
+    );
     for (const c of expected) {
       const card = run.locator(`[data-verdict="${c.family}|${c.mode}|${c.backend}"]`);
       await expect(card.locator('[data-verdict-headline]')).toHaveText(c.headline);
@@ -57,7 +78,7 @@ test.describe('answer first', () => {
     await page.setViewportSize({ width: 1024, height: 700 });
     await showTab(page, 'Results');
     const results1024 = page.locator('[data-view="results"]');
-    await expect(results1024.getByTestId('verdict')).toHaveCount(2);
+    await expect(results1024.getByTestId('verdict')).toHaveCount(torch ? 4 : 2);
     for (const card of await results1024.getByTestId('verdict').all())
       expect(await inViewport(card), 'verdict card in view at 1024×700').toBe(true);
     await screenshotThemes(page, 'answer-results-1024');
@@ -90,9 +111,16 @@ test.describe('answer first', () => {
 
     // The point detail: the sample distribution and how the point was measured.
     await table.locator('tbody tr').filter({ hasText: 'parallel.im2colBatchedMatmul' }).first().click();
-    const detail = page.locator('[data-point-detail]');
+    // It opens in view, with the focus on it (it used to open below the fold, the focus left on the row).
+    const detail = page.getByTestId('point-detail');
+    await expect(detail).toBeFocused();
+    const top = (await detail.boundingBox())!.y;
+    expect(top, 'the detail starts inside the viewport').toBeGreaterThanOrEqual(0);
+    expect(top).toBeLessThan(700);
     await expect(detail.locator('[data-detail-distribution] rect').first()).toBeAttached();
     await expect(detail.locator('[data-sample-order] circle').first()).toBeAttached();
+    // Both plots have axes: time and count, round and time.
+    await expect(detail.locator('[data-detail-distribution] [data-axis]')).toHaveCount(4);
     await expect(detail.locator('[data-detail-stop]')).toHaveText(/converged|most rounds|time budget/);
     await expect(detail.locator('[data-detail-machine]')).toContainText('load average');
     await screenshotThemes(page, 'answer-point-detail');

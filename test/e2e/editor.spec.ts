@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect } from './fixtures';
-import { screenshot, selectFamilies } from './helpers';
+import { screenshot, selectFamilies, useBackends } from './helpers';
 import { fixture } from '../unit/report/fixture.js';
 
 test.describe('sweep editor', () => {
@@ -14,6 +14,7 @@ test.describe('sweep editor', () => {
     }
 
     await selectFamilies(app, 'bottleneck');
+    await useBackends(app, 'wasm');
     await app.getByRole('checkbox', { name: 'parallel.blockDiagonalConv' }).uncheck();
     await app.locator('input[name="mode-training"]').check();
     await app.locator('input[name="name"]').fill('bottleneck-groups');

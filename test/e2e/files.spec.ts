@@ -56,6 +56,8 @@ test.describe('files', () => {
     expect(html.download.suggestedFilename()).toMatch(/^smoke-all-report-\d{8}-\d{6}-\d{3}\.html$/);
     expect(png.content.subarray(1, 4).toString('latin1')).toBe('PNG');
     expect(png.content.length).toBeGreaterThan(5_000);
+    // Drawn at the export's own size (1000×620 at 2×), not the card's: the plot fills the image (finding 5).
+    expect([png.content.readUInt32BE(16), png.content.readUInt32BE(20)]).toEqual([2000, 1240]);
     const pngOnHost = join(host.workspace, 'runs', png.download.suggestedFilename());
     expect(readFileSync(pngOnHost).subarray(1, 4).toString('latin1')).toBe('PNG');
 

@@ -50,6 +50,25 @@ export async function selectFamilies(page: Page, ...names: string[]): Promise<vo
   }
 }
 
+/**
+ * Leaves exactly these backends checked in the editor: the first draft adds torch beside wasm where the
+ * host has PyTorch, and a test that counts points on wasm says so.
+ */
+export async function useBackends(page: Page, ...names: string[]): Promise<void> {
+  await expect(page.locator('[data-backend]').first()).toBeVisible();
+  for (const box of await page.locator('[data-backend] input[type="checkbox"]').all()) {
+    const name = (await box.getAttribute('name'))!.replace(/^backend-/, '');
+    if (names.includes(name)) await box.check();
+    else if (await box.isChecked()) await box.uncheck();
+  }
+}
+
+/** Whether the host has PyTorch (its environment lists torch as available). */
+export async function hostHasTorch(page: Page): Promise<boolean> {
+  await expect(page.locator('[data-backend]').first()).toBeVisible();
+  return (await page.locator('[data-backend="torch"]').getAttribute('data-available')) === 'true';
+}
+
 /** Screenshots of the page in the light and the dark scheme: `<name>-light.png`, `<name>-dark.png`. */
 export async function screenshotThemes(page: Page, name: string): Promise<void> {
   for (const scheme of ['light', 'dark'] as const) {

@@ -4,7 +4,8 @@ import { nextTick } from 'vue';
 import { installApi } from '../../../renderer/api';
 import { useEditorStore, VALIDATE_DELAY_MS } from '../../../renderer/stores/editor';
 import { useEnvironmentStore } from '../../../renderer/stores/environment';
-import { fakeApi, okCheck, PROFILE, settle, type FakeApi } from './fake-api';
+import { fakeApi, okCheck, PROFILE, results, settle, type FakeApi } from './fake-api';
+import { useSweepStore } from '../../../renderer/stores/sweep';
 
 describe('useEditorStore', () => {
   let api: FakeApi;
@@ -24,6 +25,18 @@ describe('useEditorStore', () => {
     await settle();
   }
 
+  it('estimates the plan again once a run ends (the run calibrated the host’s estimate)', async () => {
+    const editor = useEditorStore();
+    await validated();
+    const before = vi.mocked(api.validateProfile).mock.calls.length;
+    const sweep = useSweepStore();
+    expect(await sweep.start(PROFILE)).toBe(true);
+    api.emit({ runId: 'run-1', type: 'finished', results: results([]), resultsPath: '/w/unit.sweep.json', complete: true });
+    await validated();
+    expect(vi.mocked(api.validateProfile).mock.calls.length).toBe(before + 1);
+    expect(editor.check?.ok).toBe(true);
+  });
+
   it('starts a new sweep from the host’s families and asks the host about it once typing stops', async () => {
     const editor = useEditorStore();
     await nextTick();
@@ -35,7 +48,7 @@ describe('useEditorStore', () => {
     await validated();
     expect(api.validateProfile).toHaveBeenCalledTimes(1);
     expect(api.validateProfile).toHaveBeenLastCalledWith(
-      expect.objectContaining({ axes: { groups: [1, 2] }, families: ['bottleneck', 'class-linear'] }),
+      expect.objectContaining({ axes: { groups: [1, 2] }, families: ['bottleneck', expect.objectContaining({ family: 'class-linear' })] }),
     );
     expect(editor.check).toMatchObject({ ok: true, points: 4, estimatedMs: 1234 });
     expect(editor.canRun).toBe(true);

@@ -14,6 +14,21 @@ import {
 } from '../../../renderer/stores/profile-draft';
 import { FAMILIES } from './fake-api';
 
+describe('the first sweep and optional backends', () => {
+  it('adds PyTorch beside wasm where the host has it, and keeps a profile’s optional backends through the form', () => {
+    expect(newDraft(FAMILIES).backends).toEqual(['wasm']);
+    expect(newDraft(FAMILIES, ['wasm', 'torch']).backends).toEqual(['wasm', 'torch']);
+    const seedQuick = JSON.parse(readFileSync('profiles/seed-quick.profile.json', 'utf8')) as Profile;
+    expect(seedQuick.optionalBackends).toEqual(['torch']);
+    const draft = draftFromProfile(seedQuick, FAMILIES);
+    expect(draft.optionalBackends).toEqual(['torch']);
+    expect(profileFromDraft(draft, FAMILIES).profile?.optionalBackends).toEqual(['torch']);
+    // Unchecking torch drops it from the optional ones too: a profile never names an optional backend it does not list.
+    draft.backends = ['wasm'];
+    expect(profileFromDraft(draft, FAMILIES).profile?.optionalBackends).toBeUndefined();
+  });
+});
+
 describe('profile draft', () => {
   it.each([
     ['1, 2, 4', [1, 2, 4]],
@@ -72,7 +87,15 @@ describe('profile draft', () => {
   it('starts with the headline question: bottleneck and class-linear at small shapes, groups swept, on wasm', () => {
     const { profile, errors } = profileFromDraft(newDraft(FAMILIES), FAMILIES);
     expect(errors).toEqual({});
-    expect(profile).toMatchObject({ families: ['bottleneck', 'class-linear'], backends: ['wasm'], modes: ['inference'] });
+    // class-linear has no `groups`: its ragged grouping grows with the seed's first 1, 2, 4 and 8 groups.
+    expect(profile).toMatchObject({
+      families: [
+        'bottleneck',
+        { family: 'class-linear', axes: { classesPerGroup: [[5], [5, 3], [5, 3, 4, 2], [5, 3, 4, 2, 6, 3, 2, 4]] } },
+      ],
+      backends: ['wasm'],
+      modes: ['inference'],
+    });
     expect(profile?.axes).toEqual({ groups: [1, 2, 4, 8] });
     expect(profile?.fixed).toMatchObject({ channels: 16, groupChannels: 32, classChannels: 16 });
   });
@@ -82,7 +105,7 @@ describe('profile draft', () => {
     draft.families[0]!.implementations = ['parallel.blockDiagonalConv'];
     expect(profileFromDraft(draft, FAMILIES).profile?.families).toEqual([
       { family: 'bottleneck', implementations: ['parallel.blockDiagonalConv'] },
-      'class-linear',
+      expect.objectContaining({ family: 'class-linear' }),
     ]);
     draft.families[0]!.implementations = [];
     expect(profileFromDraft(draft, FAMILIES).errors['family.bottleneck']).toContain('choose at least one parallel implementation');

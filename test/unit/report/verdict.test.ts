@@ -164,4 +164,51 @@ describe('verdictCards', () => {
     expect(card.headline).toMatch(/^Fusing pays: ×5\.\d+ \[.*\] at channels=64 over serial\.sliceMaxPoolLoop$/);
     expect(card.details.some((d) => /^against serial\.sliceMaxLoop as written ×1\.2\d* \[.*\] \(faster\)$/.test(d))).toBe(true);
   });
+
+  it('where backends answer otherwise, each card says so and names the fused form each runs', () => {
+    const on = (backend: 'wasm' | 'torch', s: number, primitive: string) =>
+      sweep([
+        { groups: 2, s, lo: s * 0.95, hi: s * 1.05 },
+        { groups: 4, s, lo: s * 0.95, hi: s * 1.05 },
+      ]).points.map((p) => ({ ...p, backend, key: `${backend}-${p.key}`, ...(p.role === 'parallel' ? { primitive } : {}) }));
+    const r = { ...sweep([]), points: [...on('wasm', 0.4, 'Tile'), ...on('torch', 2, 'Tensor.repeat')] };
+    const [wasm, torch] = verdictCards(r);
+    expect(wasm!.kind).toBe('never');
+    expect(torch!.kind).toBe('pays');
+    expect(wasm!.otherBackends).toEqual([
+      'on torch: fusing pays ×2 [1.9–2.1] with parallel.tile (Tensor.repeat); here parallel.tile (Tile)',
+    ]);
+    expect(torch!.otherBackends).toEqual([
+      'on wasm: fusing never pays ×0.4 [0.38–0.42] with parallel.tile (Tile); here parallel.tile (Tensor.repeat)',
+    ]);
+  });
+
+  it('counts a ragged grouping’s branches as groups: class-linear’s card says from which groups fusing pays', () => {
+    const lists = [[5], [5, 3], [5, 3, 4, 2], [5, 3, 4, 2, 6, 3, 2, 4]];
+    const speed = [1, 0.8, 1.6, 2.4];
+    const points: PointRecord[] = lists.flatMap((classesPerGroup, i) => {
+      const config = { batch: 1, classesPerGroup, groupChannels: 32, classChannels: 16 };
+      const base = { family: 'class-linear', mode: 'inference', backend: 'wasm', config, status: 'ok', finishedAt: 'now' } as const;
+      const s = speed[i]!;
+      return [
+        { ...base, key: `s${i}`, implementation: 'serial.perClassLoop', role: 'serial' as const },
+        {
+          ...base,
+          key: `p${i}`,
+          implementation: 'parallel.gatherBatchedMatmul',
+          role: 'parallel' as const,
+          baseline: 'serial.perClassLoop',
+          equivalence: { relErr: 1e-7, maxAbs: 1e-7, pass: true, tolerance: 1e-5, seed: 1 },
+          speedup: s,
+          speedupLow: s * 0.95,
+          speedupHigh: s * 1.05,
+          verdict: verdictOf(s * 0.95, s * 1.05),
+        },
+      ];
+    });
+    const [card] = verdictCards({ ...fixture, points });
+    expect(card!.kind).toBe('pays');
+    expect(card!.crossoverGroups).toBe(4);
+    expect(card!.headline).toBe('Fusing pays from g ≥ 4: ×1.6 [1.52–1.68] at g=4, up to ×2.4 [2.28–2.52] at g=8');
+  });
 });

@@ -14,7 +14,7 @@ const groups = expandProfile(profile);
 /** A run of the smoke profile whose every valid group took `scale` × its nominal time + `extra` ms, after `setup` ms. */
 function run(scale: number, extra: number, setup: number): SweepResults {
   let t = Date.parse('2026-01-01T00:00:00.000Z') + setup;
-  const nominal = groups.map((g) => (g.config ? estimateSweepMs([g], profile.measure) : 0));
+  const nominal = groups.map((g) => (g.config ? nominalGroupMs(g, profile.measure) : 0));
   const points: PointRecord[] = groups.flatMap((g, i) => {
     if (g.config) t += scale * nominal[i]! + extra;
     return g.keys.map((key, k) => ({
@@ -48,10 +48,12 @@ describe('estimates from measured cost', () => {
     expect(c.wasm!.perGroupMs).toBeCloseTo(50, -1);
     expect(c.wasm!.setupMs).toBeCloseTo(3000, -2);
     expect(c.wasm!.runs).toBe(2);
-    const nominal = estimateSweepMs(groups, profile.measure);
+    const perGroup = groups.reduce((a, g) => a + (g.config ? nominalGroupMs(g, profile.measure) : 0), 0);
     const calibrated = estimateSweepMs(groups, profile.measure, c);
     const valid = groups.filter((g) => g.config).length;
-    expect(calibrated).toBeCloseTo(2 * nominal + 50 * valid + 3000, -2);
+    expect(calibrated).toBeCloseTo(2 * perGroup + 50 * valid + 3000, -2);
+    // Before any run, the backend's start is counted too (pass processes, wasm; on torch a Python each).
+    expect(estimateSweepMs(groups, profile.measure)).toBeCloseTo(perGroup + 2000, -1);
   });
 
   it('never extrapolates a run of tiny shapes down to less than the nominal figure for much bigger ones', () => {
