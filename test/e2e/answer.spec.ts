@@ -115,7 +115,8 @@ test.describe('answer first', () => {
     const detail = page.getByTestId('point-detail');
     await expect(detail).toBeFocused();
     const top = (await detail.boundingBox())!.y;
-    expect(top, 'the detail starts inside the viewport').toBeGreaterThanOrEqual(0);
+    const header = (await page.locator('.app-header').boundingBox())!;
+    expect(top, 'the detail starts in view, below the sticky header').toBeGreaterThanOrEqual(header.y + header.height - 1);
     expect(top).toBeLessThan(700);
     await expect(detail.locator('[data-detail-distribution] rect').first()).toBeAttached();
     await expect(detail.locator('[data-sample-order] circle').first()).toBeAttached();
