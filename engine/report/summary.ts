@@ -150,7 +150,7 @@ function nonEquivalent(p: PointRecord): NonEquivalentPoint | undefined {
 }
 
 /** A counted speedup with an interval and a verdict, as a figure; undefined otherwise. */
-function figureOf(p: PointRecord, info: SpeedupInfo): SpeedupFigure | undefined {
+export function figureOf(p: PointRecord, info: SpeedupInfo): SpeedupFigure | undefined {
   if (info.speedup === undefined || info.speedupLow === undefined || info.speedupHigh === undefined || !info.verdict) return undefined;
   return {
     implementation: p.implementation,

@@ -7,7 +7,7 @@ import type { PointRecord, SweepResults } from '../files/schemas.js';
 import { formatBytes, formatConfig, formatNumber, formatSpeedup } from './format.js';
 import { BRANCH_KEYS, branchCount, sweptAxes, type BackendName, type Mode } from './series.js';
 import { againstReference, speedupIndex, type SpeedupInfo } from './speedup.js';
-import { summarizeResults, type GroupSummary, type SpeedupFigure } from './summary.js';
+import { figureOf, summarizeResults, type GroupSummary, type SpeedupFigure } from './summary.js';
 import { canonicalJson } from '../core/point-key.js';
 
 /** `pending`: the answer waits on groups values not measured yet (a run in flight, or one cut short). */
@@ -106,18 +106,9 @@ function bestByGroups(results: SweepResults, s: GroupSummary, speedupOf: (p: Poi
     const g = branchCount(p.config);
     if (s.disqualified.includes(p.implementation) || g === undefined || g < 2) continue;
     if (!Object.entries(slice).every(([k, v]) => canonicalJson(p.config[k]) === canonicalJson(v))) continue;
-    const info = speedupOf(p);
-    if (info.speedup === undefined || info.speedupLow === undefined || info.speedupHigh === undefined || !info.verdict) continue;
-    const f: SpeedupFigure = {
-      implementation: p.implementation,
-      speedup: info.speedup,
-      speedupLow: info.speedupLow,
-      speedupHigh: info.speedupHigh,
-      verdict: info.verdict,
-      at: p.config,
-    };
+    const f = figureOf(p, speedupOf(p));
     const held = out.get(g);
-    if (!held || f.speedupLow > held.speedupLow) out.set(g, f);
+    if (f && (!held || f.speedupLow > held.speedupLow)) out.set(g, f);
   }
   return out;
 }

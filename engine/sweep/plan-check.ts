@@ -52,7 +52,10 @@ export function checkPlan(profile: Profile, options: { backend?: BackendName; ma
   }
   profile.optionalBackends?.forEach((name, k) => {
     if (!profile.backends.includes(name))
-      throw plainError(`optionalBackends[${k}]`, `'${name}' is not one of backends (${profile.backends.join(', ')}); list it in backends too`);
+      throw plainError(
+        `optionalBackends[${k}]`,
+        `'${name}' is not one of backends (${profile.backends.join(', ')}); list it in backends too`,
+      );
   });
   const anyImplementations = [...new Set(families.flatMap(knownImplementationNames))];
   profile.implementations?.forEach((name, k) => {

@@ -66,7 +66,10 @@ export interface SkippedBackend {
  *
  * @example const { profile: here, skipped } = withoutUnavailable(profile, (b) => (b === 'torch' ? 'no PyTorch' : undefined));
  */
-export function withoutUnavailable(profile: Profile, reasonOf: (backend: BackendName) => string | undefined): { profile: Profile; skipped: SkippedBackend[] } {
+export function withoutUnavailable(
+  profile: Profile,
+  reasonOf: (backend: BackendName) => string | undefined,
+): { profile: Profile; skipped: SkippedBackend[] } {
   const skipped = (profile.optionalBackends ?? []).flatMap((backend) => {
     const reason = profile.backends.includes(backend) ? reasonOf(backend) : undefined;
     return reason === undefined ? [] : [{ backend, reason }];
