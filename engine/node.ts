@@ -20,6 +20,8 @@ export { renderReport } from './report/node-report.js';
 export { REPORT_FORMATS } from './report/index.js';
 export { summaryLines } from './report/summary.js';
 export { finishedPoints } from './report/series.js';
+export { assignShards, parseShard, planHash, shardLoads, shardText, type Shard } from './sweep/shards.js';
+export { mergeShards, type MergeOutcome } from './sweep/merge.js';
 export { verdictCards } from './report/verdict.js';
 export { formatSpeedup } from './report/format.js';
 export type { ReportFormat } from './report/index.js';

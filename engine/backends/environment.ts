@@ -16,6 +16,7 @@ export async function nodeEnvironment(backends?: readonly BackendName[]): Promis
   return {
     tool: TOOL.name,
     toolVersion: TOOL.version,
+    host: os.hostname(),
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     cpu: os.cpus()[0]?.model ?? 'unknown',
     cores: os.cpus().length,

@@ -161,6 +161,8 @@ export const pointSchema = z.strictObject({
   config: z.record(z.string(), z.unknown()),
   status: z.enum(POINT_STATUSES),
   message: z.string().optional(),
+  /** In merged results: the shard (of `shards`) that measured this point, i.e. on which machine and device. */
+  shard: z.number().int().min(1).optional(),
   params: z.strictObject({ counted: z.number(), formula: z.number(), stored: z.number() }).optional(),
   flops: z.strictObject({ useful: z.number(), executed: z.number(), achievedPerSecond: z.number().optional() }).optional(),
   memory: z
@@ -272,6 +274,8 @@ const backendInfoSchema = z.strictObject({
 export const environmentSchema = z.strictObject({
   tool: z.string(),
   toolVersion: z.string(),
+  /** The machine's name (os.hostname()): which machine of a cluster measured a shard. */
+  host: z.string().optional(),
   os: z.string(),
   cpu: z.string(),
   cores: z.number(),
@@ -286,6 +290,23 @@ export const environmentSchema = z.strictObject({
 /** Where a measurement was taken; recorded in every result file. */
 export type Environment = z.infer<typeof environmentSchema>;
 
+/** One part of a plan cut for several machines (`fusebench sweep --shard i/N`, docs/scale-out.md). */
+export const shardSchema = z.strictObject({
+  index: z.number().int().min(1),
+  count: z.number().int().min(1),
+  /** sha256 of the plan every shard cuts (profile and backends): shards of one job share it. */
+  planHash: z.string(),
+});
+export type ShardRecord = z.infer<typeof shardSchema>;
+
+/** A shard as a merged results file keeps it: where and when it ran. */
+export const mergedShardSchema = shardSchema.extend({
+  createdAt: z.string(),
+  finishedAt: z.string().optional(),
+  complete: z.boolean(),
+  environment: environmentSchema,
+});
+
 /** A results file: `*.sweep.json`. */
 export const resultsSchema = z.strictObject({
   schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
@@ -297,6 +318,10 @@ export const resultsSchema = z.strictObject({
   profile: profileSchema,
   environment: environmentSchema,
   points: z.array(pointSchema),
+  /** The part of the plan this file holds, when the sweep was cut into shards. */
+  shard: shardSchema.optional(),
+  /** In a merge of shards (`fusebench merge`): each shard merged, with its machine; points name theirs. */
+  shards: z.array(mergedShardSchema).optional(),
 });
 export type SweepResults = z.infer<typeof resultsSchema>;
 
@@ -312,5 +337,7 @@ export const journalHeaderSchema = z.strictObject({
   backends: z.array(backendName).optional(),
   /** sha256 of the profile's canonical JSON: --resume refuses a journal of another profile. Optional: older journals lack it. */
   profileHash: z.string().optional(),
+  /** The shard of the plan this journal holds (--shard); --resume continues that shard only. */
+  shard: shardSchema.optional(),
 });
 export type JournalHeader = z.infer<typeof journalHeaderSchema>;

@@ -1,5 +1,6 @@
 import type { PointRecord, SweepResults } from '../files/schemas.js';
 import { formatValue } from './format.js';
+import { shardMachine } from './report-model.js';
 import { speedupIndex } from './speedup.js';
 
 /** Columns after the config columns, in order. */
@@ -77,7 +78,10 @@ export function renderCsv(results: SweepResults): string {
     'status',
     ...configKeys.map((k) => `config.${k}`),
     ...CSV_METRIC_COLUMNS,
+    // A merge of shards: which shard, on which machine, measured the point.
+    ...(results.shards ? ['shard', 'machine'] : []),
   ];
+  const shards = new Map((results.shards ?? []).map((s) => [s.index, shardMachine(s)]));
   const speedupOf = speedupIndex(results);
   const row = (p: PointRecord): unknown[] => [
     p.family,
@@ -116,6 +120,7 @@ export function renderCsv(results: SweepResults): string {
     p.allocatorBound,
     p.machine?.busy,
     p.message,
+    ...(results.shards ? [p.shard, p.shard !== undefined ? shards.get(p.shard) : undefined] : []),
   ];
   const lines = [header.map(neutralizeFormula), ...results.points.map((p) => row(p).map(cell))].map((fields) =>
     fields.map(csvField).join(','),

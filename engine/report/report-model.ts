@@ -53,7 +53,16 @@ function environmentRows(results: SweepResults): [string, string][] {
       : `unavailable${b.reason ? `: ${b.reason}` : ''}`;
     rows.push([`backend ${b.name}`, state]);
   }
+  // A merge of shards: each shard's machine (its points name their shard in the CSV and the app).
+  for (const shard of results.shards ?? []) rows.push([`shard ${shard.index}/${shard.count}`, shardMachine(shard)]);
   return rows;
+}
+
+/** `node-7 · Linux 6.1 x64 · AMD EPYC (64 cores) · torch: NVIDIA H100` — where a shard of a merge ran. */
+export function shardMachine(shard: NonNullable<SweepResults['shards']>[number]): string {
+  const e = shard.environment;
+  const devices = e.backends.filter((b) => b.available && b.device).map((b) => `${b.name}: ${b.device}`);
+  return [e.host, e.os, `${e.cpu} (${e.cores} cores)`, ...devices].filter(Boolean).join(' · ');
 }
 
 function fixedKeys(points: readonly PointRecord[]): string {

@@ -12,6 +12,7 @@ import { parseJournal, type Journal } from '../files/read.js';
 import { RESULTS_SCHEMA_VERSION, type JournalHeader, type PointRecord, type Profile, type SweepResults } from '../files/schemas.js';
 import { buildPlan, type PlannedGroup } from './expand.js';
 import { assertBackendsAvailable, availableBackend, planSweep, type SweepPlan } from './plan.js';
+import { planHash, shardGroups, shardText, type Shard } from './shards.js';
 import { estimateGroupsMs, type Calibration } from './estimate.js';
 import { canonicalJson } from '../core/point-key.js';
 import { acquireSweepLock, type SweepLock } from './sweep-lock.js';
@@ -36,6 +37,8 @@ export interface SweepFilesRequest {
   calibration?: Calibration;
   /** The plan the host made (engine/sweep/plan.ts planSweep, once per run); made here where a caller gives none. */
   plan?: SweepPlan;
+  /** Measure only this part of the plan (`--shard i/N`; engine/sweep/shards.ts). */
+  shard?: Shard;
 }
 
 export interface SweepFilesResult {
@@ -81,6 +84,11 @@ export async function runSweepToFiles(
   } finally {
     lock.release();
   }
+}
+
+/** The groups of `shard` (all of them without one). */
+function ofShard(groups: PlannedGroup[], profile: Profile, shard: Shard | undefined): PlannedGroup[] {
+  return shard ? shardGroups(groups, profile.measure, shard) : groups;
 }
 
 /** sha256 of a profile's canonical JSON: the journal's record of which sweep it holds. */
@@ -152,8 +160,18 @@ async function runLocked(
         journal: journalPath,
       });
     if (!request.plan) await assertBackendsAvailable(plan);
+    const recordedShard = journal.header.shard;
+    if ((recordedShard?.index ?? 0) !== (request.shard?.index ?? 0) || (recordedShard?.count ?? 0) !== (request.shard?.count ?? 0)) {
+      throw new FusebenchError(
+        recordedShard
+          ? `${journalPath} holds shard ${shardText(recordedShard)} of its sweep: resume it with --resume --shard ${shardText(recordedShard)}`
+          : `${journalPath} holds a whole sweep, not a shard: resume it without --shard`,
+        'usage',
+        'shard',
+      );
+    }
     header = { ...journal.header, backends: plan.backends };
-    groups = buildPlan(header.profile, plan.backends);
+    groups = ofShard(buildPlan(header.profile, plan.backends), header.profile, recordedShard);
     previous = resumable(journal.points, groups);
     writer = JournalWriter.resume(journalPath, journal, previous);
   } else {
@@ -180,8 +198,9 @@ async function runLocked(
       environment: await nodeEnvironment(backends),
       backends,
       profileHash: hash,
+      ...(request.shard ? { shard: { ...request.shard, planHash: planHash(request.profile, backends) } } : {}),
     };
-    groups = buildPlan(request.profile, backends);
+    groups = ofShard(buildPlan(request.profile, backends), request.profile, request.shard);
     writer = JournalWriter.create(journalPath, header);
   }
   const profile = header.profile;
@@ -230,6 +249,7 @@ async function runLocked(
     profile,
     environment: header.environment,
     points,
+    ...(header.shard ? { shard: header.shard } : {}),
   };
   const resultsPath = join(request.outDir, `${fileStem(profile.name)}.sweep.json`);
   writeFileAtomic(resultsPath, `${JSON.stringify(results, null, 1)}\n`);

@@ -1,6 +1,7 @@
 import { describeError, FusebenchError } from '../../engine/common.js';
 import { envCommand, familiesCommand, formulasCommand, verifyCommand } from './engine-commands.js';
 import { reportCommand, sweepCommand } from './sweep-commands.js';
+import { mergeCommand } from './merge-command.js';
 import { serveCommand } from '../web/serve-command.js';
 import { convertCommand, forwardCommand } from './weights-commands.js';
 import { scanCommand } from './scan-command.js';
@@ -15,7 +16,8 @@ const HELP = `fusebench — is the fused (parallel) layer faster, by how much, a
   fusebench forward --family F [--config JSON] --implementation IMPL [--weights W.safetensors [--from IMPL] [--prefix NAME.]]
                     --input X.safetensors [--mode inference|training] [--backend B] [--device D] --out Y.safetensors
   fusebench env [--json]
-  fusebench sweep PROFILE [--backend B] [--device D] [--out DIR] [--resume] [--max-points N] [--json]
+  fusebench sweep PROFILE [--backend B] [--device D] [--out DIR] [--resume] [--max-points N] [--shard i/N] [--json]
+  fusebench merge DIR... --out DIR [--allow-partial] [--json]   one results file from the shards of a sweep
   fusebench report RESULTS --format html|csv|md|json|svg [--out PATH]
   fusebench serve [--port N] [--open] [--workspace DIR]   the UI in a browser, on 127.0.0.1 with a token
   fusebench scan FILE.py:ClassName --input-shape B,C,H,W [--kwargs JSON] [--weights W.safetensors|W.pt] [--backend torch]
@@ -54,6 +56,7 @@ const COMMANDS: Record<string, Command> = {
   env: envCommand,
   sweep: sweepCommand,
   report: reportCommand,
+  merge: mergeCommand,
   serve: serveCommand,
   scan: scanCommand,
 };

@@ -1,11 +1,17 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import {
   assertBackendsAvailable,
   fileStem,
   journalPathIn,
   makeDirectory,
   planSweep,
+  mergeShards,
+  parseShard,
+  shardText,
+  type Shard,
   describeSkipped,
   withoutUnavailableHere,
   existingJournal,
@@ -22,6 +28,7 @@ import { FusebenchError, MAX_POINTS_CEILING, type ErrorKind, type SweepResults }
 import { workerThreadLauncher } from '../engine-host/worker-thread.js';
 import { backendOption, intOption, parse, usage, deviceOption } from './args.js';
 import { ProgressView } from './progress.js';
+import { writeMerged } from './merge-command.js';
 
 type Out = (text: string) => void;
 
@@ -37,8 +44,8 @@ export function unexpectedFailures(results: SweepResults) {
  * runs/<profile>; when that already holds a sweep and this is a fresh run, runs/<profile>-<time>, so the
  * main job can be run again. --resume without --out continues runs/<profile>.
  */
-function defaultOutDir(name: string, resume: boolean): string {
-  const base = join('runs', fileStem(name));
+function defaultOutDir(name: string, resume: boolean, shard?: Shard): string {
+  const base = join('runs', `${fileStem(name)}${shard ? `-shard-${shard.index}of${shard.count}` : ''}`);
   if (resume || !existsSync(join(base, `${fileStem(name)}.sweep.ndjson`))) return base;
   return `${base}-${new Date().toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19)}`;
 }
@@ -53,11 +60,21 @@ export async function sweepCommand(argv: string[], out: Out, err: Out): Promise<
       out: { type: 'string' },
       resume: { type: 'boolean' },
       'max-points': { type: 'string' },
+      shard: { type: 'string' },
       json: { type: 'boolean' },
     },
     true,
   );
   if (positionals.length !== 1) throw usage('sweep needs one PROFILE file, e.g. fusebench sweep profiles/smoke.profile.json');
+  const shard = values.shard === undefined ? undefined : parseShard(values.shard);
+  // Several devices: one shard per device, side by side, merged at the end (docs/scale-out.md).
+  if (values.device?.includes(',')) {
+    if (shard) throw usage('--device with several devices cuts the plan itself (one shard per device); leave out --shard');
+    const devices = values.device.split(',').map((d) => deviceOption(d.trim()));
+    const read = readProfileFile(positionals[0]!);
+    const outDir = resolve(values.out ?? defaultOutDir(read.name, Boolean(values.resume)));
+    return sweepOnDevices(positionals[0]!, devices, outDir, argv, Boolean(values.json), out, err);
+  }
   const backend = values.backend === undefined ? undefined : backendOption(values.backend);
   // Optional backends that cannot run here are left out, said in one line (a --backend choice overrides them).
   const read = readProfileFile(positionals[0]!);
@@ -66,7 +83,7 @@ export async function sweepCommand(argv: string[], out: Out, err: Out): Promise<
   const maxPoints = intOption('--max-points', values['max-points']);
   if (maxPoints !== undefined && (maxPoints < 1 || maxPoints > MAX_POINTS_CEILING))
     throw usage(`--max-points must be between 1 and ${MAX_POINTS_CEILING}, got ${maxPoints}`);
-  const outDir = resolve(values.out ?? defaultOutDir(profile.name, Boolean(values.resume)));
+  const outDir = resolve(values.out ?? defaultOutDir(profile.name, Boolean(values.resume), shard));
   // The run's one plan (engine/sweep/plan.ts): profile errors and oversize plans surface here, from counts
   // alone, before any work; a resume keeps the backends its journal recorded (its size was accepted then).
   const journal = journalPathIn(outDir, profile.name);
@@ -90,13 +107,15 @@ export async function sweepCommand(argv: string[], out: Out, err: Out): Promise<
     ...(backend ? { backend } : {}),
     ...(maxPoints ? { maxPoints } : {}),
     ...(values.device !== undefined ? { torchDevice: deviceOption(values.device) } : {}),
+    ...(shard ? { shard } : {}),
     resume: Boolean(values.resume),
   };
   let started = false;
   const handle = launch(request, (m) => {
     if (m.type !== 'progress') return;
     // Announced once the engine has the folder and its journal: a refusal before that is the only line printed.
-    if (!started && !values.json) err(`${profile.name}: ${m.progress.total} points → ${outDir}`);
+    if (!started && !values.json)
+      err(`${profile.name}${shard ? ` (shard ${shardText(shard)})` : ''}: ${m.progress.total} points → ${outDir}`);
     started = true;
     view.update(m.progress);
   });
@@ -111,7 +130,7 @@ export async function sweepCommand(argv: string[], out: Out, err: Out): Promise<
   const last = await handle.finished;
   process.off('SIGINT', onSigint);
   view.end();
-  const resume = `fusebench sweep ${positionals[0]} --out ${outDir} --resume`;
+  const resume = `fusebench sweep ${positionals[0]} --out ${outDir} --resume${shard ? ` --shard ${shardText(shard)}` : ''}`;
   if (last.type === 'failed') {
     if (last.cancelled) {
       err(`stopped: every finished point is in the journal; continue with: ${resume}`);
@@ -172,6 +191,62 @@ export async function sweepCommand(argv: string[], out: Out, err: Out): Promise<
     );
   }
   return failures.length > 0 || errors.length > 0 ? 1 : 0;
+}
+
+/**
+ * One shard per device, each a `fusebench sweep --shard k/N --device D` process of its own in OUT/shard-k,
+ * side by side; their results merged into OUT. A shard that fails is named with the command that resumes it.
+ */
+async function sweepOnDevices(
+  profilePath: string,
+  devices: readonly string[],
+  outDir: string,
+  argv: readonly string[],
+  json: boolean,
+  out: Out,
+  err: Out,
+): Promise<number> {
+  const passOn = dropOptions(argv, ['--device', '--out', '--json']).filter((a) => a !== profilePath);
+  const shards = devices.map((device, i) => {
+    const shardOut = join(outDir, `shard-${i + 1}`);
+    const args = ['sweep', profilePath, '--shard', `${i + 1}/${devices.length}`, '--device', device, '--out', shardOut, ...passOn];
+    return { device, shardOut, args };
+  });
+  err(`${devices.length} shards, one per device (${devices.join(', ')}) → ${outDir}`);
+  const codes = await Promise.all(
+    shards.map(
+      (s) =>
+        new Promise<number>((done) => {
+          const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...s.args], {
+            stdio: ['ignore', 'ignore', 'pipe'],
+          });
+          // Each shard's progress and messages, prefixed with its device.
+          createInterface({ input: child.stderr! }).on('line', (line) => err(`[${s.device}] ${line}`));
+          child.on('exit', (code, signal) => done(code ?? (signal ? 130 : 3)));
+        }),
+    ),
+  );
+  const failed = shards.filter((_, i) => codes[i] !== 0 && codes[i] !== 1);
+  for (const s of failed) err(`shard on ${s.device} stopped; continue it with: fusebench ${s.args.join(' ')} --resume`);
+  if (failed.length > 0) return Math.max(...codes.filter((c) => c !== 1));
+  const parts = shards.map((s) => {
+    const path = join(s.shardOut, `${fileStem(readProfileFile(profilePath).name)}.sweep.json`);
+    return { path, results: readResultsFile(path) };
+  });
+  writeMerged(mergeShards(parts), outDir, parts.length, json ? 'json' : 'text', out);
+  return Math.max(...codes);
+}
+
+/** `argv` without the named options and their values. */
+function dropOptions(argv: readonly string[], names: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const name = a.split('=')[0]!;
+    if (!names.includes(name)) kept.push(a);
+    else if (!a.includes('=') && name !== '--json') i++;
+  }
+  return kept;
 }
 
 /** `fusebench report RESULTS --format html|csv|md|json|svg [--out PATH]` */
