@@ -217,6 +217,15 @@ export const pointSchema = z.strictObject({
       byKernel: z.array(z.strictObject({ name: z.string(), count: z.number().int(), deviceMs: z.number() })),
     })
     .optional(),
+  /** torch: time per op of one call under torch's profiler (self time: device on CUDA, host on CPU), the heaviest first. */
+  ops: z
+    .strictObject({
+      timing: z.enum(['device', 'host']),
+      /** Calls profiled; the figures are per call. */
+      calls: z.number().int(),
+      byOp: z.array(z.strictObject({ name: z.string(), count: z.number().int(), ms: z.number() })),
+    })
+    .optional(),
   /** How busy the machine was while this point was measured (engine/measure/machine-load.ts). */
   machine: z
     .strictObject({

@@ -46,6 +46,8 @@ export interface Measured {
   kernel?: { ms: number; calls: number };
   /** WebGPU: dispatches, host µs per dispatch, device time per kernel. */
   dispatch?: NonNullable<PointRecord['dispatch']>;
+  /** torch: time per op under torch's profiler. */
+  ops?: NonNullable<PointRecord['ops']>;
   equivalence?: Equivalence;
   firstCallMs?: number;
   params: NonNullable<PointRecord['params']>;
@@ -125,6 +127,7 @@ export function pointRecord(
       stopReason: times.stopReason,
     },
     ...(measured.dispatch ? { dispatch: measured.dispatch } : {}),
+    ...(measured.ops ? { ops: measured.ops } : {}),
   };
 }
 

@@ -103,6 +103,11 @@ export async function measureTorchGroup(
         gated: pass.gate,
         ...(l.devicePerCall.length > 0 ? { kernel: { ms: summarize(l.devicePerCall).medianMs, calls: l.devicePerCall.length } } : {}),
       };
+      if (pass.gate && times.stopReason !== 'cancelled' && !times.contenders.get(l.name)?.error) {
+        // Where the call's time goes, op by op (after the timing: the profiler's own cost touches no sample).
+        const { timing, calls, byOp } = await worker.profile(l.handle, 3);
+        measured.ops = { timing, calls, byOp };
+      }
       if (pass.gate && settings.memory && times.stopReason !== 'cancelled' && !times.contenders.get(l.name)?.error) {
         const m = await worker.memory(l.handle);
         if (m.peakBytes !== undefined && m.baseBytes !== undefined) {

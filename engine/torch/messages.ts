@@ -58,6 +58,16 @@ export const memoryReplySchema = z.object({
 });
 export type TorchMemory = z.infer<typeof memoryReplySchema>;
 
+/** Time per op over a few calls under torch's profiler (self time per call: device on CUDA, host elsewhere). */
+export const profileReplySchema = z.object({
+  type: z.literal('profile'),
+  handle: z.number(),
+  timing: z.enum(['device', 'host']),
+  calls: z.number().int(),
+  byOp: z.array(z.object({ name: z.string(), count: z.number().int(), ms: z.number() })),
+});
+export type TorchProfile = z.infer<typeof profileReplySchema>;
+
 export const freedReplySchema = z.object({ type: z.literal('freed'), handle: z.number().int() });
 export const byeReplySchema = z.object({ type: z.literal('bye') });
 export const errorReplySchema = z.object({ type: z.literal('error'), message: z.string() });

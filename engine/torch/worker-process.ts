@@ -11,11 +11,13 @@ import {
   helloReplySchema,
   loadedReplySchema,
   memoryReplySchema,
+  profileReplySchema,
   ranReplySchema,
   resultReplySchema,
   type TorchHello,
   type TorchLoaded,
   type TorchMemory,
+  type TorchProfile,
   type TorchTiming,
 } from './messages.js';
 import { findTorchPython } from './python.js';
@@ -227,6 +229,11 @@ export class TorchWorker {
   /** Allocator-true peak over one call (CUDA); empty on CPU. */
   async memory(handle: number): Promise<TorchMemory> {
     return (await this.request('memory', { handle }, {}, memoryReplySchema)).reply;
+  }
+
+  /** Time per op over `calls` calls under torch's profiler (the heaviest 16 ops). */
+  async profile(handle: number, calls = 3): Promise<TorchProfile> {
+    return (await this.request('profile', { handle, calls }, {}, profileReplySchema)).reply;
   }
 
   async free(handle: number): Promise<void> {

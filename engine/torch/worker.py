@@ -279,6 +279,31 @@ class Worker:
             reply["peakBytes"] = torch.cuda.max_memory_allocated(self.device)
         return reply, {}
 
+    def profile(self, h: dict[str, Any], _: dict[str, torch.Tensor]) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+        """Time per op over a few calls under torch's profiler: device time on CUDA, host (CPU) time elsewhere."""
+        s = self.get(h)
+        calls = h.get("calls", 3)
+        if not isinstance(calls, int) or isinstance(calls, bool) or not 1 <= calls <= 100:
+            raise RequestError(f"calls must be a whole number from 1 to 100, got {calls!r}")
+        cuda = self.device.type == "cuda"
+        activities = [torch.profiler.ProfilerActivity.CPU] + ([torch.profiler.ProfilerActivity.CUDA] if cuda else [])
+        self.sync()
+        with torch.profiler.profile(activities=activities) as prof:
+            for _ in range(calls):
+                self.call(s)
+            self.sync()
+        ops = []
+        for e in prof.key_averages():
+            # torch >= 2.4 names device time `self_device_time_total`; 1.13 `self_cuda_time_total` (µs, all calls).
+            device = getattr(e, "self_device_time_total", None)
+            if device is None:
+                device = getattr(e, "self_cuda_time_total", 0)
+            us = device if cuda else e.self_cpu_time_total
+            if us > 0:
+                ops.append({"name": e.key, "count": max(1, round(e.count / calls)), "ms": us / 1e3 / calls})
+        ops.sort(key=lambda o: -o["ms"])
+        return {"type": "profile", "handle": h["handle"], "timing": "device" if cuda else "host", "calls": calls, "byOp": ops[:16]}, {}
+
     def free(self, h: dict[str, Any], _: dict[str, torch.Tensor]) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
         self.get(h)
         del self.loaded[h["handle"]]
@@ -287,7 +312,15 @@ class Worker:
         return {"type": "freed", "handle": h["handle"]}, {}
 
     def dispatch(self, header: dict[str, Any], tensors: dict[str, torch.Tensor]) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
-        handlers = {"hello": self.hello, "load": self.load, "run": self.run, "result": self.result, "memory": self.memory, "free": self.free}
+        handlers = {
+            "hello": self.hello,
+            "load": self.load,
+            "run": self.run,
+            "result": self.result,
+            "memory": self.memory,
+            "profile": self.profile,
+            "free": self.free,
+        }
         handler = handlers.get(header["type"])
         if handler is None:
             raise RequestError(f"unknown message type {header['type']!r}; use one of {', '.join([*handlers, 'shutdown'])}")

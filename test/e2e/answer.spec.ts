@@ -125,6 +125,12 @@ test.describe('answer first', () => {
     await expect(detail.locator('[data-detail-stop]')).toHaveText(/converged|most rounds|time budget/);
     await expect(detail.locator('[data-detail-machine]')).toContainText('load average');
     await screenshotThemes(page, 'answer-point-detail');
+    // A torch point's detail says where its time goes, op by op (torch's profiler; finding 17).
+    if (torch) {
+      await table.locator('tbody tr').filter({ hasText: '· torch ·' }).first().click();
+      const ops = page.getByTestId('point-detail').locator('[data-detail-ops] tbody tr');
+      await expect(ops.first()).toContainText(/aten::|ms/);
+    }
 
     // Exports: two PNGs of one chart get two names, <profile>-<family>-<chart>-<time>.png.
     const names: string[] = [];

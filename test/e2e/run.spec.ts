@@ -16,17 +16,23 @@ test('runs profiles/smoke.profile.json on wasm: progress, charts with real point
   const total = await plannedPoints(app);
   await app.locator('[data-action="run"]').click();
 
-  // The run view: a progress bar that reaches the end, and charts filled with measured points.
+  // The run view: live charts filled with measured points while it runs, a progress bar that reaches the end.
   const run = app.locator('[data-view="run"]');
   await expect(run).toBeVisible();
+  await expect
+    .poll(async () => {
+      const live = await allCharts(app, 'run');
+      return Object.keys(live).length === 2 && live.latency!.some((s) => s.points.length > 0) ? Object.keys(live).sort() : [];
+    })
+    .toEqual(['latency', 'speedup']);
+  const live = await allCharts(app, 'run');
+  for (const p of live.latency!.flatMap((s) => s.points)) expect(p.y).toBeGreaterThan(0);
   await expect(run.locator('[data-run-phase]')).toHaveText('Finished', { timeout: 150_000 });
   await expect(run.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
   await expect(run.locator('[data-run-done]')).toHaveText(`${total} / ${total} points`);
-  const live = await allCharts(app, 'run');
-  expect(Object.keys(live).sort()).toEqual(['latency', 'speedup']);
-  const livePoints = live.latency!.flatMap((s) => s.points);
-  expect(livePoints.length).toBeGreaterThan(0);
-  for (const p of livePoints) expect(p.y).toBeGreaterThan(0);
+  // Over: no "Live" chart of the last family (finding 7 of issue #20), the way to Results instead.
+  await expect(run.locator('[data-chart-id]')).toHaveCount(0);
+  await expect(run.locator('[data-run-over]')).toBeVisible();
   await expect(run.locator('[data-row-count]')).toHaveText(`${total} of ${total} points`);
   await screenshot(app, 'run');
 

@@ -43,6 +43,12 @@ describe.skipIf(!TORCH)('a sweep on torch (CPU here)', () => {
       // On CPU PyTorch's allocator keeps no high-water figure: no memory record rather than a made-up one.
       expect(p.memory).toBeUndefined();
       if (p.role === 'parallel') expect(p.verdict).toMatch(/^(faster|slower|within-noise)$/);
+      // Time per op of one call under torch's profiler (host time on CPU), the heaviest first.
+      expect(p.ops?.timing).toBe('host');
+      expect(p.ops!.byOp.length).toBeGreaterThan(0);
+      expect(p.ops!.byOp.some((o) => o.name.startsWith('aten::'))).toBe(true);
+      const ms = p.ops!.byOp.map((o) => o.ms);
+      expect(ms).toEqual([...ms].sort((a, b) => b - a));
     }
     expect(torch.find((p) => p.implementation === 'parallel.maxPoolReshape')!.baseline).toBe('serial.sliceMaxPoolLoop');
     expect(results.points.filter((p) => p.backend === 'cpu').every((p) => p.status === 'ok')).toBe(true);
