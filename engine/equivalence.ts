@@ -4,7 +4,7 @@ import { runsOn, type AnyFamily, type Implementation, type Mode, type Tensors, t
 import { cloneWeights } from './core/ops.js';
 import { TOLERANCES, knownDefect, type BackendName } from './core/backend-names.js';
 import { deviceIdle } from './core/device-sync.js';
-import { now } from './measure/clock.js';
+import { now } from './core/clock.js';
 import { worstOf } from './vector-error.js';
 
 /** How far one parallel implementation is from the serial reference at one config. */

@@ -6,7 +6,7 @@ import { BackendUnavailableError } from '../core/errors.js';
 import { describeError } from '../core/errors.js';
 import { BACKENDS, isTfjsBackend, type BackendInfo, type BackendName } from '../core/backend-names.js';
 import { registerWasmSliceFix } from './wasm-slice.js';
-import { findTorchPython, torchBackendInfo } from '../torch/python.js';
+import { findTorchPython, torchBackendInfo } from './torch-python.js';
 import '@tensorflow/tfjs-backend-cpu';
 
 const require = createRequire(import.meta.url);

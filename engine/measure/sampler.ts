@@ -1,6 +1,6 @@
 import type { MeasureSettings } from '../files/schemas.js';
 import { hashString, logWidth, pairedSpeedup, roundRatios } from '../stats/paired.js';
-import { now, yieldToEventLoop } from './clock.js';
+import { now, yieldToEventLoop } from '../core/clock.js';
 
 /**
  * Why a group stopped sampling: every interval narrow enough (`converged`), `maxSamples` rounds,

@@ -2,7 +2,7 @@ import { describeError } from '../core/errors.js';
 import type { BackendInfo, BackendName } from '../core/backend-names.js';
 import type { MeasureSettings, PointRecord } from '../files/schemas.js';
 import { busyPasses, markRetried, mergePasses, needsAnotherPass, quieter, type PassSpec } from '../measure/passes.js';
-import { now } from '../measure/clock.js';
+import { now } from '../core/clock.js';
 import { countPoints, type PlannedGroup } from './expand.js';
 
 export interface SweepProgress {

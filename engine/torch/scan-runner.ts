@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import type { z } from 'zod';
 import { BackendUnavailableError, FusebenchError } from '../core/errors.js';
-import { findTorchPython } from './python.js';
+import { findTorchPython } from '../backends/torch-python.js';
 import { answerSchema, scanResultSchema, timeResultSchema, type ScanRequest, type ScanResult, type TimeResult } from './scan-protocol.js';
 import { torchScriptPath } from './worker-path.js';
 

@@ -20,7 +20,7 @@ import {
   type TorchProfile,
   type TorchTiming,
 } from './messages.js';
-import { findTorchPython } from './python.js';
+import { findTorchPython } from '../backends/torch-python.js';
 import { FAMILIES } from '../families/index.js';
 import { torchWorkerPath } from './worker-path.js';
 

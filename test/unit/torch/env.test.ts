@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findTorchPython, pythonCandidates, torchBackendInfo, torchVersion } from '../../../engine/torch/python.js';
+import { findTorchPython, pythonCandidates, torchBackendInfo, torchVersion } from '../../../engine/backends/torch-python.js';
 import { TORCH, reportSkip } from './torch-available.js';
 
 reportSkip('torch/env.test.ts');

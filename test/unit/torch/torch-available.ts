@@ -1,4 +1,4 @@
-import { findTorchPython, type TorchPython } from '../../../engine/torch/python.js';
+import { findTorchPython, type TorchPython } from '../../../engine/backends/torch-python.js';
 
 /**
  * The Python with torch these tests use, found as the engine finds it. Where there is none the torch
