@@ -16,7 +16,17 @@ declare global {
     /** The data each mounted chart plots, by chart element id: for tests and debugging. */
     __fusebenchCharts?: Record<
       string,
-      { id: string; title: string; series: ChartSeries[]; renderMode: 'replace' | 'merge'; titleColor: string | undefined }
+      {
+        id: string;
+        title: string;
+        series: ChartSeries[];
+        renderMode: 'replace' | 'merge';
+        titleColor: string | undefined;
+        /** Every text the chart draws, with its box (tests check that none overprints another). */
+        textBoxes: () => import('./charts/text-boxes').TextBox[];
+        /** The same for the chart as exported (PNG): drawn off screen at the export size. */
+        exportTextBoxes: () => import('./charts/text-boxes').TextBox[];
+      }
     >;
   }
 }

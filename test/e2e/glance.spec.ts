@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { test, expect } from './fixtures';
 import { openWithInput, screenshot, showTab, SMOKE_PROFILE } from './helpers';
 import { fixture } from '../unit/report/fixture';
+import { overprinted, type TextBox } from '../../renderer/charts/text-boxes';
 
 // What a new user tripped over in the field review (issue #20), each checked where the user meets it.
 const RESULTS = { name: 'glance.sweep.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(fixture)) };
@@ -28,6 +29,30 @@ test.describe('the answer at a glance', () => {
     await results.locator('input[name="log-y"]').uncheck();
     await expect(speedup).toHaveAttribute('data-y-scale', 'linear');
     await results.locator('input[name="log-y"]').check();
+
+    // Done-when: no text printed over other text, on screen or in the exported image (every chart's label boxes).
+    for (const size of [
+      { width: 1440, height: 900 },
+      { width: 1024, height: 700 },
+    ]) {
+      await app.setViewportSize(size);
+      await expect(results.locator('[data-chart-id]')).toHaveCount(7);
+      const drawn = await app.evaluate(() =>
+        Object.entries(
+          (window as unknown as { __fusebenchCharts: Record<string, { textBoxes(): TextBox[]; exportTextBoxes(): TextBox[] }> })
+            .__fusebenchCharts,
+        )
+          .filter(([key]) => key.startsWith('results-'))
+          .map(([key, c]) => ({ key, screen: c.textBoxes(), image: c.exportTextBoxes() })),
+      );
+      expect(drawn).toHaveLength(7);
+      for (const { key, screen, image } of drawn) {
+        expect(screen.length, key).toBeGreaterThan(3);
+        expect(overprinted(screen), `${key} at ${size.width} px`).toEqual([]);
+        expect(overprinted(image), `${key} exported`).toEqual([]);
+      }
+    }
+    await app.setViewportSize({ width: 1440, height: 900 });
 
     // Finding 2: dark, then light again: the charts' own colours follow (ECharts 6 has no 'light' theme).
     await app.emulateMedia({ colorScheme: 'light' });
