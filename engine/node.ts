@@ -6,7 +6,15 @@
  */
 export { nodeEnvironment } from './backends/environment.js';
 export { probeBackend, probeBackends, useBackend } from './backends/node.js';
-export { makeDirectory, readJournalFile, readProfileFile, readResultsFile, readText, writeFileAtomic } from './files/node-files.js';
+export {
+  makeDirectory,
+  readJournalFile,
+  readProfileFile,
+  readResultsFile,
+  readText,
+  writeFileAtomic,
+  writeJournal,
+} from './files/node-files.js';
 export { parseProfile, parseResults, validateProfileObject, validateResultsObject } from './files/read.js';
 export { countPoints, expandProfile } from './sweep/expand.js';
 export type { PlannedGroup } from './sweep/expand.js';

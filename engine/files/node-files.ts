@@ -164,6 +164,11 @@ export function writeFileAtomic(path: string, content: string | Uint8Array): voi
   fsyncDir(dirname(path));
 }
 
+/** A whole journal at once, atomically: its header, then one line per point (a resume's rewrite, a merge of shards). */
+export function writeJournal(path: string, header: JournalHeader, points: readonly PointRecord[]): void {
+  writeFileAtomic(path, [header, ...points].map((v) => `${JSON.stringify(v)}\n`).join(''));
+}
+
 /**
  * An append-only journal: the header line once, then one line per finished point, each flushed to
  * disk before the next point starts, so a crash or kill loses at most the point in flight. A line is
@@ -192,9 +197,7 @@ export class JournalWriter {
    * sweep will measure again, so that no key is ever written twice.
    */
   static resume(path: string, journal: Journal, keep: readonly PointRecord[] = journal.points): JournalWriter {
-    if (journal.truncatedTail || keep.length !== journal.points.length) {
-      writeFileAtomic(path, [journal.header, ...keep].map((v) => `${JSON.stringify(v)}\n`).join(''));
-    }
+    if (journal.truncatedTail || keep.length !== journal.points.length) writeJournal(path, journal.header, keep);
     return JournalWriter.open(path);
   }
 

@@ -65,13 +65,16 @@ function rangeText(s: GroupSummary): string {
   return ` (×${low === high ? low : `${low}–${high}`})`;
 }
 
+/** Whether a config lies in the summary's headline slice (the largest values of the other swept keys). */
+function inHeadline(config: Record<string, unknown>, s: GroupSummary): boolean {
+  return Object.entries(s.slices.at(-1)?.slice ?? {}).every(([k, v]) => canonicalJson(config[k]) === canonicalJson(v));
+}
+
 /** The figure a card quotes: the best point in the headline slice where there is one, else the summary's best. */
 function quoted(s: GroupSummary): SpeedupFigure | undefined {
   const c = s.crossover;
   if (c.kind !== 'found') return s.best;
-  const headline = s.slices.at(-1)?.slice ?? {};
-  const inSlice = (f: SpeedupFigure) => Object.entries(headline).every(([k, v]) => canonicalJson(f.at[k]) === canonicalJson(v));
-  return s.best && inSlice(s.best) ? s.best : c;
+  return s.best && inHeadline(s.best.at, s) ? s.best : c;
 }
 
 /**
@@ -99,13 +102,12 @@ function groupsList(gs: readonly number[]): string {
 
 /** The best figure (highest lower bound) at each groups value ≥ 2 of the headline slice. */
 function bestByGroups(results: SweepResults, s: GroupSummary, speedupOf: (p: PointRecord) => SpeedupInfo): Map<number, SpeedupFigure> {
-  const slice = s.slices.at(-1)?.slice ?? {};
   const out = new Map<number, SpeedupFigure>();
   for (const p of results.points) {
     if (p.family !== s.family || p.mode !== s.mode || p.backend !== s.backend || p.role !== 'parallel') continue;
     const g = branchCount(p.config);
     if (s.disqualified.includes(p.implementation) || g === undefined || g < 2) continue;
-    if (!Object.entries(slice).every(([k, v]) => canonicalJson(p.config[k]) === canonicalJson(v))) continue;
+    if (!inHeadline(p.config, s)) continue;
     const f = figureOf(p, speedupOf(p));
     const held = out.get(g);
     if (f && (!held || f.speedupLow > held.speedupLow)) out.set(g, f);
@@ -116,11 +118,9 @@ function bestByGroups(results: SweepResults, s: GroupSummary, speedupOf: (p: Poi
 /** The groups values the headline slice planned and has no point for yet (a run in flight, or cut short). */
 function pendingGroups(results: SweepResults, s: GroupSummary): number[] {
   if (results.complete !== false) return [];
-  const slice = s.slices.at(-1)?.slice ?? {};
   const measured = new Set(
     results.points
-      .filter((p) => p.family === s.family && p.mode === s.mode && p.backend === s.backend)
-      .filter((p) => Object.entries(slice).every(([k, v]) => canonicalJson(p.config[k]) === canonicalJson(v)))
+      .filter((p) => p.family === s.family && p.mode === s.mode && p.backend === s.backend && inHeadline(p.config, s))
       .map((p) => branchCount(p.config)),
   );
   return plannedGroups(results, s.family).filter((g) => !measured.has(g));
@@ -195,7 +195,8 @@ function headlineOf(
   return { kind: 'undecided', headline: `Undecided: within noise, ${formatSpeedup(top)}${at}`, figure: top };
 }
 
-function pointAt(results: SweepResults, s: GroupSummary, f: SpeedupFigure): PointRecord | undefined {
+/** The point a figure quotes, of one family × mode × backend (a summary's or a card's). */
+function pointAt(results: SweepResults, s: Pick<GroupSummary, 'family' | 'mode' | 'backend'>, f: SpeedupFigure): PointRecord | undefined {
   const key = canonicalJson(f.at);
   return results.points.find(
     (p) =>
@@ -329,15 +330,7 @@ const KIND_WORDS: Record<VerdictKind, string> = {
 function formOf(results: SweepResults, card: VerdictCard): string | undefined {
   const f = card.figure;
   if (!f) return undefined;
-  const key = canonicalJson(f.at);
-  const p = results.points.find(
-    (q) =>
-      q.family === card.family &&
-      q.mode === card.mode &&
-      q.backend === card.backend &&
-      q.implementation === f.implementation &&
-      canonicalJson(q.config) === key,
-  );
+  const p = pointAt(results, card, f);
   return p?.primitive ? `${f.implementation} (${p.primitive})` : f.implementation;
 }
 

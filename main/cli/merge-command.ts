@@ -12,8 +12,9 @@ import {
   shardText,
   summaryLines,
   writeFileAtomic,
+  writeJournal,
 } from '../../engine/node.js';
-import { FusebenchError, type SweepResults } from '../../engine/common.js';
+import { FusebenchError, type JournalHeader, type SweepResults } from '../../engine/common.js';
 import { parse, usage } from './args.js';
 
 type Out = (text: string) => void;
@@ -81,7 +82,7 @@ export function writeMerged(outcome: MergeOutcome, outDir: string, merged: numbe
   const stem = fileStem(results.profile.name);
   makeDirectory(outDir);
   const backends = results.profile.backends.filter((b) => results.points.some((p) => p.backend === b));
-  const header = {
+  const header: JournalHeader = {
     kind: 'header',
     schemaVersion: results.schemaVersion,
     tool: results.tool,
@@ -93,7 +94,7 @@ export function writeMerged(outcome: MergeOutcome, outDir: string, merged: numbe
   };
   const resultsPath = join(outDir, `${stem}.sweep.json`);
   const journalPath = join(outDir, `${stem}.sweep.ndjson`);
-  writeFileAtomic(journalPath, [header, ...results.points].map((line) => JSON.stringify(line)).join('\n') + '\n');
+  writeJournal(journalPath, header, results.points);
   writeFileAtomic(resultsPath, `${JSON.stringify(results, null, 1)}\n`);
   const report = renderReport(results, 'html').files[0]!;
   const reportPath = join(outDir, report.name);

@@ -73,7 +73,7 @@ export async function sweepCommand(argv: string[], out: Out, err: Out): Promise<
     const devices = values.device.split(',').map((d) => deviceOption(d.trim()));
     const read = readProfileFile(positionals[0]!);
     const outDir = resolve(values.out ?? defaultOutDir(read.name, Boolean(values.resume)));
-    return sweepOnDevices(positionals[0]!, devices, outDir, argv, Boolean(values.json), out, err);
+    return sweepOnDevices(positionals[0]!, read.name, devices, outDir, argv, Boolean(values.json), out, err);
   }
   const backend = values.backend === undefined ? undefined : backendOption(values.backend);
   // Optional backends that cannot run here are left out, said in one line (a --backend choice overrides them).
@@ -199,6 +199,7 @@ export async function sweepCommand(argv: string[], out: Out, err: Out): Promise<
  */
 async function sweepOnDevices(
   profilePath: string,
+  profileName: string,
   devices: readonly string[],
   outDir: string,
   argv: readonly string[],
@@ -230,7 +231,7 @@ async function sweepOnDevices(
   for (const s of failed) err(`shard on ${s.device} stopped; continue it with: fusebench ${s.args.join(' ')} --resume`);
   if (failed.length > 0) return Math.max(...codes.filter((c) => c !== 1));
   const parts = shards.map((s) => {
-    const path = join(s.shardOut, `${fileStem(readProfileFile(profilePath).name)}.sweep.json`);
+    const path = join(s.shardOut, `${fileStem(profileName)}.sweep.json`);
     return { path, results: readResultsFile(path) };
   });
   writeMerged(mergeShards(parts), outDir, parts.length, json ? 'json' : 'text', out);
